@@ -1,0 +1,1 @@
+"""Pure domain model of edgefleet: entities, rules and use cases. Standard library only."""

@@ -1,0 +1,1 @@
+"""TPM 2.0 remote attestation: evidence, keys, policies, nonces and verdicts."""

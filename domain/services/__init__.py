@@ -1,0 +1,1 @@
+"""Use cases: orchestrate domain objects through ports."""

@@ -1,0 +1,73 @@
+"""Device inventory use cases."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from domain.devices import Device, MetricSample
+from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
+from domain.pagination import Page, PageRequest
+from ports.clock import Clock
+from ports.repositories import DeviceFilter, TimeWindow
+from ports.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the caller may see: decommissioned devices are visible to auditors and admins only."""
+
+    sees_decommissioned: bool = False
+
+
+class DeviceInventory:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+        async with self._uow() as uow:
+            return await uow.devices.list(filters, page)
+
+    async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:
+        async with self._uow() as uow:
+            return await self._visible(uow, device_id, viewer)
+
+    async def register(self, device: Device) -> Device:
+        now = self._clock.now()
+        device.created_at = device.updated_at = now
+        async with self._uow() as uow:
+            if await uow.devices.get(device.id) is not None:
+                raise DeviceAlreadyExists(device.id)
+            await uow.devices.add(device)
+            await uow.commit()
+        return device
+
+    async def update(self, device_id: str, changes: dict) -> Device:
+        async with self._uow() as uow:
+            device = await self._visible(uow, device_id, Viewer())
+            device.apply_changes(changes, self._clock.now())
+            await uow.commit()
+            return device
+
+    async def decommission(self, device_id: str) -> None:
+        """Retire a device: it leaves the fleet listing, its history stays for auditors."""
+        async with self._uow() as uow:
+            device = await self._visible(uow, device_id, Viewer())
+            device.decommission(self._clock.now())
+            await uow.commit()
+
+    async def history(
+        self, device_id: str, window: TimeWindow, page: PageRequest, viewer: Viewer = Viewer()
+    ) -> list[MetricSample]:
+        if window.start and window.end and window.start > window.end:
+            raise ValidationFailed("start_time must not be after end_time")
+        async with self._uow() as uow:
+            await self._visible(uow, device_id, viewer)
+            return await uow.metrics.history(device_id, window, page)
+
+    @staticmethod
+    async def _visible(uow: UnitOfWork, device_id: str, viewer: Viewer) -> Device:
+        device = await uow.devices.get(device_id)
+        if device is None or (device.decommissioned and not viewer.sees_decommissioned):
+            raise DeviceNotFound(device_id)
+        return device

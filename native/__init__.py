@@ -1,0 +1,1 @@
+"""Native (C, cffi) attestation hot path. Imported only by adapters; ``_edgefleet_native`` is built by setup.py."""

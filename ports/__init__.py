@@ -1,0 +1,1 @@
+"""Interfaces the domain needs from the outside world. Standard library and domain only."""

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Protocol
+
+from ports.repositories import DeviceRepository, MetricsRepository
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work. Leaving the block without ``commit()`` rolls everything back."""
+
+    devices: DeviceRepository
+    metrics: MetricsRepository
+
+    async def __aenter__(self) -> "UnitOfWork": ...
+
+    async def __aexit__(self, *exc_info) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
