@@ -1,0 +1,1 @@
+"""Adapters: implementations of the ports over real infrastructure (and in-memory fakes)."""

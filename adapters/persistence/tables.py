@@ -1,0 +1,101 @@
+"""Table definitions: the seed's four tables plus the columns later features add.
+
+Kept in step with the Alembic migrations (tests/integration/test_migrations.py compares them).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+from adapters.persistence.types import StrEnumType, UtcDateTime
+from domain.devices import AttestationState, DeviceStatus, Platform
+
+metadata = MetaData()
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+edge_devices = Table(
+    "edge_devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("platform", StrEnumType(Platform), nullable=False),
+    Column("location", String(255)),
+    Column("model", String(255)),
+    Column("cores", Integer),
+    Column("memory_gb", Integer),
+    Column("firmware_version", String(255)),
+    Column("tee_enabled", Boolean, nullable=False, default=False),
+    Column("tpm_enabled", Boolean, nullable=False, default=False),
+    Column("status", StrEnumType(DeviceStatus), nullable=False, default=DeviceStatus.UNKNOWN),
+    Column("last_heartbeat", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("cpu_usage", Float),
+    Column("memory_usage", Float),
+    Column("temperature", Float),
+    Column("uptime_seconds", BigInteger),
+    Column("attestation_status", StrEnumType(AttestationState), nullable=False, default=AttestationState.UNKNOWN),
+    Column("decommissioned_at", UtcDateTime),
+    Index("idx_platform", "platform"),
+    Index("idx_status", "status"),
+    Index("idx_location", "location"),
+)
+
+device_metrics = Table(
+    "device_metrics",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), ForeignKey("edge_devices.id"), nullable=False),
+    Column("cpu_usage", Float),
+    Column("memory_usage", Float),
+    Column("temperature", Float),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("status", StrEnumType(DeviceStatus)),
+    Column("uptime_seconds", BigInteger),
+    Column("ai_core_usage", Float),
+    Column("npu_memory_used_mb", Float),
+    Column("power_w", Float),
+    Index("idx_device_id_timestamp", "device_id", "timestamp"),
+    Index("idx_timestamp", "timestamp"),
+)
+
+device_attestations = Table(
+    "device_attestations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), ForeignKey("edge_devices.id"), nullable=False),
+    Column("tpm_version", String(32)),
+    Column("pcr_hash", String(512)),
+    Column("attestation_status", String(32)),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Index("idx_attestations_device_id_timestamp", "device_id", "timestamp"),
+    Index("idx_attestations_status", "attestation_status"),
+)
+
+device_commands = Table(
+    "device_commands",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), ForeignKey("edge_devices.id"), nullable=False),
+    Column("command", String(255), nullable=False),
+    Column("parameters", JSON),
+    Column("status", String(32)),
+    Column("result", JSON),
+    Column("executed_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("idx_commands_device_id_status", "device_id", "status"),
+    Index("idx_commands_created_at", "created_at"),
+)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from adapters.persistence.repositories import SqlDeviceRepository, SqlMetricsRepository
+
+
+class SqlAlchemyUnitOfWork:
+    """One session per unit of work; rolled back on exit unless committed."""
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> "SqlAlchemyUnitOfWork":
+        self.session = self._sessions()
+        self.devices = SqlDeviceRepository(self.session)
+        self.metrics = SqlMetricsRepository(self.session)
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        # close() rolls back anything uncommitted and detaches objects without expiring them,
+        # so what a use case returns stays readable after the unit of work ends.
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

@@ -1,0 +1,1 @@
+"""Entry points: HTTP app, CLI, and the composition root that wires everything."""

@@ -1,0 +1,51 @@
+"""The composition root: the only place that picks adapters for ports and wires them together."""
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from adapters.auth.jwt_tokens import TokenService
+from adapters.auth.key_material import load_token_keys
+from adapters.clock import SystemClock
+from adapters.persistence.engine import create_engine, session_factory
+from adapters.persistence.mapping import start_mappers
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from domain.services.devices import DeviceInventory
+from entrypoints.settings import Settings
+
+
+class Core(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    clock = providers.Singleton(SystemClock)
+    token_keys = providers.Singleton(
+        load_token_keys,
+        settings.provided.jwt_secret,
+        settings.provided.jwt_public_key,
+        settings.provided.jwt_private_key,
+        settings.provided.var_dir,
+    )
+    tokens = providers.Singleton(TokenService, token_keys)
+
+
+class Gateways(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    sessions = providers.Singleton(session_factory, engine)
+    unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
+
+
+class Services(containers.DeclarativeContainer):
+    core = providers.DependenciesContainer()
+    gateways = providers.DependenciesContainer()
+    inventory = providers.Singleton(DeviceInventory, uow=gateways.unit_of_work.provider, clock=core.clock)
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    core = providers.Container(Core, settings=settings)
+    gateways = providers.Container(Gateways, settings=settings)
+    services = providers.Container(Services, core=core, gateways=gateways)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    start_mappers()
+    return Container(settings=settings or Settings.from_env())

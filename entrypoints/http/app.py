@@ -1,0 +1,54 @@
+"""Litestar application factory."""
+from __future__ import annotations
+
+from litestar import Litestar, Router, get
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from entrypoints.container import Container, build_container
+from entrypoints.http.auth import BearerTokenMiddleware
+from entrypoints.http.controllers.devices import DeviceController
+from entrypoints.http.errors import exception_to_http_response
+
+
+@get("/healthz", operation_id="liveness", tags=["ops"], sync_to_thread=False)
+def liveness() -> dict[str, str]:
+    """Process liveness for load balancers; no auth, no database."""
+    return {"status": "ok"}
+
+
+def create_app(container: Container | None = None) -> Litestar:
+    container = container or build_container()
+    settings = container.settings()
+    services = container.services
+
+    edge = Router(
+        path="/api/v1/edge",
+        route_handlers=[DeviceController],
+        middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
+        security=[{"bearerAuth": []}],
+    )
+
+    async def dispose_engine() -> None:
+        await container.gateways.engine().dispose()
+
+    return Litestar(
+        route_handlers=[liveness, edge],
+        dependencies={"inventory": Provide(lambda: services.inventory(), sync_to_thread=False)},
+        exception_handlers={Exception: exception_to_http_response},
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="edgefleet",
+            version="0.1.0",
+            path="/schema",
+            components=Components(
+                security_schemes={"bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+        ),
+        on_shutdown=[dispose_engine],
+        debug=False,
+    )

@@ -1,0 +1,104 @@
+"""Device inventory endpoints (/api/v1/edge/devices)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.params import Parameter
+from litestar.exceptions import PermissionDeniedException
+
+from domain.access import Permission, Principal
+from domain.devices import DeviceStatus, Platform
+from domain.pagination import PageRequest
+from domain.services.devices import DeviceInventory, Viewer
+from entrypoints.http.auth import requires
+from entrypoints.http.schemas.devices import (
+    DeviceCreate,
+    DeviceDetail,
+    DeviceHistory,
+    DeviceList,
+    DeviceSummary,
+    DeviceUpdate,
+    HistoryPoint,
+)
+from ports.repositories import DeviceFilter, TimeWindow
+
+DEVICE_PAGE_MAX = 100
+HISTORY_PAGE_MAX = 1000
+
+
+def viewer_of(request: Request) -> Viewer:
+    principal: Principal = request.user
+    return Viewer(sees_decommissioned=principal.may(Permission.DECOMMISSIONED_READ))
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """ISO timestamps without an offset are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DeviceController(Controller):
+    path = "/devices"
+    tags = ["devices"]
+
+    @get("/", operation_id="listDevices", guards=[requires(Permission.DEVICES_READ)])
+    async def list_devices(
+        self,
+        request: Request,
+        inventory: DeviceInventory,
+        platform: Platform | None = None,
+        status: DeviceStatus | None = None,
+        location: Annotated[str | None, Parameter(max_length=255)] = None,
+        include_decommissioned: bool = False,
+        limit: Annotated[int, Parameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> DeviceList:
+        if include_decommissioned and not viewer_of(request).sees_decommissioned:
+            raise PermissionDeniedException("Only auditors and admins may list decommissioned devices")
+        page = await inventory.list(
+            DeviceFilter(platform, status, location, include_decommissioned),
+            PageRequest.checked(limit, offset, DEVICE_PAGE_MAX),
+        )
+        return DeviceList(
+            devices=[DeviceSummary.of(d) for d in page.items], total=page.total, limit=limit, offset=offset
+        )
+
+    @post("/", operation_id="registerDevice", guards=[requires(Permission.DEVICES_WRITE)])
+    async def register_device(self, data: DeviceCreate, inventory: DeviceInventory) -> DeviceDetail:
+        return DeviceDetail.of(await inventory.register(data.to_device()))
+
+    @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
+    async def get_device(self, request: Request, device_id: str, inventory: DeviceInventory) -> DeviceDetail:
+        return DeviceDetail.of(await inventory.get(device_id, viewer_of(request)))
+
+    @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
+    async def update_device(self, device_id: str, data: DeviceUpdate, inventory: DeviceInventory) -> DeviceDetail:
+        return DeviceDetail.of(await inventory.update(device_id, data.changes()))
+
+    @delete("/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)])
+    async def decommission_device(self, device_id: str, inventory: DeviceInventory) -> None:
+        await inventory.decommission(device_id)
+
+    @get("/{device_id:str}/history", operation_id="getDeviceHistory", guards=[requires(Permission.METRICS_READ)])
+    async def device_history(
+        self,
+        request: Request,
+        device_id: str,
+        inventory: DeviceInventory,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=HISTORY_PAGE_MAX)] = 100,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> DeviceHistory:
+        samples = await inventory.history(
+            device_id,
+            TimeWindow(as_utc(start_time), as_utc(end_time)),
+            PageRequest.checked(limit, offset, HISTORY_PAGE_MAX),
+            viewer_of(request),
+        )
+        return DeviceHistory(
+            device_id=device_id, history=[HistoryPoint.of(s) for s in samples], limit=limit, offset=offset
+        )

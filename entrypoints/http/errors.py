@@ -1,0 +1,65 @@
+"""One mapping from every error to the seed's body: {"error": ..., "code": ..., "status": ...}."""
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+
+from domain.errors import DomainError
+
+logger = logging.getLogger("edgefleet.http")
+
+DOMAIN_STATUS = {
+    "VALIDATION_ERROR": 400,
+    "INVALID_COMMAND": 400,
+    "ATTESTATION_FAILED": 400,
+    "ENROLMENT_REJECTED": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "DEVICE_NOT_FOUND": 404,
+    "NOT_FOUND": 404,
+    "DEVICE_EXISTS": 409,
+    "CONFLICT": 409,
+    "TEE_NOT_AVAILABLE": 503,
+    "DEVICE_UNREACHABLE": 503,
+}
+
+HTTP_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def error_response(message: str, code: str, status: int, details=None, headers=None) -> Response:
+    body = {"error": message, "code": code, "status": status}
+    if details:
+        body["details"] = details
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def exception_to_http_response(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DomainError):
+        return error_response(exc.message, exc.code, DOMAIN_STATUS.get(exc.code, 400), exc.details or None)
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        code = HTTP_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR")
+        if status >= 500:
+            logger.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        return error_response(_message(exc), code, status, exc.extra or None, exc.headers)
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response("Internal server error", "INTERNAL_ERROR", 500)
+
+
+def _message(exc: HTTPException) -> str:
+    if exc.status_code == 404 and exc.detail in ("Not Found", ""):
+        return "Resource not found"
+    return exc.detail

@@ -1,0 +1,192 @@
+"""Device request/response bodies. Response keys follow the seed exactly (extra keys only added)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from domain.devices import DEVICE_ID_PATTERN, Device, DeviceStatus, MetricSample, Platform
+
+DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
+Name = Annotated[str, Meta(min_length=1, max_length=255)]
+Text = Annotated[str, Meta(max_length=255)]
+Cores = Annotated[int, Meta(ge=1, le=4096)]
+MemoryGb = Annotated[int, Meta(ge=1, le=65536)]
+
+
+class DeviceSummary(Struct):
+    id: str
+    name: str
+    platform: Platform
+    status: DeviceStatus
+    cpu_usage: float | None
+    memory_usage: float | None
+    temperature: float | None
+    uptime: int | None
+    last_seen: datetime | None
+    firmware_version: str | None
+    tee_enabled: bool
+    tpm_attestation: bool
+    location: str | None
+    model: str | None
+    cores: int | None
+    memory_gb: int | None
+
+    @classmethod
+    def of(cls, d: Device) -> "DeviceSummary":
+        return cls(
+            id=d.id,
+            name=d.name,
+            platform=d.platform,
+            status=d.status,
+            cpu_usage=d.cpu_usage,
+            memory_usage=d.memory_usage,
+            temperature=d.temperature,
+            uptime=d.uptime_seconds,
+            last_seen=d.last_heartbeat,
+            firmware_version=d.firmware_version,
+            tee_enabled=d.tee_enabled,
+            tpm_attestation=d.tpm_attested,
+            location=d.location,
+            model=d.model,
+            cores=d.cores,
+            memory_gb=d.memory_gb,
+        )
+
+
+class DeviceList(Struct):
+    devices: list[DeviceSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class DeviceMetrics(Struct):
+    cpu_usage: float | None
+    memory_usage: float | None
+    temperature: float | None
+
+
+class DeviceSecurity(Struct):
+    tee_enabled: bool
+    tee_type: str | None
+    tpm_version: str | None
+    tpm_attestation: bool
+    seal_status: str
+
+
+class DeviceHardware(Struct):
+    cores: int | None
+    memory_gb: int | None
+    model: str | None
+
+
+class DeviceDetail(Struct):
+    id: str
+    name: str
+    platform: Platform
+    status: DeviceStatus
+    metrics: DeviceMetrics
+    security: DeviceSecurity
+    hardware: DeviceHardware
+    location: str | None
+    firmware_version: str | None
+    uptime: int | None
+    last_seen: datetime | None
+    attestation_status: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    decommissioned_at: datetime | None
+
+    @classmethod
+    def of(cls, d: Device, seal_status: str = "none") -> "DeviceDetail":
+        return cls(
+            id=d.id,
+            name=d.name,
+            platform=d.platform,
+            status=d.status,
+            metrics=DeviceMetrics(d.cpu_usage, d.memory_usage, d.temperature),
+            security=DeviceSecurity(
+                tee_enabled=d.tee_enabled,
+                tee_type=d.tee_type,
+                tpm_version="2.0" if d.tpm_enabled else None,
+                tpm_attestation=d.tpm_attested,
+                seal_status=seal_status,
+            ),
+            hardware=DeviceHardware(d.cores, d.memory_gb, d.model),
+            location=d.location,
+            firmware_version=d.firmware_version,
+            uptime=d.uptime_seconds,
+            last_seen=d.last_heartbeat,
+            attestation_status=d.attestation_status.value,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+            decommissioned_at=d.decommissioned_at,
+        )
+
+
+class DeviceCreate(Struct, forbid_unknown_fields=True):
+    id: DeviceId
+    name: Name
+    platform: Platform
+    location: Text | None = None
+    model: Text | None = None
+    cores: Cores | None = None
+    memory_gb: MemoryGb | None = None
+    firmware_version: Text | None = None
+    tee_enabled: bool = False
+    tpm_enabled: bool = False
+
+    def to_device(self) -> Device:
+        return Device(**msgspec.structs.asdict(self))
+
+
+class DeviceUpdate(Struct, forbid_unknown_fields=True):
+    """Only the fields present are changed; ``null`` clears an optional field."""
+
+    name: Name | UnsetType = UNSET
+    location: Text | None | UnsetType = UNSET
+    model: Text | None | UnsetType = UNSET
+    cores: Cores | None | UnsetType = UNSET
+    memory_gb: MemoryGb | None | UnsetType = UNSET
+    firmware_version: Text | None | UnsetType = UNSET
+    tee_enabled: bool | UnsetType = UNSET
+    tpm_enabled: bool | UnsetType = UNSET
+
+    def changes(self) -> dict:
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}
+
+
+class HistoryPoint(Struct):
+    timestamp: datetime
+    cpu_usage: float | None
+    memory_usage: float | None
+    temperature: float | None
+    status: DeviceStatus | None
+    uptime: int | None
+    ai_core_usage: float | None
+    npu_memory_used_mb: float | None
+    power_w: float | None
+
+    @classmethod
+    def of(cls, s: MetricSample) -> "HistoryPoint":
+        return cls(
+            timestamp=s.timestamp,
+            cpu_usage=s.cpu_usage,
+            memory_usage=s.memory_usage,
+            temperature=s.temperature,
+            status=s.status,
+            uptime=s.uptime_seconds,
+            ai_core_usage=s.ai_core_usage,
+            npu_memory_used_mb=s.npu_memory_used_mb,
+            power_w=s.power_w,
+        )
+
+
+class DeviceHistory(Struct):
+    device_id: str
+    history: list[HistoryPoint]
+    limit: int
+    offset: int

@@ -1,0 +1,51 @@
+"""Settings read from EDGEFLEET_* environment variables (documented in the README)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.persistence.engine import sqlite_url
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_private_key: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    nonce_ttl_seconds: int = 60
+    attestation_max_age_seconds: int = 86400
+    heartbeat_interval_seconds: int = 30
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("EDGEFLEET_VAR_DIR") or "var").resolve()
+        origins = tuple(o.strip() for o in env.get("EDGEFLEET_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            var_dir=var_dir,
+            database_url=env.get("EDGEFLEET_DATABASE_URL") or sqlite_url(var_dir / "edgefleet.db"),
+            jwt_secret=env.get("EDGEFLEET_JWT_SECRET") or None,
+            jwt_public_key=env.get("EDGEFLEET_JWT_PUBLIC_KEY") or None,
+            jwt_private_key=env.get("EDGEFLEET_JWT_PRIVATE_KEY") or None,
+            max_body_bytes=_int(env, "EDGEFLEET_MAX_BODY_BYTES", 1024 * 1024),
+            cors_origins=origins,
+            nonce_ttl_seconds=_int(env, "EDGEFLEET_NONCE_TTL", 60),
+            attestation_max_age_seconds=_int(env, "EDGEFLEET_ATTESTATION_MAX_AGE", 86400),
+            heartbeat_interval_seconds=_int(env, "EDGEFLEET_HEARTBEAT_INTERVAL", 30),
+        )
