@@ -10,6 +10,7 @@ from adapters.persistence.engine import create_engine, session_factory
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from domain.services.devices import DeviceInventory
+from domain.services.telemetry import TelemetryRecorder
 from entrypoints.settings import Settings
 
 
@@ -37,6 +38,7 @@ class Services(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
     inventory = providers.Singleton(DeviceInventory, uow=gateways.unit_of_work.provider, clock=core.clock)
+    telemetry = providers.Singleton(TelemetryRecorder, uow=gateways.unit_of_work.provider)
 
 
 class Container(containers.DeclarativeContainer):

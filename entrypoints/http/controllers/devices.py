@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.exceptions import PermissionDeniedException
 
 from domain.access import Permission, Principal
@@ -24,6 +25,7 @@ from entrypoints.http.schemas.devices import (
 )
 from ports.repositories import DeviceFilter, TimeWindow
 
+Inventory = NamedDependency[DeviceInventory]
 DEVICE_PAGE_MAX = 100
 HISTORY_PAGE_MAX = 1000
 
@@ -48,13 +50,13 @@ class DeviceController(Controller):
     async def list_devices(
         self,
         request: Request,
-        inventory: DeviceInventory,
-        platform: Platform | None = None,
-        status: DeviceStatus | None = None,
-        location: Annotated[str | None, Parameter(max_length=255)] = None,
-        include_decommissioned: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        inventory: Inventory,
+        platform: FromQuery[Platform | None] = None,
+        status: FromQuery[DeviceStatus | None] = None,
+        location: Annotated[str | None, QueryParameter(max_length=255)] = None,
+        include_decommissioned: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> DeviceList:
         if include_decommissioned and not viewer_of(request).sees_decommissioned:
             raise PermissionDeniedException("Only auditors and admins may list decommissioned devices")
@@ -67,31 +69,31 @@ class DeviceController(Controller):
         )
 
     @post("/", operation_id="registerDevice", guards=[requires(Permission.DEVICES_WRITE)])
-    async def register_device(self, data: DeviceCreate, inventory: DeviceInventory) -> DeviceDetail:
+    async def register_device(self, data: JSONBody[DeviceCreate], inventory: Inventory) -> DeviceDetail:
         return DeviceDetail.of(await inventory.register(data.to_device()))
 
     @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
-    async def get_device(self, request: Request, device_id: str, inventory: DeviceInventory) -> DeviceDetail:
+    async def get_device(self, request: Request, device_id: FromPath[str], inventory: Inventory) -> DeviceDetail:
         return DeviceDetail.of(await inventory.get(device_id, viewer_of(request)))
 
     @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
-    async def update_device(self, device_id: str, data: DeviceUpdate, inventory: DeviceInventory) -> DeviceDetail:
+    async def update_device(self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory) -> DeviceDetail:
         return DeviceDetail.of(await inventory.update(device_id, data.changes()))
 
     @delete("/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)])
-    async def decommission_device(self, device_id: str, inventory: DeviceInventory) -> None:
+    async def decommission_device(self, device_id: FromPath[str], inventory: Inventory) -> None:
         await inventory.decommission(device_id)
 
     @get("/{device_id:str}/history", operation_id="getDeviceHistory", guards=[requires(Permission.METRICS_READ)])
     async def device_history(
         self,
         request: Request,
-        device_id: str,
-        inventory: DeviceInventory,
-        start_time: datetime | None = None,
-        end_time: datetime | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=HISTORY_PAGE_MAX)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        device_id: FromPath[str],
+        inventory: Inventory,
+        start_time: FromQuery[datetime | None] = None,
+        end_time: FromQuery[datetime | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=HISTORY_PAGE_MAX)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> DeviceHistory:
         samples = await inventory.history(
             device_id,

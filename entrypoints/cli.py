@@ -1,0 +1,109 @@
+"""The ``edgefleet`` command: serve, db, token, demo (more sub-commands join as features land)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from datetime import timedelta
+
+from domain.access import Role
+
+DURATION = re.compile(r"^(\d+)([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    match = DURATION.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: use e.g. 30m, 1h, 7d")
+    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edgefleet", description="Edge fleet management and TPM attestation")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(handler=_db_upgrade)
+
+    token = commands.add_parser("token", help="operator bearer tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="print a signed token")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--subject", required=True)
+    create.add_argument("--ttl", type=parse_duration, default=timedelta(hours=1), help="e.g. 30m, 1h, 7d")
+    create.set_defaults(handler=_token_create)
+
+    demo = commands.add_parser("demo", help="demo data")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    demo_commands.add_parser("seed", help="register the demo fleet with a day of history").set_defaults(
+        handler=_demo_seed
+    )
+    return parser
+
+
+def _container():
+    from entrypoints.container import build_container
+
+    return build_container()
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from entrypoints.http.app import create_app
+
+    uvicorn.run(create_app(_container()), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _db_upgrade(args) -> int:
+    from adapters.persistence.migrate import upgrade
+
+    upgrade(_container().settings().database_url)
+    print("database is at the newest schema")
+    return 0
+
+
+def _token_create(args) -> int:
+    container = _container()
+    token = container.core.tokens().issue(args.subject, Role(args.role), args.ttl, container.core.clock().now())
+    print(token)
+    return 0
+
+
+def _demo_seed(args) -> int:
+    from entrypoints.demo import seed_demo_fleet
+
+    async def run() -> int:
+        container = _container()
+        try:
+            return await seed_demo_fleet(container)
+        finally:
+            await container.gateways.engine().dispose()
+
+    print(f"demo fleet: {asyncio.run(run())} new devices")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, OSError) as exc:
+        print(f"edgefleet: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
