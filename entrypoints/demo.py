@@ -36,6 +36,7 @@ async def seed_demo_fleet(container: Container, hours: int = 24, seed: int = 7) 
         created += 1
         now = clock.now()
         steps = hours * 12
+        samples = []
         for step in range(steps, -1, -1):
             at = now - timedelta(minutes=5 * step)
             wave = math.sin((step + index * 17) / 24.0)
@@ -49,5 +50,6 @@ async def seed_demo_fleet(container: Container, hours: int = 24, seed: int = 7) 
                 ai_core_usage=round(max(0.0, 30 + 30 * wave), 1) if platform is Platform.ATLAS else None,
                 power_w=round(35 + 20 * max(0.0, wave), 1) if platform is Platform.ATLAS else None,
             )
-            await telemetry.record(sample, DeviceStatus.ONLINE)
+            samples.append(sample)
+        await telemetry.record_batch(dev_id, samples, DeviceStatus.ONLINE)
     return created

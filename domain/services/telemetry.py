@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from domain.devices import DeviceStatus, MetricSample
-from domain.errors import DeviceNotFound
+from domain.errors import DeviceNotFound, ValidationFailed
 from ports.unit_of_work import UnitOfWork
 
 
@@ -14,12 +14,23 @@ class TelemetryRecorder:
 
     async def record(self, sample: MetricSample, status: DeviceStatus = DeviceStatus.ONLINE) -> None:
         """Store the sample and copy it onto the device row, in one transaction."""
+        await self.record_batch(sample.device_id, [sample], status)
+
+    async def record_batch(
+        self, device_id: str, samples: list[MetricSample], status: DeviceStatus = DeviceStatus.ONLINE
+    ) -> None:
+        """Store samples of one device (e.g. replayed after an outage) atomically; the newest shows."""
+        if any(s.device_id != device_id for s in samples):
+            raise ValidationFailed("every sample must belong to the device that reports it")
         async with self._uow() as uow:
-            device = await uow.devices.get(sample.device_id)
+            device = await uow.devices.get(device_id)
             if device is None or device.decommissioned:
-                raise DeviceNotFound(sample.device_id)
-            sample.status = status
-            await uow.metrics.add(sample)
-            device.record_telemetry(sample)
-            device.status = status
+                raise DeviceNotFound(device_id)
+            for sample in samples:
+                sample.status = status
+                await uow.metrics.add(sample)
+            newest = max(samples, key=lambda s: s.timestamp, default=None)
+            if newest is not None and (device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat):
+                device.record_telemetry(newest)
+                device.status = status
             await uow.commit()

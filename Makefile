@@ -1,0 +1,53 @@
+# edgefleet: `make run` and `make test` do all set-up on a fresh Debian machine (as root, or with sudo).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Build tools and OpenSSL for the native module, PostgreSQL for the tests, swtpm + tpm2-tools + TSS for
+# real-TPM tests, wrk for the load benchmark.
+APT_PACKAGES := build-essential pkg-config libssl-dev libffi-dev postgresql swtpm swtpm-tools tpm2-tools \
+                libtss2-dev wrk
+SOURCES := pyproject.toml setup.py native/build.py $(wildcard native/src/*.c native/src/*.h)
+
+.PHONY: run test deps fuzz sanitize bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/edgefleet db upgrade
+	$(BIN)/edgefleet demo seed
+	@echo "== admin token (valid 12h): export TOKEN=..."
+	@$(BIN)/edgefleet token create --role admin --subject demo-admin --ttl 12h
+	$(BIN)/edgefleet serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 $(BIN)/pytest
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv python3-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing Debian packages:$$missing"; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: $(SOURCES) | deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+fuzz: $(VENV)/.installed
+	native/tools/fuzz.sh
+
+sanitize: $(VENV)/.installed
+	native/tools/sanitize.sh
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info native/_edgefleet_native.* .hypothesis

@@ -1,0 +1,59 @@
+"""Runs the real ``edgefleet`` command as a child process on a free loopback port."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.postgres_server import free_port
+
+EDGEFLEET = str(Path(sys.executable).with_name("edgefleet"))
+
+
+class ServerProcess:
+    def __init__(self, var_dir: Path, database_url: str, secret: str, extra_env: dict | None = None) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = os.environ | {
+            "EDGEFLEET_VAR_DIR": str(var_dir),
+            "EDGEFLEET_DATABASE_URL": database_url,
+            "EDGEFLEET_JWT_SECRET": secret,
+        } | (extra_env or {})
+        self.log = var_dir / "server.log"
+        self.process: subprocess.Popen | None = None
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run([EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
+        return done.stdout.strip()
+
+    def start(self) -> "ServerProcess":
+        self.cli("db", "upgrade")
+        log = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [EDGEFLEET, "serve", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not become ready in 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
