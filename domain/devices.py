@@ -74,6 +74,7 @@ class Device:
 
     def __post_init__(self) -> None:
         check_device_id(self.id)
+        self._check_texts()
         self.platform = Platform(self.platform)
         self.status = DeviceStatus(self.status)
         self.attestation_status = AttestationState(self.attestation_status)
@@ -96,7 +97,15 @@ class Device:
             raise ValidationFailed(f"Fields cannot be changed: {', '.join(sorted(unknown))}")
         for name, value in changes.items():
             setattr(self, name, value)
+        self._check_texts()
         self.updated_at = now
+
+    def _check_texts(self) -> None:
+        if not self.name or not self.name.strip():
+            raise ValidationFailed("name must not be empty")
+        for name in ("location", "model", "firmware_version"):
+            if getattr(self, name) == "":
+                raise ValidationFailed(f"{name} must not be empty (omit it or send null)")
 
     def record_telemetry(self, sample: "MetricSample") -> None:
         self.cpu_usage = sample.cpu_usage

@@ -81,6 +81,7 @@ def _token_create(args) -> int:
 
 
 def _demo_seed(args) -> int:
+    from entrypoints.container import shutdown_container
     from entrypoints.demo import seed_demo_fleet
 
     async def run() -> int:
@@ -88,7 +89,7 @@ def _demo_seed(args) -> int:
         try:
             return await seed_demo_fleet(container)
         finally:
-            await container.gateways.engine().dispose()
+            await shutdown_container(container)
 
     print(f"demo fleet: {asyncio.run(run())} new devices")
     return 0

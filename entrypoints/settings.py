@@ -30,6 +30,7 @@ class Settings:
     nonce_ttl_seconds: int = 60
     attestation_max_age_seconds: int = 86400
     heartbeat_interval_seconds: int = 30
+    list_cache_ttl_seconds: int = 30
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -48,4 +49,5 @@ class Settings:
             nonce_ttl_seconds=_int(env, "EDGEFLEET_NONCE_TTL", 60),
             attestation_max_age_seconds=_int(env, "EDGEFLEET_ATTESTATION_MAX_AGE", 86400),
             heartbeat_interval_seconds=_int(env, "EDGEFLEET_HEARTBEAT_INTERVAL", 30),
+            list_cache_ttl_seconds=_int(env, "EDGEFLEET_LIST_CACHE_TTL", 30),
         )

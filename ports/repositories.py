@@ -30,10 +30,6 @@ class DeviceRepository(Protocol):
         """The device, decommissioned or not."""
         ...
 
-    async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
-        """Devices matching ``filters`` ordered by id; ``total`` counts every match."""
-        ...
-
 
 class MetricsRepository(Protocol):
     async def add(self, sample: MetricSample) -> None: ...

@@ -26,10 +26,18 @@ class InMemoryDeviceRepository:
     async def get(self, device_id: str) -> Device | None:
         return self._devices.get(device_id)
 
-    async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
-        matching = sorted((d for d in self._devices.values() if _matches(d, filters)), key=lambda d: d.id)
+
+class InMemoryFleetQueries:
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+        matching = sorted((d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id)
         window = matching[page.offset : page.offset + page.limit]
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)
+
+    def invalidate(self) -> None:
+        return None
 
 
 def _matches(device: Device, filters: DeviceFilter) -> bool:

@@ -1,13 +1,13 @@
 """SQLAlchemy repositories: filtering, counting and paging happen in SQL."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.tables import device_metrics, edge_devices
+from adapters.persistence.tables import device_metrics
 from domain.devices import Device, MetricSample
 from domain.pagination import Page, PageRequest
-from ports.repositories import DeviceFilter, TimeWindow
+from ports.repositories import TimeWindow
 
 
 class SqlDeviceRepository:
@@ -19,28 +19,6 @@ class SqlDeviceRepository:
 
     async def get(self, device_id: str) -> Device | None:
         return await self._session.get(Device, device_id)
-
-    async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
-        conditions = _device_conditions(filters)
-        total = await self._session.scalar(select(func.count()).select_from(edge_devices).where(*conditions))
-        rows = await self._session.scalars(
-            select(Device).where(*conditions).order_by(edge_devices.c.id).limit(page.limit).offset(page.offset)
-        )
-        return Page(items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
-
-
-def _device_conditions(filters: DeviceFilter) -> list:
-    columns = edge_devices.c
-    conditions = []
-    if not filters.include_decommissioned:
-        conditions.append(columns.decommissioned_at.is_(None))
-    if filters.platform is not None:
-        conditions.append(columns.platform == filters.platform)
-    if filters.status is not None:
-        conditions.append(columns.status == filters.status)
-    if filters.location is not None:
-        conditions.append(columns.location == filters.location)
-    return conditions
 
 
 class SqlMetricsRepository:

@@ -49,9 +49,21 @@ edge_devices = Table(
     Column("uptime_seconds", BigInteger),
     Column("attestation_status", StrEnumType(AttestationState), nullable=False, default=AttestationState.UNKNOWN),
     Column("decommissioned_at", UtcDateTime),
-    Index("idx_platform", "platform"),
-    Index("idx_status", "status"),
-    Index("idx_location", "location"),
+    Index("idx_platform", "platform", "id"),
+    Index("idx_status", "status", "id"),
+    Index("idx_location", "location", "id"),
+)
+
+# Maintained by database triggers (migration 0002) so counting any filter is a sum over a few rows,
+# never a scan of the fleet. NULL location is stored as '' (an empty location is not accepted).
+device_counts = Table(
+    "device_counts",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("location", String(255), primary_key=True),
+    Column("retired", Boolean, primary_key=True),
+    Column("n", Integer, nullable=False),
 )
 
 device_metrics = Table(

@@ -8,6 +8,7 @@ from domain.devices import Device, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.pagination import Page, PageRequest
 from ports.clock import Clock
+from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
 from ports.unit_of_work import UnitOfWork
 
@@ -20,13 +21,13 @@ class Viewer:
 
 
 class DeviceInventory:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], queries: FleetQueries, clock: Clock) -> None:
         self._uow = uow
+        self._queries = queries
         self._clock = clock
 
     async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
-        async with self._uow() as uow:
-            return await uow.devices.list(filters, page)
+        return await self._queries.devices(filters, page)
 
     async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:
         async with self._uow() as uow:
@@ -40,6 +41,7 @@ class DeviceInventory:
                 raise DeviceAlreadyExists(device.id)
             await uow.devices.add(device)
             await uow.commit()
+        self._queries.invalidate()
         return device
 
     async def update(self, device_id: str, changes: dict) -> Device:
@@ -47,7 +49,8 @@ class DeviceInventory:
             device = await self._visible(uow, device_id, Viewer())
             device.apply_changes(changes, self._clock.now())
             await uow.commit()
-            return device
+        self._queries.invalidate()
+        return device
 
     async def decommission(self, device_id: str) -> None:
         """Retire a device: it leaves the fleet listing, its history stays for auditors."""
@@ -55,6 +58,7 @@ class DeviceInventory:
             device = await self._visible(uow, device_id, Viewer())
             device.decommission(self._clock.now())
             await uow.commit()
+        self._queries.invalidate()
 
     async def history(
         self, device_id: str, window: TimeWindow, page: PageRequest, viewer: Viewer = Viewer()

@@ -5,12 +5,14 @@ from collections.abc import Callable
 
 from domain.devices import DeviceStatus, MetricSample
 from domain.errors import DeviceNotFound, ValidationFailed
+from ports.queries import FleetQueries
 from ports.unit_of_work import UnitOfWork
 
 
 class TelemetryRecorder:
-    def __init__(self, uow: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], queries: FleetQueries) -> None:
         self._uow = uow
+        self._queries = queries
 
     async def record(self, sample: MetricSample, status: DeviceStatus = DeviceStatus.ONLINE) -> None:
         """Store the sample and copy it onto the device row, in one transaction."""
@@ -30,7 +32,12 @@ class TelemetryRecorder:
                 sample.status = status
                 await uow.metrics.add(sample)
             newest = max(samples, key=lambda s: s.timestamp, default=None)
+            status_changed = False
             if newest is not None and (device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat):
                 device.record_telemetry(newest)
+                status_changed = device.status is not status
                 device.status = status
             await uow.commit()
+        # Fleet listings may show figures up to the cache TTL old, but never a stale status.
+        if status_changed:
+            self._queries.invalidate()

@@ -8,7 +8,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.controllers.devices import DeviceController
 from entrypoints.http.errors import exception_to_http_response
@@ -33,7 +33,7 @@ def create_app(container: Container | None = None) -> Litestar:
     )
 
     async def dispose_engine() -> None:
-        await container.gateways.engine().dispose()
+        await shutdown_container(container)
 
     return Litestar(
         route_handlers=[liveness, edge],

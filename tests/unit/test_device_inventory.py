@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.memory.clock import FakeClock
-from adapters.memory.inventory import InMemoryStore, InMemoryUnitOfWork
+from adapters.memory.inventory import InMemoryFleetQueries, InMemoryStore, InMemoryUnitOfWork
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.pagination import PageRequest
@@ -27,7 +27,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def inventory(store, clock) -> DeviceInventory:
-    return DeviceInventory(lambda: InMemoryUnitOfWork(store), clock)
+    return DeviceInventory(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store), clock)
 
 
 def atlas(device_id: str = "edge-001", **kw) -> Device:
@@ -73,7 +73,7 @@ async def test_a_failed_update_leaves_the_stored_device_untouched(inventory):
 
 async def test_decommissioned_devices_leave_the_listing_but_auditors_keep_their_history(inventory, store, clock):
     await inventory.register(atlas())
-    await TelemetryRecorder(lambda: InMemoryUnitOfWork(store)).record(
+    await TelemetryRecorder(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store)).record(
         MetricSample(device_id="edge-001", timestamp=clock.now(), cpu_usage=10.0)
     )
     await inventory.decommission("edge-001")
@@ -87,7 +87,7 @@ async def test_decommissioned_devices_leave_the_listing_but_auditors_keep_their_
 
 async def test_history_is_newest_first_and_respects_the_window(inventory, store, clock):
     await inventory.register(atlas())
-    recorder = TelemetryRecorder(lambda: InMemoryUnitOfWork(store))
+    recorder = TelemetryRecorder(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store))
     start = clock.now()
     for minute in range(5):
         await recorder.record(MetricSample("edge-001", start + timedelta(minutes=minute), cpu_usage=float(minute)))
@@ -106,7 +106,7 @@ async def test_telemetry_updates_the_fleet_view_of_the_device(inventory, store, 
     await inventory.register(atlas())
     sample = MetricSample("edge-001", clock.now(), cpu_usage=45.0, memory_usage=62.0, temperature=52.0,
                           uptime_seconds=328)
-    await TelemetryRecorder(lambda: InMemoryUnitOfWork(store)).record(sample)
+    await TelemetryRecorder(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store)).record(sample)
     device = await inventory.get("edge-001")
     assert (device.cpu_usage, device.memory_usage, device.temperature, device.uptime_seconds) == (45.0, 62.0, 52.0, 328)
     assert device.status is DeviceStatus.ONLINE and device.last_heartbeat == clock.now()

@@ -53,7 +53,7 @@ class DeviceController(Controller):
         inventory: Inventory,
         platform: FromQuery[Platform | None] = None,
         status: FromQuery[DeviceStatus | None] = None,
-        location: Annotated[str | None, QueryParameter(max_length=255)] = None,
+        location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
         include_decommissioned: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,

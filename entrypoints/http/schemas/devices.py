@@ -11,7 +11,7 @@ from domain.devices import DEVICE_ID_PATTERN, Device, DeviceStatus, MetricSample
 
 DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
-Text = Annotated[str, Meta(max_length=255)]
+Text = Annotated[str, Meta(min_length=1, max_length=255)]
 Cores = Annotated[int, Meta(ge=1, le=4096)]
 MemoryGb = Annotated[int, Meta(ge=1, le=65536)]
 

@@ -40,9 +40,10 @@ def upgrade() -> None:
         sa.Column("attestation_status", sa.String(32), nullable=False, server_default="unknown"),
         sa.Column("decommissioned_at", UtcDateTime),
     )
-    op.create_index("idx_platform", "edge_devices", ["platform"])
-    op.create_index("idx_status", "edge_devices", ["status"])
-    op.create_index("idx_location", "edge_devices", ["location"])
+    # The seed's indexes, with the id appended so a filtered page is read in id order, not sorted.
+    op.create_index("idx_platform", "edge_devices", ["platform", "id"])
+    op.create_index("idx_status", "edge_devices", ["status", "id"])
+    op.create_index("idx_location", "edge_devices", ["location", "id"])
 
     op.create_table(
         "device_metrics",

@@ -1,0 +1,53 @@
+"""The seed's caching strategy for fleet listings: 30 s, keyed by every query parameter, and forgotten
+at once when the inventory changes, so a client never reads its own write as stale.
+
+Heartbeat telemetry does not invalidate: figures in a listing may lag by up to the TTL, as the seed
+allows. In-process only; several API workers share a cache through Redis (see the alerts/caching issue).
+"""
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from domain.devices import Device
+from domain.pagination import Page, PageRequest
+from ports.queries import FleetQueries
+from ports.repositories import DeviceFilter
+
+
+class CachedFleetQueries:
+    def __init__(self, inner: FleetQueries, ttl_seconds: float = 30.0, max_entries: int = 1024,
+                 monotonic=time.monotonic) -> None:
+        self._inner = inner
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._now = monotonic
+        self._entries: OrderedDict[tuple, tuple[float, int, Page[Device]]] = OrderedDict()
+        self._generation = 0
+
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+        if self._ttl <= 0:
+            return await self._inner.devices(filters, page)
+        key = (filters, page)
+        hit = self._entries.get(key)
+        now = self._now()
+        if hit is not None and hit[0] > now and hit[1] == self._generation:
+            self._entries.move_to_end(key)
+            return hit[2]
+        generation = self._generation
+        result = await self._inner.devices(filters, page)
+        # A write that landed while we were reading bumped the generation: do not cache the old view.
+        if generation == self._generation:
+            self._entries[key] = (now + self._ttl, generation, result)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return result
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._entries.clear()
+        self._inner.invalidate()
+
+    def close(self) -> None:
+        self._inner.close()

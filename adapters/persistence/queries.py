@@ -1,0 +1,80 @@
+"""Fleet read queries in SQLAlchemy Core.
+
+On SQLite a whole query runs in one hop to a worker thread over the synchronous driver: aiosqlite
+pays a thread round trip per cursor operation, which costs more than the query itself. PostgreSQL
+goes through asyncpg directly.
+"""
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.persistence.tables import device_counts, edge_devices
+from domain.devices import Device
+from domain.pagination import Page, PageRequest
+from ports.repositories import DeviceFilter
+
+
+def _count_statement(filters: DeviceFilter):
+    counts = device_counts.c
+    statement = select(func.coalesce(func.sum(counts.n), 0))
+    if not filters.include_decommissioned:
+        statement = statement.where(counts.retired.is_(False))
+    if filters.platform is not None:
+        statement = statement.where(counts.platform == filters.platform.value)
+    if filters.status is not None:
+        statement = statement.where(counts.status == filters.status.value)
+    if filters.location is not None:
+        statement = statement.where(counts.location == filters.location)
+    return statement
+
+
+def _page_statement(filters: DeviceFilter, page: PageRequest):
+    columns = edge_devices.c
+    statement = select(edge_devices)
+    if not filters.include_decommissioned:
+        statement = statement.where(columns.decommissioned_at.is_(None))
+    if filters.platform is not None:
+        statement = statement.where(columns.platform == filters.platform)
+    if filters.status is not None:
+        statement = statement.where(columns.status == filters.status)
+    if filters.location is not None:
+        statement = statement.where(columns.location == filters.location)
+    return statement.order_by(columns.id).limit(page.limit).offset(page.offset)
+
+
+def _page(rows, total: int, page: PageRequest) -> Page[Device]:
+    return Page(items=[Device(**row._mapping) for row in rows], total=int(total), limit=page.limit, offset=page.offset)
+
+
+class SqlFleetQueries:
+    def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None, threads: int = 4) -> None:
+        self._engine = engine
+        self._sync_engine = sync_engine
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="fleet-query") if sync_engine else None
+
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+        if self._sync_engine is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._devices_sync, filters, page)
+        async with self._engine.connect() as connection:
+            total = await connection.scalar(_count_statement(filters))
+            rows = await connection.execute(_page_statement(filters, page))
+            return _page(rows, total, page)
+
+    def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+        with self._sync_engine.connect() as connection:
+            total = connection.scalar(_count_statement(filters))
+            return _page(connection.execute(_page_statement(filters, page)), total, page)
+
+    def invalidate(self) -> None:
+        """Nothing cached here; see CachedFleetQueries."""
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
