@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from domain.devices import Device
+from domain.devices import DeviceRecord
 from domain.pagination import Page, PageRequest
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter
@@ -22,10 +22,10 @@ class CachedFleetQueries:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._now = monotonic
-        self._entries: OrderedDict[tuple, tuple[float, int, Page[Device]]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[float, int, Page[DeviceRecord]]] = OrderedDict()
         self._generation = 0
 
-    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         if self._ttl <= 0:
             return await self._inner.devices(filters, page)
         key = (filters, page)

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/bench_device_list.py [--requests 400] [--duration 10]
 Prints a table and PASS/FAIL against the targets:
-  - median latency of GET /devices (page of 20) at 100k devices within 2x of 1k;
+  - median latency of GET /devices (page of 20, list cache off) at 100k devices within 2x of 1k;
   - list-devices throughput under wrk (32 connections) >= 50% of a trivial endpoint in the same process.
 """
 from __future__ import annotations
@@ -65,7 +65,8 @@ def main() -> int:
     try:
         for size in (1_000, 100_000):
             url = build_fleet_db(work / f"fleet-{size}.db", size)
-            server = ServerProcess(work, url, SECRET).start()
+            # Latency with the list cache off: every request runs the count and page queries.
+            server = ServerProcess(work, url, SECRET, {"EDGEFLEET_LIST_CACHE_TTL": "0"}).start()
             try:
                 token = server.cli("token", "create", "--role", "viewer", "--subject", "bench")
                 results[size] = {
@@ -73,12 +74,20 @@ def main() -> int:
                     for name, q in QUERIES.items()
                 }
                 if size == 100_000 and shutil.which("wrk"):
-                    throughput["trivial (/healthz)"] = wrk(f"{server.base_url}/healthz", args.duration)
-                    throughput["list devices"] = wrk(
+                    throughput["list devices, cache off"] = wrk(
                         f"{server.base_url}/api/v1/edge/devices?limit=20", args.duration, f"Authorization: Bearer {token}"
                     )
             finally:
                 server.stop()
+            if size == 100_000 and shutil.which("wrk"):
+                server = ServerProcess(work, url, SECRET).start()  # default: the seed's 30 s list cache
+                try:
+                    throughput["trivial (/healthz)"] = wrk(f"{server.base_url}/healthz", args.duration)
+                    throughput["list devices, cached"] = wrk(
+                        f"{server.base_url}/api/v1/edge/devices?limit=20", args.duration, f"Authorization: Bearer {token}"
+                    )
+                finally:
+                    server.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -90,12 +99,13 @@ def main() -> int:
         print(f"{name:<14} {results[1_000][name]:>13.2f} {results[100_000][name]:>15.2f} {ratio:>7.2f}  "
               f"{'PASS' if ratio <= 2.0 else 'FAIL'}")
     if throughput:
-        ratio = throughput["list devices"] / throughput["trivial (/healthz)"]
-        ok &= ratio >= 0.5
+        trivial = throughput["trivial (/healthz)"]
         print(f"\nwrk -t2 -c32 -d{args.duration}s against one `edgefleet serve` process (100k devices, SQLite)")
         for name, rps in throughput.items():
-            print(f"{name:<22} {rps:>10.0f} req/s")
-        print(f"{'ratio':<22} {ratio:>10.2f}  target >= 0.50  {'PASS' if ratio >= 0.5 else 'FAIL'}")
+            print(f"{name:<26} {rps:>10.0f} req/s  {rps / trivial:>5.2f} of trivial")
+        ratio = throughput["list devices, cached"] / trivial
+        ok &= ratio >= 0.5
+        print(f"target: list (default config) >= 0.50 of trivial: {ratio:.2f} {'PASS' if ratio >= 0.5 else 'FAIL'}")
     return 0 if ok else 1
 
 

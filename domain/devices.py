@@ -49,7 +49,9 @@ def check_device_id(device_id: str) -> str:
 
 
 @dataclass(eq=False)
-class Device:
+class DeviceRecord:
+    """A device's data as stored and as listed: the read side builds these without the ORM or checks."""
+
     id: str
     name: str
     platform: Platform
@@ -72,13 +74,6 @@ class Device:
     attestation_status: AttestationState = AttestationState.UNKNOWN
     decommissioned_at: datetime | None = None
 
-    def __post_init__(self) -> None:
-        check_device_id(self.id)
-        self._check_texts()
-        self.platform = Platform(self.platform)
-        self.status = DeviceStatus(self.status)
-        self.attestation_status = AttestationState(self.attestation_status)
-
     @property
     def decommissioned(self) -> bool:
         return self.decommissioned_at is not None
@@ -90,6 +85,18 @@ class Device:
     @property
     def tpm_attested(self) -> bool:
         return self.tpm_enabled and self.attestation_status is AttestationState.SUCCESS
+
+
+@dataclass(eq=False)
+class Device(DeviceRecord):
+    """The device aggregate: validated on creation, changed only through its methods."""
+
+    def __post_init__(self) -> None:
+        check_device_id(self.id)
+        self._check_texts()
+        self.platform = Platform(self.platform)
+        self.status = DeviceStatus(self.status)
+        self.attestation_status = AttestationState(self.attestation_status)
 
     def apply_changes(self, changes: dict, now: datetime) -> None:
         unknown = set(changes) - MUTABLE_FIELDS

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from domain.devices import Device
+from domain.devices import DeviceRecord
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter
 
 
 class FleetQueries(Protocol):
-    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         """Devices matching ``filters`` ordered by id; ``total`` counts every match."""
         ...
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 
-from domain.devices import Device, MetricSample
+from domain.devices import Device, DeviceRecord, MetricSample
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter, TimeWindow
 
@@ -31,7 +31,7 @@ class InMemoryFleetQueries:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         matching = sorted((d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id)
         window = matching[page.offset : page.offset + page.limit]
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)

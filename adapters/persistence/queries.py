@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.tables import device_counts, edge_devices
-from domain.devices import Device
+from domain.devices import DeviceRecord
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter
 
@@ -46,8 +46,8 @@ def _page_statement(filters: DeviceFilter, page: PageRequest):
     return statement.order_by(columns.id).limit(page.limit).offset(page.offset)
 
 
-def _page(rows, total: int, page: PageRequest) -> Page[Device]:
-    return Page(items=[Device(**row._mapping) for row in rows], total=int(total), limit=page.limit, offset=page.offset)
+def _page(rows, total: int, page: PageRequest) -> Page[DeviceRecord]:
+    return Page(items=[DeviceRecord(**row._mapping) for row in rows], total=int(total), limit=page.limit, offset=page.offset)
 
 
 class SqlFleetQueries:
@@ -56,7 +56,7 @@ class SqlFleetQueries:
         self._sync_engine = sync_engine
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="fleet-query") if sync_engine else None
 
-    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+    async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         if self._sync_engine is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self._devices_sync, filters, page)
@@ -65,7 +65,7 @@ class SqlFleetQueries:
             rows = await connection.execute(_page_statement(filters, page))
             return _page(rows, total, page)
 
-    def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+    def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         with self._sync_engine.connect() as connection:
             total = connection.scalar(_count_statement(filters))
             return _page(connection.execute(_page_statement(filters, page)), total, page)

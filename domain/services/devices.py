@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.devices import Device, MetricSample
+from domain.devices import Device, DeviceRecord, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.pagination import Page, PageRequest
 from ports.clock import Clock
@@ -26,7 +26,7 @@ class DeviceInventory:
         self._queries = queries
         self._clock = clock
 
-    async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[Device]:
+    async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
 
     async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:

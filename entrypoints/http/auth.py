@@ -33,7 +33,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 def requires(permission: Permission):
     """Route guard: 403 FORBIDDEN unless the caller's role grants ``permission``."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no thread hop
         principal: Principal = connection.user
         if not principal.may(permission):
             raise PermissionDeniedException(f"Role '{principal.role}' may not {permission.value}")

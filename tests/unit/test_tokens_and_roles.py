@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -121,3 +122,12 @@ def test_a_short_configured_secret_is_refused(tmp_path):
 )
 def test_the_permission_matrix(role, permission, allowed):
     assert Principal("x", role).may(permission) is allowed
+
+
+def test_a_remembered_token_still_expires():
+    service = TokenService(TokenKeys("HS256", SECRET, SECRET), leeway_seconds=0)
+    token = service.issue("alice", Role.ADMIN, timedelta(seconds=1), datetime.now(UTC))
+    assert service.verify(token).subject == "alice"
+    time.sleep(1.2)
+    with pytest.raises(InvalidToken, match="expired"):
+        service.verify(token)

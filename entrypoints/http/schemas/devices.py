@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from domain.devices import DEVICE_ID_PATTERN, Device, DeviceStatus, MetricSample, Platform
+from domain.devices import DEVICE_ID_PATTERN, Device, DeviceRecord, DeviceStatus, MetricSample, Platform
 
 DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
@@ -35,7 +35,7 @@ class DeviceSummary(Struct):
     memory_gb: int | None
 
     @classmethod
-    def of(cls, d: Device) -> "DeviceSummary":
+    def of(cls, d: DeviceRecord) -> "DeviceSummary":
         return cls(
             id=d.id,
             name=d.name,
