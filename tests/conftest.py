@@ -11,7 +11,7 @@ import pytest
 from adapters.persistence.engine import sqlite_url
 from adapters.persistence.migrate import upgrade
 from domain.access import Role
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.settings import Settings
 from tests.postgres_server import PostgresServer
 
@@ -50,7 +50,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides) -> Settings:
 async def container(tmp_path: Path, database_url: str):
     built: Container = build_container(make_settings(tmp_path, database_url))
     yield built
-    await built.gateways.engine().dispose()
+    await shutdown_container(built)
 
 
 def token_for(container: Container, role: Role | str, subject: str = "tester", ttl=timedelta(hours=1)) -> str:
