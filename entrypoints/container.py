@@ -11,6 +11,8 @@ from adapters.cached_queries import CachedFleetQueries
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.signals import InProcessSignals
+from domain.services.commands import CommandService
 from domain.services.devices import DeviceInventory
 from domain.services.telemetry import TelemetryRecorder
 from entrypoints.settings import Settings
@@ -43,10 +45,14 @@ class Gateways(containers.DeclarativeContainer):
 
 
 class Services(containers.DeclarativeContainer):
+    signals = providers.Singleton(InProcessSignals)
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
     inventory = providers.Singleton(
         DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock
+    )
+    commands = providers.Singleton(
+        CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=signals
     )
     telemetry = providers.Singleton(
         TelemetryRecorder, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries

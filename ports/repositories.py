@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
 from domain.pagination import Page, PageRequest
 
@@ -28,6 +29,28 @@ class DeviceRepository(Protocol):
 
     async def get(self, device_id: str) -> Device | None:
         """The device, decommissioned or not."""
+        ...
+
+
+class CommandRepository(Protocol):
+    async def add(self, command: Command) -> None:
+        """Stage a new command; its ``id`` is set once the unit of work flushes or commits."""
+        ...
+
+    async def get(self, device_id: str, command_id: int) -> Command | None: ...
+
+    async def by_idempotency_key(self, device_id: str, key: str) -> Command | None: ...
+
+    async def list(self, device_id: str, status: CommandStatus | None, page: PageRequest) -> Page[Command]:
+        """Newest first."""
+        ...
+
+    async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
+        """Oldest queued commands of the device, locked so no other worker claims them too."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[Command]:
+        """Unfinished commands whose deadline has passed, locked for the caller."""
         ...
 
 

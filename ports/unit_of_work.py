@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ports.repositories import DeviceRepository, MetricsRepository
+from ports.repositories import CommandRepository, DeviceRepository, MetricsRepository
 
 
 class UnitOfWork(Protocol):
@@ -10,6 +10,7 @@ class UnitOfWork(Protocol):
 
     devices: DeviceRepository
     metrics: MetricsRepository
+    commands: CommandRepository
 
     async def __aenter__(self) -> "UnitOfWork": ...
 

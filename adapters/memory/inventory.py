@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import copy
 
+from datetime import datetime
+
+from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceRecord, MetricSample
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter, TimeWindow
@@ -14,6 +17,7 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.devices: dict[str, Device] = {}
         self.metrics: list[MetricSample] = []
+        self.commands: dict[int, Command] = {}
 
 
 class InMemoryDeviceRepository:
@@ -69,6 +73,34 @@ class InMemoryMetricsRepository:
         return found[page.offset : page.offset + page.limit]
 
 
+class InMemoryCommandRepository:
+    def __init__(self, commands: dict[int, Command]) -> None:
+        self._commands = commands
+
+    async def add(self, command: Command) -> None:
+        command.id = max(self._commands, default=0) + 1
+        self._commands[command.id] = command
+
+    async def get(self, device_id: str, command_id: int) -> Command | None:
+        command = self._commands.get(command_id)
+        return command if command is not None and command.device_id == device_id else None
+
+    async def by_idempotency_key(self, device_id: str, key: str) -> Command | None:
+        return next((c for c in self._commands.values() if (c.device_id, c.idempotency_key) == (device_id, key)), None)
+
+    async def list(self, device_id: str, status: CommandStatus | None, page: PageRequest) -> Page[Command]:
+        found = [c for c in self._commands.values() if c.device_id == device_id and status in (None, c.status)]
+        found.sort(key=lambda c: c.id, reverse=True)
+        return Page(found[page.offset : page.offset + page.limit], len(found), page.limit, page.offset)
+
+    async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
+        queued = [c for c in self._commands.values() if c.device_id == device_id and c.status is CommandStatus.QUEUED]
+        return sorted(queued, key=lambda c: c.id)[:limit]
+
+    async def due(self, now: datetime, limit: int) -> list[Command]:
+        return [c for c in self._commands.values() if not c.finished and c.deadline <= now][:limit]
+
+
 class InMemoryUnitOfWork:
     """Works on a deep copy of the store; ``commit`` publishes it, anything else discards it."""
 
@@ -79,8 +111,10 @@ class InMemoryUnitOfWork:
     async def __aenter__(self) -> "InMemoryUnitOfWork":
         self._devices = copy.deepcopy(self._store.devices)
         self._metrics = list(self._store.metrics)
+        self._commands = copy.deepcopy(self._store.commands)
         self.devices = InMemoryDeviceRepository(self._devices)
         self.metrics = InMemoryMetricsRepository(self._metrics)
+        self.commands = InMemoryCommandRepository(self._commands)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -89,6 +123,7 @@ class InMemoryUnitOfWork:
     async def commit(self) -> None:
         self._store.devices = self._devices
         self._store.metrics = self._metrics
+        self._store.commands = self._commands
         self.committed = True
 
     async def rollback(self) -> None:

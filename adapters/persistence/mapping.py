@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from adapters.persistence import tables
+from domain.commands import Command
 from domain.devices import Device, MetricSample
 
 mapper_registry = registry()
@@ -17,4 +18,8 @@ def start_mappers() -> None:
         return
     mapper_registry.map_imperatively(Device, tables.edge_devices)
     mapper_registry.map_imperatively(MetricSample, tables.device_metrics)
+    # The version column makes two workers racing on one command fail loudly instead of both winning.
+    mapper_registry.map_imperatively(
+        Command, tables.device_commands, version_id_col=tables.device_commands.c.version
+    )
     _started = True

@@ -1,10 +1,15 @@
 """SQLAlchemy repositories: filtering, counting and paging happen in SQL."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.tables import device_metrics
+from adapters.persistence.tables import device_commands, device_metrics
+from domain.commands import Command, CommandStatus
+from domain.errors import Conflict
 from domain.devices import Device, MetricSample
 from domain.pagination import Page, PageRequest
 from ports.repositories import TimeWindow
@@ -36,4 +41,57 @@ class SqlMetricsRepository:
         if window.end is not None:
             query = query.where(columns.timestamp <= window.end)
         query = query.order_by(columns.timestamp.desc(), columns.id.desc()).limit(page.limit).offset(page.offset)
+        return list(await self._session.scalars(query))
+
+
+class SqlCommandRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, command: Command) -> None:
+        self._session.add(command)
+        try:
+            await self._session.flush()  # assigns the id the caller returns
+        except IntegrityError as exc:
+            # Only the (device, idempotency key) uniqueness can fail here: a concurrent twin won.
+            raise Conflict("A request with this Idempotency-Key is being processed; retry") from exc
+
+    async def get(self, device_id: str, command_id: int) -> Command | None:
+        command = await self._session.get(Command, command_id)
+        return command if command is not None and command.device_id == device_id else None
+
+    async def by_idempotency_key(self, device_id: str, key: str) -> Command | None:
+        c = device_commands.c
+        return await self._session.scalar(select(Command).where(c.device_id == device_id, c.idempotency_key == key))
+
+    async def list(self, device_id: str, status: CommandStatus | None, page: PageRequest) -> Page[Command]:
+        c = device_commands.c
+        conditions = [c.device_id == device_id] + ([c.status == status] if status is not None else [])
+        total = await self._session.scalar(select(func.count()).select_from(device_commands).where(*conditions))
+        rows = await self._session.scalars(
+            select(Command).where(*conditions).order_by(c.id.desc()).limit(page.limit).offset(page.offset)
+        )
+        return Page(items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
+
+    async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
+        c = device_commands.c
+        query = (
+            select(Command)
+            .where(c.device_id == device_id, c.status == CommandStatus.QUEUED)
+            .order_by(c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self._session.scalars(query))
+
+    async def due(self, now: datetime, limit: int) -> list[Command]:
+        c = device_commands.c
+        unfinished = [CommandStatus.QUEUED, CommandStatus.DELIVERED, CommandStatus.RUNNING]
+        query = (
+            select(Command)
+            .where(c.status.in_(unfinished), c.deadline <= now)
+            .order_by(c.deadline)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         return list(await self._session.scalars(query))

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from adapters.persistence.types import StrEnumType, UtcDateTime
+from domain.commands import CommandName, CommandStatus
 from domain.devices import AttestationState, DeviceStatus, Platform
 
 metadata = MetaData()
@@ -102,12 +103,20 @@ device_commands = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("device_id", String(64), ForeignKey("edge_devices.id"), nullable=False),
-    Column("command", String(255), nullable=False),
+    Column("command", StrEnumType(CommandName, 255), nullable=False),
     Column("parameters", JSON),
-    Column("status", String(32)),
+    Column("status", StrEnumType(CommandStatus)),
     Column("result", JSON),
     Column("executed_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("requested_by", String(255)),
+    Column("idempotency_key", String(128)),
+    Column("deadline", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
+    Column("started_at", UtcDateTime),
+    Column("version", Integer, nullable=False, default=1),
     Index("idx_commands_device_id_status", "device_id", "status"),
     Index("idx_commands_created_at", "created_at"),
+    Index("uq_commands_idempotency_key", "device_id", "idempotency_key", unique=True),
+    Index("idx_commands_status_deadline", "status", "deadline"),
 )

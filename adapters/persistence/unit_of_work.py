@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from adapters.persistence.repositories import SqlDeviceRepository, SqlMetricsRepository
+from sqlalchemy.orm.exc import StaleDataError
+
+from adapters.persistence.repositories import SqlCommandRepository, SqlDeviceRepository, SqlMetricsRepository
+from domain.errors import Conflict
 
 
 class SqlAlchemyUnitOfWork:
@@ -15,6 +18,7 @@ class SqlAlchemyUnitOfWork:
         self.session = self._sessions()
         self.devices = SqlDeviceRepository(self.session)
         self.metrics = SqlMetricsRepository(self.session)
+        self.commands = SqlCommandRepository(self.session)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -23,7 +27,11 @@ class SqlAlchemyUnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except StaleDataError as exc:
+            await self.session.rollback()
+            raise Conflict("Changed concurrently by another request; retry") from exc
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -1,6 +1,8 @@
 """Litestar application factory."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from litestar import Litestar, Router, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
@@ -10,6 +12,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.auth import BearerTokenMiddleware
+from entrypoints.http.background import periodic_jobs
+from entrypoints.http.controllers.commands import CommandController
 from entrypoints.http.controllers.devices import DeviceController
 from entrypoints.http.errors import exception_to_http_response
 
@@ -27,17 +31,26 @@ def create_app(container: Container | None = None) -> Litestar:
 
     edge = Router(
         path="/api/v1/edge",
-        route_handlers=[DeviceController],
+        route_handlers=[DeviceController, CommandController],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
     )
 
-    async def dispose_engine() -> None:
-        await shutdown_container(container)
+    @asynccontextmanager
+    async def lifespan(_: Litestar):
+        jobs = {"expire-commands": (5.0, services.commands().expire_due)}
+        try:
+            async with periodic_jobs(jobs):
+                yield
+        finally:
+            await shutdown_container(container)
 
     return Litestar(
         route_handlers=[liveness, edge],
-        dependencies={"inventory": Provide(lambda: services.inventory(), sync_to_thread=False)},
+        dependencies={
+            "inventory": Provide(lambda: services.inventory(), sync_to_thread=False),
+            "commands": Provide(lambda: services.commands(), sync_to_thread=False),
+        },
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
@@ -49,6 +62,6 @@ def create_app(container: Container | None = None) -> Litestar:
                 security_schemes={"bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
             ),
         ),
-        on_shutdown=[dispose_engine],
+        lifespan=[lifespan],
         debug=False,
     )

@@ -1,0 +1,144 @@
+"""Command use cases: operators queue and follow commands, devices fetch and report them."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from domain.access import Permission, Principal
+from domain.commands import SAFE_COMMANDS, Command, CommandStatus, parse_command
+from domain.errors import Conflict, DeviceNotFound, DomainError
+from domain.pagination import Page, PageRequest
+from ports.clock import Clock
+from ports.signals import Signals
+from ports.unit_of_work import UnitOfWork
+
+POLL_SECONDS = 1.0  # re-read the store this often while waiting, for results written by other workers
+
+
+class CommandNotFound(DomainError):
+    code = "COMMAND_NOT_FOUND"
+
+
+class CommandForbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+def command_topic(command_id: int) -> str:
+    return f"command:{command_id}"
+
+
+def device_topic(device_id: str) -> str:
+    return f"device:{device_id}"
+
+
+class CommandService:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, signals: Signals) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._signals = signals
+
+    async def submit(self, principal: Principal, device_id: str, name: str, parameters: dict,
+                     idempotency_key: str | None = None) -> tuple[Command, bool]:
+        """Queue a command; returns it and whether it is new (False: an idempotent retry)."""
+        command_name = parse_command(name)
+        if command_name not in SAFE_COMMANDS and not principal.may(Permission.COMMANDS_PRIVILEGED):
+            raise CommandForbidden(f"Only admins may run '{command_name}'")
+        async with self._uow() as uow:
+            device = await uow.devices.get(device_id)
+            if device is None or device.decommissioned:
+                raise DeviceNotFound(device_id)
+            if idempotency_key is not None:
+                earlier = await uow.commands.by_idempotency_key(device_id, idempotency_key)
+                if earlier is not None:
+                    if not earlier.same_request(name, parameters):
+                        raise Conflict("Idempotency-Key was already used for a different request")
+                    return earlier, False
+            command = Command.create(device_id, name, parameters, principal.subject, self._clock.now(),
+                                     idempotency_key)
+            await uow.commands.add(command)
+            await uow.commit()
+        self._signals.publish(device_topic(device_id))
+        return command, True
+
+    async def get(self, device_id: str, command_id: int) -> Command:
+        async with self._uow() as uow:
+            command = await uow.commands.get(device_id, command_id)
+            if command is None:
+                raise CommandNotFound(f"Command {command_id} not found for device {device_id}")
+            if command.expire_if_due(self._clock.now()):
+                await uow.commit()
+            return command
+
+    async def wait(self, device_id: str, command_id: int, seconds: float) -> Command:
+        """The command once finished, or as it stands after ``seconds``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            command = await self.get(device_id, command_id)
+            remaining = deadline - loop.time()
+            if command.finished or remaining <= 0:
+                return command
+            await self._signals.wait(command_topic(command_id), min(remaining, POLL_SECONDS))
+
+    async def list(self, device_id: str, status: CommandStatus | None, page: PageRequest) -> Page[Command]:
+        async with self._uow() as uow:
+            if await uow.devices.get(device_id) is None:
+                raise DeviceNotFound(device_id)
+            return await uow.commands.list(device_id, status, page)
+
+    async def cancel(self, device_id: str, command_id: int) -> Command:
+        async with self._uow() as uow:
+            command = await uow.commands.get(device_id, command_id)
+            if command is None:
+                raise CommandNotFound(f"Command {command_id} not found for device {device_id}")
+            command.cancel(self._clock.now())
+            await uow.commit()
+        self._signals.publish(command_topic(command_id))
+        return command
+
+    async def next_for_device(self, device_id: str, seconds: float, limit: int = 10) -> list[Command]:
+        """Long-poll: claim queued commands at once, or wait up to ``seconds`` for some."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            claimed = await self._claim(device_id, limit)
+            remaining = deadline - loop.time()
+            if claimed or remaining <= 0:
+                return claimed
+            await self._signals.wait(device_topic(device_id), min(remaining, POLL_SECONDS))
+
+    async def _claim(self, device_id: str, limit: int) -> list[Command]:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            commands = []
+            for command in await uow.commands.claim_queued(device_id, limit):
+                if command.expire_if_due(now):
+                    continue
+                command.deliver(now)
+                commands.append(command)
+            await uow.commit()
+        for command in commands:
+            self._signals.publish(command_topic(command.id))
+        return commands
+
+    async def report(self, device_id: str, command_id: int, status: CommandStatus, result: dict | None) -> Command:
+        async with self._uow() as uow:
+            command = await uow.commands.get(device_id, command_id)
+            if command is None:
+                raise CommandNotFound(f"Command {command_id} not found for device {device_id}")
+            if command.expire_if_due(self._clock.now()):
+                await uow.commit()
+                raise Conflict(f"Command {command_id} timed out before the report arrived")
+            command.report(status, result, self._clock.now())
+            await uow.commit()
+        self._signals.publish(command_topic(command_id))
+        return command
+
+    async def expire_due(self, batch: int = 500) -> int:
+        """Mark unfinished commands past their deadline ``timed_out``; returns how many."""
+        async with self._uow() as uow:
+            expired = [c for c in await uow.commands.due(self._clock.now(), batch) if c.expire_if_due(self._clock.now())]
+            await uow.commit()
+        for command in expired:
+            self._signals.publish(command_topic(command.id))
+        return len(expired)
