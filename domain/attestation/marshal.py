@@ -44,6 +44,9 @@ class Reader:
             raise WireError(f"TPM2B of {size} bytes exceeds its maximum of {limit}")
         return self.take(size)
 
+    def rest(self) -> bytes:
+        return self.take(len(self._data) - self._pos)
+
     @property
     def offset(self) -> int:
         return self._pos

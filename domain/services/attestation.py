@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from domain.attestation.enrolment import EnrolledKey
 from domain.attestation.evidence import HashAlg, QuoteCheck, QuoteEvidence
-from domain.attestation.nonce import DEFAULT_NONCE_TTL, Nonce
+from domain.attestation.nonce import DEFAULT_NONCE_TTL, Challenge, Nonce
 from domain.attestation.policy import PolicyScope, ReferencePolicy, first_matching, scopes_for
-from domain.attestation.verdict import AttestationVerdict, judge
+from domain.attestation.verdict import AttestationVerdict, BatchReport, judge
 from domain.devices import Device
 from domain.errors import AttestationFailed, DeviceNotFound, DeviceUnreachable, DomainError
 from ports.attestation import AttestationRepository, DeviceGateway, NonceStore
@@ -22,26 +22,14 @@ DEFAULT_PCRS = (0, 1, 2, 3, 4, 5, 6, 7)
 
 
 @dataclass(frozen=True)
-class Challenge:
-    """What a device must quote: the nonce as qualifying data, over ``pcrs`` of ``bank``."""
-
-    nonce: Nonce
-    pcrs: tuple[int, ...]
-    bank: HashAlg
-
-
-@dataclass
-class BatchReport:
-    verdicts: list[AttestationVerdict] = field(default_factory=list)
-    unreachable: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # device id -> why it was not attested
-
-
-@dataclass(frozen=True)
 class _Target:
     device: Device
     key: EnrolledKey
     policy: ReferencePolicy | None
+
+
+# A quote to judge: whose, the nonce it answers, the evidence, and when the server received it.
+_Item = tuple[_Target, bytes, QuoteEvidence, datetime]
 
 
 class AttestationService:
@@ -66,17 +54,16 @@ class AttestationService:
     async def issue_challenge(self, device_id: str) -> Challenge:
         return await self._challenge(await self._target(device_id))
 
-    async def submit_evidence(self, device_id: str, nonce: bytes, evidence: QuoteEvidence) -> AttestationVerdict:
+    async def submit_evidence(
+        self, device_id: str, nonce: bytes, evidence: QuoteEvidence
+    ) -> AttestationVerdict:
         """A device answers a challenge it was issued (the agent pushes its quote)."""
         target = await self._target(device_id)
-        [verdict] = await self._judge([(target, nonce, evidence)])
+        [verdict] = await self._judge([(target, nonce, evidence, self._clock.now())])
         return verdict
 
     async def verify_device(self, device_id: str) -> AttestationVerdict:
-        target = await self._target(device_id)
-        challenge = await self._challenge(target)
-        evidence = await self._gateway.request_quote(device_id, challenge.nonce.value, challenge.pcrs, challenge.bank)
-        [verdict] = await self._judge([(target, challenge.nonce.value, evidence)])
+        [verdict] = await self._judge([await self._quote(await self._target(device_id))])
         return verdict
 
     async def verify_many(
@@ -94,18 +81,16 @@ class AttestationService:
         async def collect(target: _Target):
             nonlocal done
             async with gate:
-                challenge = await self._challenge(target)
                 try:
-                    evidence = await self._gateway.request_quote(
-                        target.device.id, challenge.nonce.value, challenge.pcrs, challenge.bank
-                    )
+                    return await self._quote(target)
                 except DeviceUnreachable:
                     report.unreachable.append(target.device.id)
-                    evidence = None
-                done += 1
-                if on_progress:
-                    on_progress(done, len(targets))
-                return None if evidence is None else (target, challenge.nonce.value, evidence)
+                except DomainError as exc:  # one device's failure must not sink the batch
+                    report.skipped[target.device.id] = exc.message
+                finally:
+                    done += 1
+                    if on_progress:
+                        on_progress(done, len(targets))
 
         collected = [item for item in await asyncio.gather(*map(collect, targets)) if item]
         report.verdicts = await self._judge(collected)
@@ -120,19 +105,16 @@ class AttestationService:
     ) -> ReferencePolicy:
         """Quote a known-good device and make its current PCR values its own reference policy."""
         target = await self._target(device_id)
-        selection = tuple(sorted(pcrs)) if pcrs else (target.policy.selection if target.policy else self._default_pcrs)
-        unchecked = _Target(target.device, target.key, None)
-        challenge = await self._challenge(unchecked, selection, bank)
-        evidence = await self._gateway.request_quote(device_id, challenge.nonce.value, selection, bank)
-        [verdict] = await self._judge([(unchecked, challenge.nonce.value, evidence)])
+        default = target.policy.selection if target.policy else self._default_pcrs
+        unchecked = _Target(target.device, target.key, None)  # the values are what we are learning
+        [verdict] = await self._judge([await self._quote(unchecked, sorted(pcrs or default), bank)])
         if not verdict.succeeded:
             raise AttestationFailed(
                 f"Device {device_id} did not prove its current values: {', '.join(verdict.reasons)}",
                 details={"device_id": device_id, "reasons": verdict.reasons},
             )
-        policy = ReferencePolicy(
-            PolicyScope.for_device(device_id), verdict.pcr_values, bank, updated_at=self._clock.now()
-        )
+        scope = PolicyScope.for_device(device_id)
+        policy = ReferencePolicy(scope, verdict.pcr_values, bank, updated_at=self._clock.now())
         await self._repo.put_policy(policy)
         return policy
 
@@ -158,7 +140,9 @@ class AttestationService:
         policies = [await self._repo.get_policy(scope) for scope in scopes_for(device)]
         return _Target(device, key, first_matching(policies))
 
-    async def _challenge(self, target: _Target, pcrs: Sequence[int] | None = None, bank: HashAlg | None = None):
+    async def _challenge(
+        self, target: _Target, pcrs: Sequence[int] | None = None, bank: HashAlg | None = None
+    ) -> Challenge:
         policy = target.policy
         pcrs = pcrs or (policy.selection if policy else self._default_pcrs)
         bank = bank or (policy.bank if policy else HashAlg.SHA256)
@@ -166,21 +150,30 @@ class AttestationService:
         await self._nonces.issue(nonce)
         return Challenge(nonce, tuple(pcrs), bank)
 
-    async def _judge(self, items: list[tuple[_Target, bytes, QuoteEvidence]]) -> list[AttestationVerdict]:
+    async def _quote(
+        self, target: _Target, pcrs: Sequence[int] | None = None, bank: HashAlg | None = None
+    ) -> _Item:
+        challenge = await self._challenge(target, pcrs, bank)
+        value = challenge.nonce.value
+        evidence = await self._gateway.request_quote(target.device.id, value, challenge.pcrs, challenge.bank)
+        return target, value, evidence, self._clock.now()
+
+    async def _judge(self, items: list[_Item]) -> list[AttestationVerdict]:
         checks = [
             QuoteCheck(evidence, target.key.key, nonce, target.policy.pcrs if target.policy else None)
-            for target, nonce, evidence in items
+            for target, nonce, evidence, _ in items
         ]
         # Signature checks are CPU-bound: keep the event loop responsive.
         results = await asyncio.to_thread(self._verifier.verify_batch, checks) if checks else []
         verdicts = []
-        for (target, nonce, evidence), result in zip(items, results, strict=True):
+        for (target, nonce, evidence, received_at), result in zip(items, results, strict=True):
             device_id = target.device.id
-            status = await self._nonces.consume(device_id, nonce, self._clock.now())
+            # Freshness is judged on arrival: time spent in our verifier is not the device's fault.
+            status = await self._nonces.consume(device_id, nonce, received_at)
             last = await self._repo.last_accepted_clock(device_id)
             verdict = judge(
-                device_id, evidence.pcr_values, evidence.hash_alg, result, status, last,
-                self._clock.now(), self._verifier.name,
+                device_id, evidence.pcr_values, evidence.hash_alg, result, status, last, self._clock.now(),
+                self._verifier.name,
             )
             await self._repo.add_verdict(verdict)
             verdicts.append(verdict)

@@ -5,7 +5,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.attestation.enrolment import DEFAULT_CHALLENGE_TTL, EnrolledKey, EnrolmentRejected, check_attestation_key
+from domain.attestation.enrolment import (
+    DEFAULT_CHALLENGE_TTL, EnrolledKey, EnrolmentRejected, check_attestation_key,
+)
 from domain.attestation.marshal import WireError
 from domain.attestation.tpm_public import ObjectAttr, parse_public, tpm_name
 from domain.devices import Device
@@ -86,7 +88,8 @@ class AkEnrolment:
             raise DeviceNotFound(device_id)
         if not device.tpm_enabled:
             raise AttestationFailed(
-                f"Device {device_id} has no TPM (tpm_enabled is false), so it cannot enrol an attestation key",
+                f"Device {device_id} has no TPM (tpm_enabled is false), "
+                "so it cannot enrol an attestation key",
                 details={"device_id": device_id},
             )
         return device
