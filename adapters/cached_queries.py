@@ -7,9 +7,11 @@ allows. In-process only; several API workers share a cache through Redis (see th
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from collections import OrderedDict
 
 from domain.devices import DeviceRecord
+from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter
@@ -43,6 +45,9 @@ class CachedFleetQueries:
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
         return result
+
+    async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
+        return await self._inner.security_counts(fresh_since)
 
     def invalidate(self) -> None:
         self._generation += 1

@@ -40,6 +40,15 @@ MUTABLE_FIELDS = frozenset(
 )
 
 
+# Above these a heartbeat makes an online device "degraded". Ascend NPUs throttle near 95 °C, so Atlas
+# boards get a higher temperature limit than HiSilicon SoCs in fanless enclosures.
+DEGRADED_LIMITS = {
+    Platform.ATLAS: {"cpu_usage": 90.0, "memory_usage": 90.0, "temperature": 85.0},
+    Platform.HISILICON: {"cpu_usage": 90.0, "memory_usage": 90.0, "temperature": 80.0},
+}
+MISSED_HEARTBEATS_OFFLINE = 3
+
+
 def check_device_id(device_id: str) -> str:
     if not DEVICE_ID_PATTERN.match(device_id):
         raise ValidationFailed(
@@ -120,6 +129,18 @@ class Device(DeviceRecord):
         self.temperature = sample.temperature
         self.uptime_seconds = sample.uptime_seconds
         self.last_heartbeat = sample.timestamp
+
+    def status_after(self, sample: "MetricSample") -> DeviceStatus:
+        """Online unless a threshold is exceeded or the latest attestation failed (then degraded)."""
+        limits = DEGRADED_LIMITS[self.platform]
+        exceeded = any((getattr(sample, name) or 0.0) > limit for name, limit in limits.items())
+        if exceeded or self.attestation_status is AttestationState.FAILED:
+            return DeviceStatus.DEGRADED
+        return DeviceStatus.ONLINE
+
+    def mark_offline(self, now: datetime) -> None:
+        self.status = DeviceStatus.OFFLINE
+        self.updated_at = now
 
     def decommission(self, now: datetime) -> None:
         self.decommissioned_at = now

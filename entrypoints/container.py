@@ -1,26 +1,43 @@
 """The composition root: the only place that picks adapters for ports and wires them together."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 
+from adapters.agent_gateway import AgentGateway
 from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
-from adapters.clock import SystemClock
-from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
 from adapters.cached_queries import CachedFleetQueries
-from adapters.persistence.queries import SqlFleetQueries
+from adapters.clock import SystemClock
+from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
+from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
 from adapters.persistence.mapping import start_mappers
+from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.signals import InProcessSignals
+from adapters.tpm.credential import PytssCredentialChallenger
+from adapters.tpm.ek_certificates import BundleEkCertificateVerifier
+from adapters.verifiers.choice import choose_verifier
+from adapters.verifiers.keys import attestation_key_from_public
+from domain.services.agents import AgentService
+from domain.services.attestation import AttestationService
 from domain.services.commands import CommandService
 from domain.services.devices import DeviceInventory
+from domain.services.enrolment import AkEnrolment
+from domain.services.reference_policies import ReferencePolicies
 from domain.services.telemetry import TelemetryRecorder
 from entrypoints.settings import Settings
+
+
+def _ek_verifier(bundle: str | None):
+    return BundleEkCertificateVerifier.from_pem_file(bundle) if bundle else None
 
 
 class Core(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
+    signals = providers.Singleton(InProcessSignals)
     token_keys = providers.Singleton(
         load_token_keys,
         settings.provided.jwt_secret,
@@ -29,10 +46,12 @@ class Core(containers.DeclarativeContainer):
         settings.provided.var_dir,
     )
     tokens = providers.Singleton(TokenService, token_keys)
+    verifier = providers.Singleton(choose_verifier, settings.provided.verifier)
 
 
 class Gateways(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
+    core = providers.DependenciesContainer()
     engine = providers.Singleton(create_engine, settings.provided.database_url)
     sessions = providers.Singleton(session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
@@ -42,28 +61,51 @@ class Gateways(containers.DeclarativeContainer):
         providers.Singleton(SqlFleetQueries, engine, read_engine),
         ttl_seconds=settings.provided.list_cache_ttl_seconds,
     )
+    attestation_repository = providers.Singleton(
+        SqlAttestationRepository, engine, sessions, on_device_changed=fleet_queries.provided.invalidate
+    )
+    nonces = providers.Singleton(SqlNonceStore, engine)
+    device_gateway = providers.Singleton(
+        AgentGateway, core.signals, answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds
+    )
+    credential_challenger = providers.Singleton(PytssCredentialChallenger)
+    ek_verifier = providers.Singleton(_ek_verifier, settings.provided.ek_ca_bundle)
 
 
 class Services(containers.DeclarativeContainer):
-    signals = providers.Singleton(InProcessSignals)
+    settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
     inventory = providers.Singleton(
         DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock
     )
     commands = providers.Singleton(
-        CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=signals
+        CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals
     )
     telemetry = providers.Singleton(
         TelemetryRecorder, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries
     )
+    agents = providers.Singleton(
+        AgentService, uow=gateways.unit_of_work.provider, clock=core.clock, queries=gateways.fleet_queries,
+        telemetry=telemetry, heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
+    )
+    attestation = providers.Singleton(
+        AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,
+        core.verifier, core.clock,
+        nonce_ttl=providers.Factory(timedelta, seconds=settings.provided.nonce_ttl_seconds),
+    )
+    enrolment = providers.Singleton(
+        AkEnrolment, gateways.attestation_repository, gateways.credential_challenger,
+        providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
+    )
+    policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
 
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.Container(Core, settings=settings)
-    gateways = providers.Container(Gateways, settings=settings)
-    services = providers.Container(Services, core=core, gateways=gateways)
+    gateways = providers.Container(Gateways, settings=settings, core=core)
+    services = providers.Container(Services, settings=settings, core=core, gateways=gateways)
 
 
 async def shutdown_container(container: Container) -> None:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from datetime import datetime
+
 from domain.devices import DeviceRecord
+from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter
 
@@ -11,6 +14,10 @@ from ports.repositories import DeviceFilter
 class FleetQueries(Protocol):
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         """Devices matching ``filters`` ordered by id; ``total`` counts every match."""
+        ...
+
+    async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
+        """Counts behind the fleet security metrics; attestations older than ``fresh_since`` are stale."""
         ...
 
     def invalidate(self) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
 from domain.pagination import Page, PageRequest
@@ -31,6 +32,10 @@ class DeviceRepository(Protocol):
         """The device, decommissioned or not."""
         ...
 
+    async def silent_since(self, before: datetime, limit: int) -> list[Device]:
+        """Online or degraded devices whose last heartbeat is older than ``before``."""
+        ...
+
 
 class CommandRepository(Protocol):
     async def add(self, command: Command) -> None:
@@ -51,6 +56,22 @@ class CommandRepository(Protocol):
 
     async def due(self, now: datetime, limit: int) -> list[Command]:
         """Unfinished commands whose deadline has passed, locked for the caller."""
+        ...
+
+
+class EnrollmentTokenRepository(Protocol):
+    async def add(self, token: EnrollmentToken) -> None: ...
+
+    async def by_hash(self, token_hash: str) -> EnrollmentToken | None:
+        """Locked for the caller, so one token is redeemed once even by concurrent enrolments."""
+        ...
+
+
+class CredentialRepository(Protocol):
+    async def get(self, device_id: str) -> DeviceCredential | None: ...
+
+    async def put(self, credential: DeviceCredential) -> None:
+        """Insert or replace the device's credential (one per device)."""
         ...
 
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ports.repositories import CommandRepository, DeviceRepository, MetricsRepository
+from ports.repositories import (
+    CommandRepository,
+    CredentialRepository,
+    DeviceRepository,
+    EnrollmentTokenRepository,
+    MetricsRepository,
+)
 
 
 class UnitOfWork(Protocol):
@@ -11,6 +17,8 @@ class UnitOfWork(Protocol):
     devices: DeviceRepository
     metrics: MetricsRepository
     commands: CommandRepository
+    enrollment_tokens: EnrollmentTokenRepository
+    credentials: CredentialRepository
 
     async def __aenter__(self) -> "UnitOfWork": ...
 

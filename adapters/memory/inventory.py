@@ -5,9 +5,11 @@ import copy
 
 from datetime import datetime
 
+from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
-from domain.devices import Device, DeviceRecord, MetricSample
+from domain.devices import Device, DeviceRecord, DeviceStatus, MetricSample
 from domain.pagination import Page, PageRequest
+from domain.security import SecurityCounts
 from ports.repositories import DeviceFilter, TimeWindow
 
 
@@ -18,6 +20,8 @@ class InMemoryStore:
         self.devices: dict[str, Device] = {}
         self.metrics: list[MetricSample] = []
         self.commands: dict[int, Command] = {}
+        self.enrollment_tokens: dict[str, EnrollmentToken] = {}
+        self.credentials: dict[str, DeviceCredential] = {}
 
 
 class InMemoryDeviceRepository:
@@ -30,6 +34,11 @@ class InMemoryDeviceRepository:
     async def get(self, device_id: str) -> Device | None:
         return self._devices.get(device_id)
 
+    async def silent_since(self, before: datetime, limit: int) -> list[Device]:
+        live = (DeviceStatus.ONLINE, DeviceStatus.DEGRADED)
+        return [d for d in self._devices.values() if d.status in live and not d.decommissioned
+                and d.last_heartbeat is not None and d.last_heartbeat < before][:limit]
+
 
 class InMemoryFleetQueries:
     def __init__(self, store: InMemoryStore) -> None:
@@ -39,6 +48,17 @@ class InMemoryFleetQueries:
         matching = sorted((d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id)
         window = matching[page.offset : page.offset + page.limit]
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)
+
+    async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
+        active = [d for d in self._store.devices.values() if not d.decommissioned]
+        return SecurityCounts(
+            total_devices=len(active),
+            secure_devices=sum(d.tee_enabled and d.tpm_enabled for d in active),
+            tpm_devices=sum(d.tpm_enabled for d in active),
+            attested_fresh=sum(d.tpm_attested for d in active),  # the fake keeps no verdict times
+            sealed_devices=0,
+            bound_devices=0,
+        )
 
     def invalidate(self) -> None:
         return None
@@ -101,6 +121,29 @@ class InMemoryCommandRepository:
         return [c for c in self._commands.values() if not c.finished and c.deadline <= now][:limit]
 
 
+class InMemoryEnrollmentTokenRepository:
+    def __init__(self, tokens: dict[str, EnrollmentToken]) -> None:
+        self._tokens = tokens
+
+    async def add(self, token: EnrollmentToken) -> None:
+        token.id = len(self._tokens) + 1
+        self._tokens[token.token_hash] = token
+
+    async def by_hash(self, token_hash: str) -> EnrollmentToken | None:
+        return self._tokens.get(token_hash)
+
+
+class InMemoryCredentialRepository:
+    def __init__(self, credentials: dict[str, DeviceCredential]) -> None:
+        self._credentials = credentials
+
+    async def get(self, device_id: str) -> DeviceCredential | None:
+        return self._credentials.get(device_id)
+
+    async def put(self, credential: DeviceCredential) -> None:
+        self._credentials[credential.device_id] = credential
+
+
 class InMemoryUnitOfWork:
     """Works on a deep copy of the store; ``commit`` publishes it, anything else discards it."""
 
@@ -112,9 +155,13 @@ class InMemoryUnitOfWork:
         self._devices = copy.deepcopy(self._store.devices)
         self._metrics = list(self._store.metrics)
         self._commands = copy.deepcopy(self._store.commands)
+        self._tokens = copy.deepcopy(self._store.enrollment_tokens)
+        self._credentials = copy.deepcopy(self._store.credentials)
         self.devices = InMemoryDeviceRepository(self._devices)
         self.metrics = InMemoryMetricsRepository(self._metrics)
         self.commands = InMemoryCommandRepository(self._commands)
+        self.enrollment_tokens = InMemoryEnrollmentTokenRepository(self._tokens)
+        self.credentials = InMemoryCredentialRepository(self._credentials)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -124,6 +171,8 @@ class InMemoryUnitOfWork:
         self._store.devices = self._devices
         self._store.metrics = self._metrics
         self._store.commands = self._commands
+        self._store.enrollment_tokens = self._tokens
+        self._store.credentials = self._credentials
         self.committed = True
 
     async def rollback(self) -> None:

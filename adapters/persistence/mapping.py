@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from adapters.persistence import tables
+from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command
 from domain.devices import Device, MetricSample
 
@@ -18,6 +19,8 @@ def start_mappers() -> None:
         return
     mapper_registry.map_imperatively(Device, tables.edge_devices)
     mapper_registry.map_imperatively(MetricSample, tables.device_metrics)
+    mapper_registry.map_imperatively(EnrollmentToken, tables.enrollment_tokens)
+    mapper_registry.map_imperatively(DeviceCredential, tables.device_credentials)
     # The version column makes two workers racing on one command fail loudly instead of both winning.
     mapper_registry.map_imperatively(
         Command, tables.device_commands, version_id_col=tables.device_commands.c.version

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import Engine, func, select
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.tables import device_counts, edge_devices
-from domain.devices import DeviceRecord
+from adapters.persistence.tables import attestation_keys, device_attestations, device_counts, edge_devices
+from domain.devices import AttestationState, DeviceRecord
+from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter
 
@@ -50,6 +53,30 @@ def _page(rows, total: int, page: PageRequest) -> Page[DeviceRecord]:
     return Page(items=[DeviceRecord(**row._mapping) for row in rows], total=int(total), limit=page.limit, offset=page.offset)
 
 
+def _security_statement(fresh_since: datetime):
+    d, a, k = edge_devices.c, device_attestations.c, attestation_keys.c
+    active = d.decommissioned_at.is_(None)
+    latest = select(func.max(a.timestamp)).where(a.device_id == d.id).scalar_subquery()
+    bound = select(func.count()).select_from(attestation_keys.join(edge_devices, k.device_id == d.id)).where(
+        k.activated.is_(True), active, d.tpm_enabled.is_(True)).scalar_subquery()
+
+    def count_where(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+    return select(
+        func.count(),
+        count_where(d.tee_enabled.is_(True), d.tpm_enabled.is_(True)),
+        count_where(d.tpm_enabled.is_(True)),
+        count_where(d.attestation_status == AttestationState.SUCCESS, latest >= fresh_since),
+        bound,
+    ).select_from(edge_devices).where(active)
+
+
+def _security_counts(row) -> SecurityCounts:
+    total, secure, tpm, fresh, bound = (int(v or 0) for v in row)
+    return SecurityCounts(total, secure, tpm, fresh, sealed_devices=0, bound_devices=bound)
+
+
 class SqlFleetQueries:
     def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None, threads: int = 4) -> None:
         self._engine = engine
@@ -64,6 +91,10 @@ class SqlFleetQueries:
             total = await connection.scalar(_count_statement(filters))
             rows = await connection.execute(_page_statement(filters, page))
             return _page(rows, total, page)
+
+    async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
+        async with self._engine.connect() as connection:
+            return _security_counts((await connection.execute(_security_statement(fresh_since))).one())
 
     def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         with self._sync_engine.connect() as connection:

@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.tables import device_commands, device_metrics
+from adapters.persistence.tables import device_commands, device_metrics, edge_devices, enrollment_tokens
+from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.errors import Conflict
-from domain.devices import Device, MetricSample
+from domain.devices import Device, DeviceStatus, MetricSample
 from domain.pagination import Page, PageRequest
 from ports.repositories import TimeWindow
 
@@ -24,6 +25,17 @@ class SqlDeviceRepository:
 
     async def get(self, device_id: str) -> Device | None:
         return await self._session.get(Device, device_id)
+
+    async def silent_since(self, before: datetime, limit: int) -> list[Device]:
+        c = edge_devices.c
+        query = (
+            select(Device)
+            .where(c.status.in_([DeviceStatus.ONLINE, DeviceStatus.DEGRADED]), c.last_heartbeat < before,
+                   c.decommissioned_at.is_(None))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self._session.scalars(query))
 
 
 class SqlMetricsRepository:
@@ -95,3 +107,32 @@ class SqlCommandRepository:
             .with_for_update(skip_locked=True)
         )
         return list(await self._session.scalars(query))
+
+
+class SqlEnrollmentTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: EnrollmentToken) -> None:
+        self._session.add(token)
+        await self._session.flush()
+
+    async def by_hash(self, token_hash: str) -> EnrollmentToken | None:
+        query = select(EnrollmentToken).where(enrollment_tokens.c.token_hash == token_hash).with_for_update()
+        return await self._session.scalar(query)
+
+
+class SqlCredentialRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, device_id: str) -> DeviceCredential | None:
+        return await self._session.get(DeviceCredential, device_id)
+
+    async def put(self, credential: DeviceCredential) -> None:
+        existing = await self.get(credential.device_id)
+        if existing is None:
+            self._session.add(credential)
+        else:
+            existing.secret_hash, existing.created_at = credential.secret_hash, credential.created_at
+            existing.revoked_at = None

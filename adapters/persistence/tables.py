@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -55,6 +56,28 @@ edge_devices = Table(
     Index("idx_location", "location", "id"),
 )
 
+enrollment_tokens = Table(
+    "enrollment_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("device_id", String(64)),
+    Column("used_at", UtcDateTime),
+    Column("used_by_device", String(64)),
+)
+
+device_credentials = Table(
+    "device_credentials",
+    metadata,
+    Column("device_id", String(64), ForeignKey("edge_devices.id"), primary_key=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
 # Maintained by database triggers (migration 0002) so counting any filter is a sum over a few rows,
 # never a scan of the fleet. NULL location is stored as '' (an empty location is not accepted).
 device_counts = Table(
@@ -94,8 +117,61 @@ device_attestations = Table(
     Column("pcr_hash", String(512)),
     Column("attestation_status", String(32)),
     Column("timestamp", UtcDateTime, nullable=False),
+    Column("reasons", JSON),
+    Column("pcr_values", JSON),
+    Column("mismatched_pcrs", JSON),
+    Column("bank", Integer),
+    Column("clock", BigInteger),
+    Column("reset_count", BigInteger),
+    Column("restart_count", BigInteger),
+    Column("clock_safe", Boolean),
+    Column("tpm_firmware_version", String(24)),
+    Column("reboot_observed", Boolean),
+    Column("verifier", String(16)),
     Index("idx_attestations_device_id_timestamp", "device_id", "timestamp"),
     Index("idx_attestations_status", "attestation_status"),
+)
+
+attestation_keys = Table(
+    "attestation_keys",
+    metadata,
+    Column("device_id", String(64), ForeignKey("edge_devices.id"), primary_key=True),
+    Column("key_type", String(8), nullable=False),
+    Column("scheme", Integer),
+    Column("hash_alg", Integer, nullable=False),
+    Column("spki_der", LargeBinary, nullable=False),
+    Column("name", LargeBinary, nullable=False),
+    Column("ak_public", LargeBinary, nullable=False),
+    Column("ek_public", LargeBinary, nullable=False),
+    Column("ek_certificate", LargeBinary),
+    Column("activated", Boolean, nullable=False),
+    Column("challenge_digest", LargeBinary),
+    Column("challenge_expires_at", UtcDateTime),
+    Column("enrolled_at", UtcDateTime),
+    Column("activated_at", UtcDateTime),
+)
+
+attestation_nonces = Table(
+    "attestation_nonces",
+    metadata,
+    Column("value", String(128), primary_key=True),
+    Column("device_id", String(64), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("idx_nonces_expires_at", "expires_at"),
+)
+
+reference_policies = Table(
+    "reference_policies",
+    metadata,
+    Column("scope_key", String(600), primary_key=True),
+    Column("device_id", String(64)),
+    Column("model", String(255)),
+    Column("firmware_version", String(255)),
+    Column("bank", Integer, nullable=False),
+    Column("pcrs", JSON, nullable=False),
+    Column("updated_at", UtcDateTime),
 )
 
 device_commands = Table(

@@ -4,7 +4,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from adapters.persistence.repositories import SqlCommandRepository, SqlDeviceRepository, SqlMetricsRepository
+from adapters.persistence.repositories import (
+    SqlCommandRepository,
+    SqlCredentialRepository,
+    SqlDeviceRepository,
+    SqlEnrollmentTokenRepository,
+    SqlMetricsRepository,
+)
 from domain.errors import Conflict
 
 
@@ -19,6 +25,8 @@ class SqlAlchemyUnitOfWork:
         self.devices = SqlDeviceRepository(self.session)
         self.metrics = SqlMetricsRepository(self.session)
         self.commands = SqlCommandRepository(self.session)
+        self.enrollment_tokens = SqlEnrollmentTokenRepository(self.session)
+        self.credentials = SqlCredentialRepository(self.session)
         return self
 
     async def __aexit__(self, *exc_info) -> None:

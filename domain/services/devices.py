@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from domain.devices import Device, DeviceRecord, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.pagination import Page, PageRequest
+from domain.security import SecurityCounts
 from ports.clock import Clock
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
@@ -28,6 +30,9 @@ class DeviceInventory:
 
     async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
+
+    async def security_counts(self, attestation_max_age: timedelta) -> SecurityCounts:
+        return await self._queries.security_counts(self._clock.now() - attestation_max_age)
 
     async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:
         async with self._uow() as uow:

@@ -49,14 +49,8 @@ class AkEnrolment:
     ) -> EnrolmentChallenge:
         """Check the AK, then challenge the device; a new enrolment replaces the device's previous AK."""
         await self._tpm_device(device_id)
-        ak_area = _parse(ak_public, "attestation key")
-        check_attestation_key(ak_area)
-        ek_area = _parse(ek_public, "endorsement key")
-        if not (ek_area.has(ObjectAttr.RESTRICTED) and ek_area.has(ObjectAttr.DECRYPT)):
-            raise EnrolmentRejected("The endorsement key must be a restricted decryption key")
+        self.check_keys(ek_public, ak_public, ek_certificate)
         try:
-            if self._ek_verifier is not None:
-                self._ek_verifier.verify(ek_public, ek_certificate)
             name = tpm_name(ak_public)
             key = self._decode_ak(ak_public)
             secret = secrets.token_bytes(SECRET_BYTES)
@@ -70,6 +64,18 @@ class AkEnrolment:
         record.open_challenge(secret, now, self._ttl)
         await self._repo.save_key(record)
         return EnrolmentChallenge(device_id, name, blob, encrypted, record.challenge_expires_at)
+
+    def check_keys(self, ek_public: bytes, ak_public: bytes, ek_certificate: bytes | None = None) -> None:
+        """Everything about the keys that can be refused before anything is stored."""
+        check_attestation_key(_parse(ak_public, "attestation key"))
+        ek_area = _parse(ek_public, "endorsement key")
+        if not (ek_area.has(ObjectAttr.RESTRICTED) and ek_area.has(ObjectAttr.DECRYPT)):
+            raise EnrolmentRejected("The endorsement key must be a restricted decryption key")
+        if self._ek_verifier is not None:
+            try:
+                self._ek_verifier.verify(ek_public, ek_certificate)
+            except ValueError as exc:
+                raise EnrolmentRejected(f"Enrolment rejected: {exc}") from exc
 
     async def complete_enrolment(self, device_id: str, answer: bytes) -> EnrolledKey:
         await self._tpm_device(device_id)

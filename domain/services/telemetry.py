@@ -14,14 +14,15 @@ class TelemetryRecorder:
         self._uow = uow
         self._queries = queries
 
-    async def record(self, sample: MetricSample, status: DeviceStatus = DeviceStatus.ONLINE) -> None:
+    async def record(self, sample: MetricSample, status: DeviceStatus | None = None) -> None:
         """Store the sample and copy it onto the device row, in one transaction."""
         await self.record_batch(sample.device_id, [sample], status)
 
     async def record_batch(
-        self, device_id: str, samples: list[MetricSample], status: DeviceStatus = DeviceStatus.ONLINE
-    ) -> None:
-        """Store samples of one device (e.g. replayed after an outage) atomically; the newest shows."""
+        self, device_id: str, samples: list[MetricSample], status: DeviceStatus | None = None
+    ) -> DeviceStatus:
+        """Store samples of one device (e.g. replayed after an outage) atomically; the newest shows.
+        Without an explicit ``status`` the device's rules derive it from the newest sample."""
         if any(s.device_id != device_id for s in samples):
             raise ValidationFailed("every sample must belong to the device that reports it")
         async with self._uow() as uow:
@@ -29,15 +30,17 @@ class TelemetryRecorder:
             if device is None or device.decommissioned:
                 raise DeviceNotFound(device_id)
             for sample in samples:
-                sample.status = status
+                sample.status = status or device.status_after(sample)
                 await uow.metrics.add(sample)
             newest = max(samples, key=lambda s: s.timestamp, default=None)
             status_changed = False
             if newest is not None and (device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat):
                 device.record_telemetry(newest)
-                status_changed = device.status is not status
-                device.status = status
+                status_changed = device.status is not newest.status
+                device.status = newest.status
+            current = device.status
             await uow.commit()
         # Fleet listings may show figures up to the cache TTL old, but never a stale status.
         if status_changed:
             self._queries.invalidate()
+        return current

@@ -13,8 +13,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
+from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
+from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.commands import CommandController
 from entrypoints.http.controllers.devices import DeviceController
+from entrypoints.http.controllers.fleet import FleetController
 from entrypoints.http.errors import exception_to_http_response
 
 
@@ -31,25 +34,47 @@ def create_app(container: Container | None = None) -> Litestar:
 
     edge = Router(
         path="/api/v1/edge",
-        route_handlers=[DeviceController, CommandController],
+        route_handlers=[DeviceController, CommandController, AttestationController, PolicyController,
+                        FleetController],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
+    )
+    agent = Router(
+        path="/api/v1/agent",
+        route_handlers=[
+            EnrolController,
+            Router(path="/", route_handlers=[AgentController],
+                   middleware=[DefineMiddleware(DeviceCredentialMiddleware, agents=services.agents)],
+                   security=[{"deviceCredential": []}]),
+        ],
     )
 
     @asynccontextmanager
     async def lifespan(_: Litestar):
-        jobs = {"expire-commands": (5.0, services.commands().expire_due)}
+        jobs = {
+            "expire-commands": (5.0, services.commands().expire_due),
+            "mark-offline": (max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline),
+        }
         try:
             async with periodic_jobs(jobs):
                 yield
         finally:
             await shutdown_container(container)
 
+    def provide(provider):
+        return Provide(lambda: provider(), sync_to_thread=False)
+
     return Litestar(
-        route_handlers=[liveness, edge],
+        route_handlers=[liveness, edge, agent],
         dependencies={
-            "inventory": Provide(lambda: services.inventory(), sync_to_thread=False),
-            "commands": Provide(lambda: services.commands(), sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "inventory": provide(services.inventory),
+            "commands": provide(services.commands),
+            "agents": provide(services.agents),
+            "attestation": provide(services.attestation),
+            "enrolment": provide(services.enrolment),
+            "policies": provide(services.policies),
+            "gateway": provide(container.gateways.device_gateway),
         },
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
@@ -59,7 +84,11 @@ def create_app(container: Container | None = None) -> Litestar:
             version="0.1.0",
             path="/schema",
             components=Components(
-                security_schemes={"bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+                security_schemes={
+                    "bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                    "deviceCredential": SecurityScheme(type="http", scheme="bearer",
+                                                       description="<device_id>.<secret> from enrolment"),
+                }
             ),
         ),
         lifespan=[lifespan],

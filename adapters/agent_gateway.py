@@ -1,0 +1,65 @@
+"""DeviceGateway for devices that connect out (behind NAT): the server never dials them.
+
+A challenge waits here until the device's agent picks it up with its work long-poll and posts the
+quote back. Pending challenges live in this API process; the agent's next poll reaches it because
+one process serves the fleet (several workers would share them through the database or Redis).
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from domain.attestation.evidence import HashAlg, QuoteEvidence
+from domain.errors import DeviceUnreachable
+from domain.services.commands import device_topic
+from ports.signals import Signals
+
+
+@dataclass
+class PendingChallenge:
+    nonce: bytes
+    pcrs: tuple[int, ...]
+    bank: HashAlg
+    answer: asyncio.Future = field(repr=False)
+    fetched: bool = False
+
+
+class AgentGateway:
+    def __init__(self, signals: Signals, answer_timeout_seconds: float = 30.0) -> None:
+        self._signals = signals
+        self._timeout = answer_timeout_seconds
+        self._pending: dict[str, dict[bytes, PendingChallenge]] = {}
+
+    async def request_quote(self, device_id: str, nonce: bytes, pcrs: Sequence[int],
+                            bank: HashAlg = HashAlg.SHA256) -> QuoteEvidence:
+        challenge = PendingChallenge(bytes(nonce), tuple(pcrs), bank, asyncio.get_running_loop().create_future())
+        self._pending.setdefault(device_id, {})[challenge.nonce] = challenge
+        self._signals.publish(device_topic(device_id))
+        try:
+            return await asyncio.wait_for(asyncio.shield(challenge.answer), self._timeout)
+        except TimeoutError:
+            raise DeviceUnreachable(
+                f"Device {device_id} did not answer the attestation challenge within {self._timeout:.0f} s",
+                details={"device_id": device_id},
+            ) from None
+        finally:
+            challenges = self._pending.get(device_id, {})
+            challenges.pop(challenge.nonce, None)
+            if not challenges:
+                self._pending.pop(device_id, None)
+
+    def take_challenges(self, device_id: str) -> list[PendingChallenge]:
+        """Challenges the device has not fetched yet (each is handed out once)."""
+        fresh = [c for c in self._pending.get(device_id, {}).values() if not c.fetched]
+        for challenge in fresh:
+            challenge.fetched = True
+        return fresh
+
+    def deliver(self, device_id: str, nonce: bytes, evidence: QuoteEvidence) -> bool:
+        """Hand a posted quote to the waiting verifier; False when nobody waits for that nonce."""
+        challenge = self._pending.get(device_id, {}).get(bytes(nonce))
+        if challenge is None or challenge.answer.done():
+            return False
+        challenge.answer.set_result(evidence)
+        return True

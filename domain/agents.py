@@ -1,0 +1,80 @@
+"""How devices get in and prove who they are: one-time enrolment tokens and device credentials.
+
+Both secrets are random 256-bit values shown once; only their SHA-256 is stored (high-entropy secrets
+need no slow hash), and comparisons are constant-time.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain.errors import DomainError
+
+TOKEN_TTL_DEFAULT = timedelta(hours=24)
+TOKEN_TTL_MAX = timedelta(days=30)
+
+
+class EnrolmentTokenInvalid(DomainError):
+    code = "UNAUTHORIZED"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(eq=False)
+class EnrollmentToken:
+    token_hash: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    device_id: str | None = None  # when set, only this device id may enrol with it
+    used_at: datetime | None = None
+    used_by_device: str | None = None
+    id: int | None = field(default=None)
+
+    @classmethod
+    def issue(cls, created_by: str, now: datetime, ttl: timedelta = TOKEN_TTL_DEFAULT,
+              device_id: str | None = None) -> tuple["EnrollmentToken", str]:
+        secret = "et_" + new_secret()
+        token = cls(token_hash=digest(secret), created_by=created_by, created_at=now, expires_at=now + ttl,
+                    device_id=device_id)
+        return token, secret
+
+    def redeem(self, device_id: str, now: datetime) -> None:
+        if self.used_at is not None:
+            raise EnrolmentTokenInvalid("Enrolment token was already used")
+        if now >= self.expires_at:
+            raise EnrolmentTokenInvalid("Enrolment token expired")
+        if self.device_id is not None and self.device_id != device_id:
+            raise EnrolmentTokenInvalid("Enrolment token is bound to another device")
+        self.used_at, self.used_by_device = now, device_id
+
+
+@dataclass(eq=False)
+class DeviceCredential:
+    device_id: str
+    secret_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @classmethod
+    def issue(cls, device_id: str, now: datetime) -> tuple["DeviceCredential", str]:
+        secret = new_secret()
+        return cls(device_id=device_id, secret_hash=digest(secret), created_at=now), f"{device_id}.{secret}"
+
+    def accepts(self, secret: str) -> bool:
+        return self.revoked_at is None and hmac.compare_digest(self.secret_hash, digest(secret))
+
+
+def split_credential(credential: str) -> tuple[str, str] | None:
+    """``<device_id>.<secret>`` -> (device_id, secret); the secret never contains a dot."""
+    device_id, dot, secret = credential.rpartition(".")
+    return (device_id, secret) if dot and device_id and secret else None

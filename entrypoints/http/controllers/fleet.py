@@ -1,0 +1,53 @@
+"""Fleet-wide endpoints: security metrics (seed) and enrolment tokens."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from msgspec import Meta, Struct
+
+from domain.access import Permission
+from domain.devices import DEVICE_ID_PATTERN
+from domain.security import device_binding_percent, seal_status
+from domain.services.agents import AgentService
+from domain.services.devices import DeviceInventory
+from entrypoints.http.auth import requires
+from entrypoints.http.schemas.attestation import SecurityMetrics
+from entrypoints.settings import Settings
+
+
+class TokenRequest(Struct, forbid_unknown_fields=True):
+    expires_in: Annotated[int, Meta(ge=60, le=30 * 86400)] = 86400
+    device_id: Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern)] | None = None
+
+
+class TokenCreated(Struct):
+    token: str
+    expires_at: datetime
+    device_id: str | None
+
+
+class FleetController(Controller):
+    tags = ["fleet"]
+
+    @get("/metrics", operation_id="securityMetrics", guards=[requires(Permission.METRICS_READ)])
+    async def security_metrics(self, inventory: NamedDependency[DeviceInventory],
+                               settings: NamedDependency[Settings]) -> SecurityMetrics:
+        counts = await inventory.security_counts(timedelta(seconds=settings.attestation_max_age_seconds))
+        return SecurityMetrics(
+            total_devices=counts.total_devices, secure_devices=counts.secure_devices,
+            attestation_success=counts.attested_fresh, encryption_enabled=counts.sealed_devices,
+            seal_status=seal_status(counts), device_binding=device_binding_percent(counts),
+        )
+
+    @post("/enrollment-tokens", operation_id="createEnrollmentToken",
+          guards=[requires(Permission.ENROLMENT_ADMIN)], status_code=201)
+    async def create_enrollment_token(self, request: Request, data: JSONBody[TokenRequest],
+                                      agents: NamedDependency[AgentService]) -> TokenCreated:
+        """A one-time token for one device to enrol with; shown only in this response."""
+        token, secret = await agents.create_enrollment_token(
+            request.user, timedelta(seconds=data.expires_in), data.device_id)
+        return TokenCreated(secret, token.expires_at, token.device_id)

@@ -1,0 +1,135 @@
+"""Enrolment, attestation and reference policies over HTTP, with a simulated TPM behind the agent API."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+
+from adapters.tpm.simulated import SimulatedTpm
+from tests.conftest import auth_header
+from tests.integration.agent_double import DeviceDouble
+from tests.integration.http_client import api_client
+
+SEED_KEYS = {"device_id", "tpm_version", "pcr_values", "attestation_status", "timestamp"}
+
+
+@pytest.fixture
+async def client(container):
+    async with api_client(container) as c:
+        c.headers.update(auth_header(container, "admin"))
+        yield c
+
+
+async def token(client, device_id=None) -> str:
+    response = await client.post("/api/v1/edge/enrollment-tokens", json={"device_id": device_id} if device_id else {})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+async def enrolled(client, device_id="edge-001", ak="ecc") -> DeviceDouble:
+    device = DeviceDouble(client, device_id, SimulatedTpm(seed=device_id, ak=ak))
+    assert (await device.enrol(await token(client))).status_code == 201
+    return device
+
+
+async def verify_with(client, device: DeviceDouble) -> dict:
+    answering = asyncio.create_task(device.answer_one_poll())
+    response = await client.post(f"/api/v1/edge/devices/{device.device_id}/attestation/verify")
+    await answering
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("ak", ["ecc", "rsassa"])
+async def test_an_enrolled_device_attests_and_the_verdict_is_stored(client, ak):
+    device = await enrolled(client, ak=ak)
+    verdict = await verify_with(client, device)
+    assert SEED_KEYS <= set(verdict) and verdict["attestation_status"] == "success" and verdict["reasons"] == []
+    assert set(verdict["pcr_values"]) == {f"pcr_{i}" for i in range(8)}
+    assert all(v.startswith("0x") for v in verdict["pcr_values"].values())
+    stored = (await client.get("/api/v1/edge/devices/edge-001/attestation")).json()
+    assert stored["attestation_status"] == "success" and stored["timestamp"] == verdict["timestamp"]
+    listed = (await client.get("/api/v1/edge/devices")).json()["devices"][0]
+    assert listed["tpm_attestation"] is True
+
+
+async def test_trusting_current_values_then_tampering_fails_with_policy_mismatch(client):
+    device = await enrolled(client)
+    trusting = asyncio.create_task(device.answer_one_poll())
+    policy = await client.post("/api/v1/edge/devices/edge-001/attestation/trust")
+    await trusting
+    assert policy.status_code == 200 and policy.json()["scope"] == {"device_id": "edge-001"}
+    device.tpm.pcr_extend(7, hashlib.sha256(b"evil bootloader").digest())
+    verdict = await verify_with(client, device)
+    assert (verdict["attestation_status"], verdict["reasons"], verdict["mismatched_pcrs"]) == (
+        "failed", ["policy_mismatch"], [7])
+    detail = (await client.get("/api/v1/edge/devices/edge-001")).json()
+    assert detail["security"]["tpm_attestation"] is False and detail["attestation_status"] == "failed"
+
+
+async def test_a_device_that_never_answers_is_503(client, container):
+    await enrolled(client)
+    container.gateways.device_gateway()._timeout = 0.3
+    response = await client.post("/api/v1/edge/devices/edge-001/attestation/verify")
+    assert response.status_code == 503 and response.json()["code"] == "DEVICE_UNREACHABLE"
+
+
+async def test_a_device_without_tpm_gets_attestation_failed(client):
+    await client.post("/api/v1/edge/devices", json={"id": "no-tpm", "name": "x", "platform": "hisilicon"})
+    response = await client.post("/api/v1/edge/devices/no-tpm/attestation/verify")
+    assert response.status_code == 400 and response.json()["code"] == "ATTESTATION_FAILED"
+
+
+async def test_an_unactivated_key_is_not_trusted(client):
+    device = DeviceDouble(client, "edge-002", SimulatedTpm(seed="edge-002"))
+    await device.enrol(await token(client), activate=False)
+    response = await client.post("/api/v1/edge/devices/edge-002/attestation/verify")
+    assert response.status_code == 400 and response.json()["code"] == "ATTESTATION_FAILED"
+
+
+async def test_a_wrong_activation_answer_is_rejected_and_cannot_be_retried(client):
+    device = DeviceDouble(client, "edge-003", SimulatedTpm(seed="edge-003"))
+    await device.enrol(await token(client), activate=False)
+    wrong = await client.post(device.base("/tpm/activate"), json={"secret": "AAAA"}, headers=device.auth)
+    assert wrong.status_code == 400 and wrong.json()["code"] == "ENROLMENT_REJECTED"
+    again = await client.post(device.base("/tpm/activate"), json={"secret": "AAAA"}, headers=device.auth)
+    assert again.status_code == 400
+
+
+async def test_security_metrics_follow_real_state(client):
+    await enrolled(client, "edge-001")
+    await enrolled(client, "edge-002")
+    await client.post("/api/v1/edge/devices", json={"id": "plain", "name": "x", "platform": "hisilicon"})
+    metrics = (await client.get("/api/v1/edge/metrics")).json()
+    assert metrics == {"total_devices": 3, "secure_devices": 2, "attestation_success": 0, "encryption_enabled": 0,
+                       "seal_status": "none", "device_binding": 100}
+
+
+async def test_policies_can_be_written_read_and_deleted_by_admins_only(client, container):
+    await enrolled(client)
+    body = {"bank": "sha256", "pcrs": {"0": "00" * 32, "pcr_7": "0x" + "ab" * 32}}
+    put = await client.put("/api/v1/edge/policies/devices/edge-001", json=body)
+    assert put.status_code == 200 and put.json()["pcr_values"] == {"pcr_0": "0x" + "00" * 32, "pcr_7": "0x" + "ab" * 32}
+    model = await client.put("/api/v1/edge/policies/models/Atlas 500/2.1.0", json={"pcrs": {"0": "11" * 32}})
+    assert model.status_code == 200
+    auditor = auth_header(container, "auditor")
+    assert len((await client.get("/api/v1/edge/policies", headers=auditor)).json()["policies"]) == 2
+    assert (await client.put("/api/v1/edge/policies/devices/edge-001", json=body, headers=auditor)).status_code == 403
+    assert (await client.delete("/api/v1/edge/policies/devices/edge-001")).status_code == 204
+    missing = await client.get("/api/v1/edge/policies/devices/edge-001")
+    assert missing.status_code == 404 and missing.json()["code"] == "POLICY_NOT_FOUND"
+
+
+@pytest.mark.parametrize("pcrs", [{"24": "00" * 32}, {"0": "00" * 20}, {"x": "00" * 32}, {"0": "zz" * 32}, {}])
+async def test_bad_policies_are_rejected(client, pcrs):
+    await enrolled(client)
+    response = await client.put("/api/v1/edge/policies/devices/edge-001", json={"pcrs": pcrs})
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+
+
+async def test_viewers_and_operators_cannot_read_attestation(client, container):
+    await enrolled(client)
+    for role in ("viewer", "operator"):
+        response = await client.get("/api/v1/edge/devices/edge-001/attestation", headers=auth_header(container, role))
+        assert response.status_code == 403
