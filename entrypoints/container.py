@@ -10,6 +10,7 @@ from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
 from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
+from adapters.event_bus import InProcessEventBus
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
 from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
 from adapters.persistence.mapping import start_mappers
@@ -38,6 +39,7 @@ class Core(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
     signals = providers.Singleton(InProcessSignals)
+    events = providers.Singleton(InProcessEventBus)
     token_keys = providers.Singleton(
         load_token_keys,
         settings.provided.jwt_secret,
@@ -80,19 +82,21 @@ class Services(containers.DeclarativeContainer):
         DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock
     )
     commands = providers.Singleton(
-        CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals
+        CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals,
+        events=core.events,
     )
     telemetry = providers.Singleton(
-        TelemetryRecorder, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries
+        TelemetryRecorder, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, events=core.events
     )
     agents = providers.Singleton(
         AgentService, uow=gateways.unit_of_work.provider, clock=core.clock, queries=gateways.fleet_queries,
         telemetry=telemetry, heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
+        events=core.events,
     )
     attestation = providers.Singleton(
         AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,
         core.verifier, core.clock,
-        nonce_ttl=providers.Factory(timedelta, seconds=settings.provided.nonce_ttl_seconds),
+        nonce_ttl=providers.Factory(timedelta, seconds=settings.provided.nonce_ttl_seconds), events=core.events,
     )
     enrolment = providers.Singleton(
         AkEnrolment, gateways.attestation_repository, gateways.credential_challenger,

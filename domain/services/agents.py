@@ -15,7 +15,9 @@ from domain.agents import (
 )
 from domain.devices import MISSED_HEARTBEATS_OFFLINE, Device, DeviceStatus, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
+from domain.events import DeviceStatusChanged
 from domain.services.telemetry import TelemetryRecorder
+from ports.events import EventBus
 from ports.clock import Clock
 from ports.queries import FleetQueries
 from ports.unit_of_work import UnitOfWork
@@ -26,12 +28,14 @@ SELF_REPORTED = ("platform", "model", "cores", "memory_gb", "firmware_version", 
 
 class AgentService:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, queries: FleetQueries,
-                 telemetry: TelemetryRecorder, heartbeat_interval_seconds: int) -> None:
+                 telemetry: TelemetryRecorder, heartbeat_interval_seconds: int,
+                 events: EventBus | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._queries = queries
         self._telemetry = telemetry
         self._interval = heartbeat_interval_seconds
+        self._events = events
 
     async def create_enrollment_token(self, principal: Principal, ttl: timedelta,
                                       device_id: str | None = None) -> tuple[EnrollmentToken, str]:
@@ -96,12 +100,16 @@ class AgentService:
         before = now - timedelta(seconds=self._interval * MISSED_HEARTBEATS_OFFLINE)
         async with self._uow() as uow:
             silent = await uow.devices.silent_since(before, batch)
+            changes = [(device.id, device.status.value) for device in silent]
             for device in silent:
                 device.mark_offline(now)
             await uow.commit()
-        if silent:
+        if changes:
             self._queries.invalidate()
-        return len(silent)
+        if self._events is not None:
+            for device_id, old in changes:
+                await self._events.publish(DeviceStatusChanged(device_id, now, old, DeviceStatus.OFFLINE.value))
+        return len(changes)
 
     async def device(self, device_id: str) -> Device:
         async with self._uow() as uow:

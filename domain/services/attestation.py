@@ -13,6 +13,8 @@ from domain.attestation.policy import PolicyScope, ReferencePolicy, first_matchi
 from domain.attestation.verdict import AttestationVerdict, BatchReport, judge
 from domain.devices import Device
 from domain.errors import AttestationFailed, DeviceNotFound, DeviceUnreachable, DomainError
+from domain.events import AttestationRecorded
+from ports.events import EventBus
 from ports.attestation import AttestationRepository, DeviceGateway, NonceStore
 from ports.clock import Clock
 from ports.verifier import QuoteVerifier
@@ -44,12 +46,14 @@ class AttestationService:
         nonce_ttl: timedelta = DEFAULT_NONCE_TTL,
         default_pcrs: Sequence[int] = DEFAULT_PCRS,
         concurrency: int = 64,
+        events: EventBus | None = None,
     ) -> None:
         self._repo, self._nonces, self._gateway = repo, nonces, gateway
         self._verifier, self._clock = verifier, clock
         self._nonce_ttl = nonce_ttl
         self._default_pcrs = tuple(default_pcrs)
         self._concurrency = concurrency
+        self._events = events
 
     async def issue_challenge(self, device_id: str) -> Challenge:
         return await self._challenge(await self._target(device_id))
@@ -177,4 +181,7 @@ class AttestationService:
             )
             await self._repo.add_verdict(verdict)
             verdicts.append(verdict)
+            if self._events is not None:
+                await self._events.publish(AttestationRecorded(device_id, verdict.timestamp, verdict.status.value,
+                                                               tuple(verdict.reasons)))
         return verdicts

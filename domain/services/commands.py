@@ -9,6 +9,8 @@ from domain.commands import SAFE_COMMANDS, Command, CommandStatus, parse_command
 from domain.errors import Conflict, DeviceNotFound, DomainError
 from domain.pagination import Page, PageRequest
 from ports.clock import Clock
+from domain.events import CommandChanged
+from ports.events import EventBus
 from ports.signals import Signals
 from ports.unit_of_work import UnitOfWork
 
@@ -32,10 +34,21 @@ def device_topic(device_id: str) -> str:
 
 
 class CommandService:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, signals: Signals) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, signals: Signals,
+                 events: EventBus | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._signals = signals
+        self._events = events
+
+    async def _changed(self, command: Command) -> None:
+        """After a commit: wake waiters and tell listeners (alerts, live stream)."""
+        self._signals.publish(command_topic(command.id))
+        if self._events is not None:
+            message = (command.result or {}).get("message") if isinstance(command.result, dict) else None
+            await self._events.publish(CommandChanged(
+                command.device_id, self._clock.now(), command.id, command.command.value, command.status.value,
+                message if isinstance(message, str) else None))
 
     async def submit(self, principal: Principal, device_id: str, name: str, parameters: dict,
                      idempotency_key: str | None = None) -> tuple[Command, bool]:
@@ -58,6 +71,7 @@ class CommandService:
             await uow.commands.add(command)
             await uow.commit()
         self._signals.publish(device_topic(device_id))
+        await self._changed(command)
         return command, True
 
     async def get(self, device_id: str, command_id: int) -> Command:
@@ -93,7 +107,7 @@ class CommandService:
                 raise CommandNotFound(f"Command {command_id} not found for device {device_id}")
             command.cancel(self._clock.now())
             await uow.commit()
-        self._signals.publish(command_topic(command_id))
+        await self._changed(command)
         return command
 
     async def next_for_device(self, device_id: str, seconds: float, limit: int = 10) -> list[Command]:
@@ -118,7 +132,7 @@ class CommandService:
                 commands.append(command)
             await uow.commit()
         for command in commands:
-            self._signals.publish(command_topic(command.id))
+            await self._changed(command)
         return commands
 
     async def report(self, device_id: str, command_id: int, status: CommandStatus, result: dict | None) -> Command:
@@ -131,7 +145,7 @@ class CommandService:
                 raise Conflict(f"Command {command_id} timed out before the report arrived")
             command.report(status, result, self._clock.now())
             await uow.commit()
-        self._signals.publish(command_topic(command_id))
+        await self._changed(command)
         return command
 
     async def expire_due(self, batch: int = 500) -> int:
@@ -140,5 +154,5 @@ class CommandService:
             expired = [c for c in await uow.commands.due(self._clock.now(), batch) if c.expire_if_due(self._clock.now())]
             await uow.commit()
         for command in expired:
-            self._signals.publish(command_topic(command.id))
+            await self._changed(command)
         return len(expired)

@@ -5,14 +5,17 @@ from collections.abc import Callable
 
 from domain.devices import DeviceStatus, MetricSample
 from domain.errors import DeviceNotFound, ValidationFailed
+from domain.events import DeviceStatusChanged, SampleRecorded
+from ports.events import EventBus
 from ports.queries import FleetQueries
 from ports.unit_of_work import UnitOfWork
 
 
 class TelemetryRecorder:
-    def __init__(self, uow: Callable[[], UnitOfWork], queries: FleetQueries) -> None:
+    def __init__(self, uow: Callable[[], UnitOfWork], queries: FleetQueries, events: EventBus | None = None) -> None:
         self._uow = uow
         self._queries = queries
+        self._events = events
 
     async def record(self, sample: MetricSample, status: DeviceStatus | None = None) -> None:
         """Store the sample and copy it onto the device row, in one transaction."""
@@ -33,14 +36,17 @@ class TelemetryRecorder:
                 sample.status = status or device.status_after(sample)
                 await uow.metrics.add(sample)
             newest = max(samples, key=lambda s: s.timestamp, default=None)
-            status_changed = False
+            previous, is_newest = device.status, False
             if newest is not None and (device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat):
                 device.record_telemetry(newest)
-                status_changed = device.status is not newest.status
-                device.status = newest.status
-            current = device.status
+                device.status, is_newest = newest.status, True
+            current, platform = device.status, device.platform.value
             await uow.commit()
         # Fleet listings may show figures up to the cache TTL old, but never a stale status.
-        if status_changed:
+        if current is not previous:
             self._queries.invalidate()
+        if self._events is not None and is_newest:
+            await self._events.publish(SampleRecorded(device_id, newest.timestamp, newest, platform, current.value))
+            if current is not previous:
+                await self._events.publish(DeviceStatusChanged(device_id, newest.timestamp, previous.value, current.value))
         return current

@@ -1,0 +1,46 @@
+"""Things that happened, published by use cases after they commit (alerts and live updates listen)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.devices import MetricSample
+
+
+@dataclass(frozen=True)
+class Event:
+    device_id: str
+    at: datetime
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class SampleRecorded(Event):
+    """A heartbeat's newest sample; ``platform`` picks the thresholds that apply."""
+
+    sample: MetricSample
+    platform: str
+    status: str
+
+
+@dataclass(frozen=True)
+class DeviceStatusChanged(Event):
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AttestationRecorded(Event):
+    status: str  # success | failed
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommandChanged(Event):
+    command_id: int
+    command: str
+    status: str  # the new lifecycle state
+    message: str | None = None
