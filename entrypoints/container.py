@@ -12,6 +12,7 @@ from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
+from adapters.persistence.audit import SqlAuditLog
 from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
@@ -67,6 +68,7 @@ class Gateways(containers.DeclarativeContainer):
         SqlAttestationRepository, engine, sessions, on_device_changed=fleet_queries.provided.invalidate
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
+    audit_log = providers.Singleton(SqlAuditLog, engine)
     device_gateway = providers.Singleton(
         AgentGateway, core.signals, answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds
     )

@@ -78,6 +78,28 @@ device_credentials = Table(
     Column("revoked_at", UtcDateTime),
 )
 
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("outcome", Integer, nullable=False),
+    Column("device_id", String(64)),
+    Column("target", JSON),
+    Column("parameters", JSON),
+    Column("client_address", String(64)),
+    Column("request_id", String(64)),
+    Index("idx_audit_at", "at"),
+    Index("idx_audit_actor_at", "actor", "at"),
+    Index("idx_audit_device_at", "device_id", "at"),
+    Index("idx_audit_action_at", "action", "at"),
+)
+
 # Maintained by database triggers (migration 0002) so counting any filter is a sum over a few rows,
 # never a scan of the fleet. NULL location is stored as '' (an empty location is not accepted).
 device_counts = Table(

@@ -11,9 +11,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.container import Container, build_container, shutdown_container
+from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
+from entrypoints.http.controllers.audit import AuditController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.commands import CommandController
 from entrypoints.http.controllers.devices import DeviceController
@@ -35,7 +37,7 @@ def create_app(container: Container | None = None) -> Litestar:
     edge = Router(
         path="/api/v1/edge",
         route_handlers=[DeviceController, CommandController, AttestationController, PolicyController,
-                        FleetController],
+                        FleetController, AuditController],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
     )
@@ -75,7 +77,10 @@ def create_app(container: Container | None = None) -> Litestar:
             "enrolment": provide(services.enrolment),
             "policies": provide(services.policies),
             "gateway": provide(container.gateways.device_gateway),
+            "audit_log": provide(container.gateways.audit_log),
         },
+        middleware=[DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
+                                     clock=container.core.clock())],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,

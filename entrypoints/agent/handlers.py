@@ -1,0 +1,70 @@
+"""Command handlers: status, diagnose, reboot, halt, update, each bounded by ``parameters.timeout``."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from entrypoints.agent.machine import Machine, Outcome
+
+log = logging.getLogger("edgefleet.agent")
+DEFAULT_TIMEOUT_S = 30  # the server's default for parameters.timeout
+
+Call = Callable[..., Awaitable]  # runs a blocking probe or TPM call (in a thread on real hardware)
+
+
+async def direct(fn, *args):
+    return fn(*args)
+
+
+def jsonable(value):
+    """Probe reports may hold paths or other objects; the result travels as JSON."""
+    return json.loads(json.dumps(value, default=str))
+
+
+class CommandHandlers:
+    def __init__(self, machine: Machine, *, call: Call = direct,
+                 agent_info: Callable[[], dict] = dict) -> None:
+        self.machine = machine
+        self._call = call
+        self._agent_info = agent_info
+        self._handlers = {"status": self.status, "diagnose": self.diagnose, "reboot": self.reboot,
+                          "halt": self.halt, "update": self.update}
+
+    async def run(self, command: str, parameters: dict | None) -> Outcome:
+        """Never raises: an unknown command is rejected, a crash or overrun is a failure."""
+        handler = self._handlers.get(command)
+        if handler is None:
+            return Outcome("rejected", {"message": f"unsupported command {command!r}"})
+        parameters = parameters or {}
+        timeout = parameters.get("timeout") or DEFAULT_TIMEOUT_S
+        try:
+            return await asyncio.wait_for(handler(parameters), timeout)
+        except TimeoutError:
+            return Outcome("failed", {"message": f"{command} did not finish within {timeout} s"})
+        except Exception as exc:  # noqa: BLE001 - any handler fault is reported, the agent lives on
+            log.exception("command %s failed", command)
+            return Outcome("failed", {"message": f"{command} failed: {type(exc).__name__}: {exc}"})
+
+    async def status(self, parameters: dict) -> Outcome:
+        probe = self.machine.probe
+        facts, metrics = await self._call(probe.facts), await self._call(probe.metrics)
+        return Outcome("succeeded", {"message": f"{facts.platform} device is running", "facts": jsonable(asdict(facts)),
+                                     "metrics": asdict(metrics), "agent": self._agent_info()})
+
+    async def diagnose(self, parameters: dict) -> Outcome:
+        report = await self._call(self.machine.probe.diagnostics)
+        return Outcome("succeeded", {"message": "diagnostic report collected", "report": jsonable(report)})
+
+    async def reboot(self, parameters: dict) -> Outcome:
+        return await self.machine.reboot(bool(parameters.get("force")))
+
+    async def halt(self, parameters: dict) -> Outcome:
+        return await self.machine.halt(bool(parameters.get("force")))
+
+    async def update(self, parameters: dict) -> Outcome:
+        if not parameters.get("version"):
+            return Outcome("rejected", {"message": "update needs parameters.version"})
+        return await self.machine.update(parameters)

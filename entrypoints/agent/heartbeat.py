@@ -1,0 +1,96 @@
+"""Heartbeats: sample the platform every interval, send what is buffered, back off while unreachable."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from adapters.agent_client import AgentApiError, AgentClient, ServerUnavailable
+from entrypoints.agent.backoff import Backoff
+from entrypoints.agent.buffer import SampleBuffer
+from entrypoints.agent.handlers import Call, direct
+from entrypoints.agent.stats import AgentStats
+from ports.platform import PlatformMetrics, PlatformProbe
+
+log = logging.getLogger("edgefleet.agent")
+PERCENTAGES = ("cpu_usage", "memory_usage", "ai_core_usage")
+FIGURES = ("temperature", "uptime_seconds", "npu_memory_used_mb", "power_w")
+
+
+class CredentialRejected(Exception):
+    """The server no longer accepts this device's credential (revoked, decommissioned)."""
+
+
+def to_sample(metrics: PlatformMetrics, at: datetime) -> dict:
+    # Percentages are clamped: one odd reading must not make the server refuse a batch of 100.
+    sample = {"timestamp": at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    for name in PERCENTAGES:
+        value = getattr(metrics, name)
+        sample[name] = None if value is None else min(100.0, max(0.0, float(value)))
+    for name in FIGURES:
+        value = getattr(metrics, name)
+        sample[name] = None if value is None or value < 0 else value
+    return sample
+
+
+class HeartbeatLoop:
+    def __init__(self, client: AgentClient, probe: PlatformProbe, buffer: SampleBuffer, interval: float, *,
+                 stats: AgentStats, backoff: Backoff, call: Call = direct) -> None:
+        self.client, self.probe, self.buffer, self.interval = client, probe, buffer, interval
+        self.stats, self.backoff, self._call = stats, backoff, call
+        self._wake = asyncio.Event()
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.sample_forever())
+            group.create_task(self.send_forever())
+
+    async def sample_once(self) -> None:
+        try:
+            metrics = await self._call(self.probe.metrics)
+        except Exception:  # noqa: BLE001 - a failing sensor must not stop the heartbeat
+            log.exception("reading metrics failed; skipping this sample")
+            return
+        before = self.buffer.dropped_total
+        self.buffer.add(to_sample(metrics, datetime.now(UTC)))
+        self.stats.samples_dropped += self.buffer.dropped_total - before
+        self._wake.set()
+
+    async def sample_forever(self) -> None:
+        while True:
+            await self.sample_once()
+            await asyncio.sleep(self.interval)
+
+    async def send_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Send every buffered sample, oldest first, waiting out outages with backoff."""
+        while (batch := self.buffer.batch()) is not None:
+            started = time.perf_counter()
+            try:
+                ack = await self.client.heartbeat(batch.samples, batch.dropped)
+            except ServerUnavailable as exc:
+                self.stats.heartbeat_failures += 1
+                delay = self.backoff.next_delay()
+                log.warning("heartbeat failed (%s); %d samples buffered, retrying in %.1f s",
+                            exc, len(self.buffer), delay)
+                await asyncio.sleep(delay)
+                continue
+            except AgentApiError as exc:
+                if exc.status in (401, 403):
+                    raise CredentialRejected(exc.message) from exc
+                before = self.buffer.dropped_total
+                self.buffer.discard(batch)  # retrying a refused batch would block the ones after it
+                self.stats.samples_dropped += self.buffer.dropped_total - before
+                log.error("server refused %d samples: %s", len(batch.samples), exc)
+                continue
+            self.stats.heartbeat_latency_s.append(time.perf_counter() - started)
+            self.buffer.acknowledge(batch)
+            self.backoff.reset()
+            self.stats.heartbeats_acked += 1
+            self.stats.samples_accepted += int(ack.get("accepted", len(batch.samples)))

@@ -1,0 +1,97 @@
+"""Records every mutating API call in the audit log, after the answer is known.
+
+Done at the edge because the audit trail is about who asked for what and what they got, whichever
+use case ran: actor and role from the authenticated token (or the device credential), action from the
+route's operation id, target from the path, parameters from the body (secrets redacted), outcome from
+the response status, and the client address.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from domain.access import Principal
+from domain.audit import AuditRecord, redact
+from ports.audit import AuditLog
+from ports.clock import Clock
+
+logger = logging.getLogger("edgefleet.audit")
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_BODY = 64 * 1024
+# High-volume device traffic is not an operator action; enrolment is (it creates a device).
+NOT_AUDITED = ("agentHeartbeat", "agentWork", "agentSubmitQuote", "agentReportCommand")
+
+
+def _actor(scope: Scope) -> tuple[str, str]:
+    user = scope.get("user")
+    if isinstance(user, Principal):
+        return user.subject, user.role.value
+    if isinstance(user, str):
+        return user, "device"
+    return "anonymous", "none"
+
+
+class AuditMiddleware:
+    def __init__(self, app: ASGIApp, audit_log: AuditLog, clock: Clock) -> None:
+        self._app, self._log, self._clock = app, audit_log, clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in MUTATING:
+            await self._app(scope, receive, send)
+            return
+        body, status = bytearray(), [500]
+        request_id = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), None) or uuid.uuid4().hex
+
+        async def tee_receive():
+            message = await receive()
+            if message["type"] == "http.request" and len(body) < MAX_BODY:
+                body.extend(message.get("body", b"")[: MAX_BODY - len(body)])
+            return message
+
+        async def capture_send(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, tee_receive, capture_send)
+        finally:
+            await self._record(scope, bytes(body), status[0], request_id)
+
+    async def _record(self, scope: Scope, body: bytes, status: int, request_id: str) -> None:
+        handler = scope.get("route_handler")
+        action = getattr(handler, "operation_id", None) or f"{scope['method']} {scope['path']}"
+        if action in NOT_AUDITED or status == 404 and handler is None:
+            return
+        actor, role = _actor(scope)
+        target = {k: str(v) for k, v in (scope.get("path_params") or {}).items()}
+        try:
+            parameters = redact(json.loads(body)) if body else None
+        except ValueError:
+            parameters = {"unparsed_bytes": len(body)}
+        if isinstance(parameters, dict | list) is False and parameters is not None:
+            parameters = {"value": parameters}
+        client = scope.get("client")
+        record = AuditRecord(
+            at=self._clock.now(), actor=actor, role=role, action=str(action)[:64], method=scope["method"],
+            path=scope["path"][:512], outcome=status, device_id=target.get("device_id") or _body_device(parameters),
+            target=target, parameters=parameters, client_address=client[0] if client else None, request_id=request_id,
+        )
+        try:
+            await self._log.append(record)
+        except Exception:  # the caller already has the answer; losing the record is logged loudly
+            logger.exception("could not write audit record for %s %s", scope["method"], scope["path"])
+
+
+def _body_device(parameters) -> str | None:
+    if isinstance(parameters, dict):
+        for key in ("device_id", "id"):
+            if isinstance(parameters.get(key), str):
+                return parameters[key][:64]
+        device = parameters.get("device")
+        if isinstance(device, dict) and isinstance(device.get("id"), str):
+            return device["id"][:64]
+    return None
