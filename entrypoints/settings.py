@@ -34,6 +34,8 @@ class Settings:
     verifier: str = "auto"
     ek_ca_bundle: str | None = None
     attestation_answer_timeout_seconds: int = 30
+    rate_limit_agent_per_minute: int = 600
+    rate_limit_enrol_per_minute: int = 120
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -56,4 +58,6 @@ class Settings:
             verifier=env.get("EDGEFLEET_VERIFIER") or "auto",
             ek_ca_bundle=env.get("EDGEFLEET_EK_CA_BUNDLE") or None,
             attestation_answer_timeout_seconds=_int(env, "EDGEFLEET_ATTESTATION_TIMEOUT", 30),
+            rate_limit_agent_per_minute=_int(env, "EDGEFLEET_RATE_LIMIT_AGENT", 600),
+            rate_limit_enrol_per_minute=_int(env, "EDGEFLEET_RATE_LIMIT_ENROL", 120),
         )

@@ -56,12 +56,16 @@ class SimulationConfig:
     ramp_seconds: float = 5.0  # spread the starts so a thousand enrolments do not arrive at once
     work_seconds: float = 1.0
     state_dir: Path | None = None
+    rsa_pool: int = 8  # distinct RSA EKs in the fleet (each costs ~0.5 s to derive)
 
 
 def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource],
                   http: httpx.AsyncClient) -> list[SimulatedDevice]:
-    tpms = build_fleet(config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak)
+    tpms = build_fleet(config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak,
+                       rsa_pool=config.rsa_pool)
     anomalies = plan_anomalies(list(tpms), str(config.seed)) if config.anomalies else {}
+    for tpm in tpms.values():
+        tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
     devices = []
     for device_id, tpm in tpms.items():
         rng = random.Random(f"{config.seed}:{device_id}")
@@ -95,6 +99,9 @@ async def _run_one(device: SimulatedDevice, delay: float, offline_after: float) 
         else:
             await device.agent.run()
         device.outcome = "halted" if device.machine.halted else "stopped"
+    except asyncio.CancelledError:
+        device.outcome = "stopped"  # the run's duration is over
+        raise
     except Exception as exc:  # noqa: BLE001 - one failing agent must not take the fleet down
         device.outcome = f"failed: {exc}"
         log.error("%s stopped: %s", device_id, exc)

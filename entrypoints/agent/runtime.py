@@ -44,7 +44,8 @@ class Agent:
     def __init__(self, client: AgentClient, machine: Machine, state: AgentState, identity: Identity, *,
                  tpm: Tpm | None = None, token: TokenSource | None = None, buffer_size: int = 1000,
                  heartbeat_interval: float | None = None, poll_wait: int = 30, offload: bool = True,
-                 rng: random.Random | None = None, backoff_cap: float = 60.0) -> None:
+                 rng: random.Random | None = None, backoff_base: float = 1.0,
+                 backoff_cap: float = 60.0) -> None:
         """``offload`` runs probe and TPM calls in threads (real hardware); the simulator's are instant."""
         self.client, self.machine, self.state, self.identity, self.tpm = client, machine, state, identity, tpm
         self._token = token or no_token()
@@ -54,13 +55,13 @@ class Agent:
         self._poll_wait = poll_wait
         self._call = in_thread if offload else direct
         self._rng = rng or random.Random()
-        self._cap = backoff_cap
+        self._base, self._cap = backoff_base, backoff_cap
         self._started = time.monotonic()
         self._stopped = asyncio.Event()
         self.handlers = CommandHandlers(machine, call=self._call, agent_info=self.info)
 
     def _backoff(self) -> Backoff:
-        return Backoff(cap=self._cap, rng=self._rng)
+        return Backoff(self._base, self._cap, rng=self._rng)
 
     def info(self) -> dict:
         return {"version": AGENT_VERSION, "uptime_seconds": int(time.monotonic() - self._started),

@@ -106,7 +106,7 @@ class WorkLoop:
 
     async def report(self, command_id: int, outcome: Outcome) -> None:
         self.stats.commands[outcome.status] += 1
-        backoff = Backoff(cap=self.backoff.cap)
+        backoff = Backoff(self.backoff.base, self.backoff.cap)
         for _ in range(REPORT_ATTEMPTS):
             try:
                 if not await self.client.report(command_id, outcome.status, outcome.result):

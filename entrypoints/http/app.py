@@ -14,6 +14,7 @@ from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
+from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.audit import AuditController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
@@ -44,9 +45,11 @@ def create_app(container: Container | None = None) -> Litestar:
     agent = Router(
         path="/api/v1/agent",
         route_handlers=[
-            EnrolController,
+            Router(path="/", route_handlers=[EnrolController],
+                   middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware]),
             Router(path="/", route_handlers=[AgentController],
-                   middleware=[DefineMiddleware(DeviceCredentialMiddleware, agents=services.agents)],
+                   middleware=[agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
+                               DefineMiddleware(DeviceCredentialMiddleware, agents=services.agents)],
                    security=[{"deviceCredential": []}]),
         ],
     )
@@ -79,7 +82,7 @@ def create_app(container: Container | None = None) -> Litestar:
             "gateway": provide(container.gateways.device_gateway),
             "audit_log": provide(container.gateways.audit_log),
         },
-        middleware=[DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
+        middleware=[SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
                                      clock=container.core.clock())],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,

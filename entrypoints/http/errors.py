@@ -56,7 +56,10 @@ def exception_to_http_response(request: Request, exc: Exception) -> Response:
         code = HTTP_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR")
         if status >= 500:
             logger.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
-        return error_response(_message(exc), code, status, exc.extra or None, exc.headers)
+        headers = dict(exc.headers or {})
+        if status == 429 and "RateLimit-Reset" in headers:
+            headers["Retry-After"] = headers["RateLimit-Reset"]  # seconds until the window frees up
+        return error_response(_message(exc), code, status, exc.extra or None, headers or None)
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response("Internal server error", "INTERNAL_ERROR", 500)
 

@@ -1,0 +1,54 @@
+"""Edge hardening: rate limits for the device and enrolment paths, and security headers on every answer."""
+from __future__ import annotations
+
+from litestar import Request
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"interest-cohort=()"),
+]
+# The API serves data, never pages, so nothing may run; the docs UI under /schema needs its own scripts.
+API_ONLY_HEADERS = [(b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+                    (b"cache-control", b"no-store")]
+
+
+def _device_or_address(request: Request) -> str:
+    """Agents behind one NAT share an address, so each device is limited on its own credential's id."""
+    scheme, _, credential = (request.headers.get("authorization") or "").partition(" ")
+    device_id, dot, _secret = credential.rpartition(".")
+    if scheme.lower() == "bearer" and dot and device_id:
+        return "device:" + device_id[:64]
+    return "address:" + get_remote_address(request)
+
+
+def agent_rate_limit(per_minute: int) -> RateLimitConfig:
+    return RateLimitConfig(rate_limit=("minute", per_minute), identifier_for_request=_device_or_address,
+                           store="rate_limit_agent")
+
+
+def enrol_rate_limit(per_minute: int) -> RateLimitConfig:
+    return RateLimitConfig(rate_limit=("minute", per_minute), store="rate_limit_enrol")
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        extra = SECURITY_HEADERS + ([] if scope["path"].startswith("/schema") else API_ONLY_HEADERS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in extra if h[0] not in present]
+            await send(message)
+
+        await self._app(scope, receive, with_headers)
