@@ -13,6 +13,7 @@ from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
 from adapters.persistence.audit import SqlAuditLog
+from adapters.persistence.compliance import SqlComplianceFacts
 from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
@@ -25,6 +26,7 @@ from adapters.verifiers.keys import attestation_key_from_public
 from domain.services.agents import AgentService
 from domain.services.attestation import AttestationService
 from domain.services.commands import CommandService
+from domain.services.compliance import ComplianceReview
 from domain.services.devices import DeviceInventory
 from domain.services.enrolment import AkEnrolment
 from domain.services.reference_policies import ReferencePolicies
@@ -69,6 +71,7 @@ class Gateways(containers.DeclarativeContainer):
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
     audit_log = providers.Singleton(SqlAuditLog, engine)
+    compliance_facts = providers.Singleton(SqlComplianceFacts, engine)
     device_gateway = providers.Singleton(
         AgentGateway, core.signals, answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds
     )
@@ -105,6 +108,10 @@ class Services(containers.DeclarativeContainer):
         providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
     )
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
+    compliance = providers.Singleton(
+        ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,
+        providers.Factory(timedelta, seconds=settings.provided.attestation_max_age_seconds),
+    )
 
 
 class Container(containers.DeclarativeContainer):

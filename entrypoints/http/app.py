@@ -17,6 +17,7 @@ from entrypoints.http.background import periodic_jobs
 from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.audit import AuditController
+from entrypoints.http.controllers.compliance import ComplianceController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.commands import CommandController
 from entrypoints.http.controllers.devices import DeviceController
@@ -38,7 +39,7 @@ def create_app(container: Container | None = None) -> Litestar:
     edge = Router(
         path="/api/v1/edge",
         route_handlers=[DeviceController, CommandController, AttestationController, PolicyController,
-                        FleetController, AuditController],
+                        FleetController, AuditController, ComplianceController],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
     )
@@ -81,6 +82,7 @@ def create_app(container: Container | None = None) -> Litestar:
             "policies": provide(services.policies),
             "gateway": provide(container.gateways.device_gateway),
             "audit_log": provide(container.gateways.audit_log),
+            "compliance": provide(services.compliance),
         },
         middleware=[SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
                                      clock=container.core.clock())],

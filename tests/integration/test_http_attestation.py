@@ -133,3 +133,22 @@ async def test_viewers_and_operators_cannot_read_attestation(client, container):
     for role in ("viewer", "operator"):
         response = await client.get("/api/v1/edge/devices/edge-001/attestation", headers=auth_header(container, role))
         assert response.status_code == 403
+
+
+async def test_compliance_scores_follow_enrolment_attestation_and_policies(client, container):
+    device = await enrolled(client, "edge-001")
+    await client.post("/api/v1/edge/devices", json={"id": "plain", "name": "x", "platform": "hisilicon"})
+    trusting = asyncio.create_task(device.answer_one_poll())
+    await client.post("/api/v1/edge/devices/edge-001/attestation/trust")
+    await trusting
+    await verify_with(client, device)
+    body = (await client.get("/api/v1/edge/security/compliance", headers=auth_header(container, "auditor"))).json()
+    by_id = {d["device_id"]: d for d in body["devices"]}
+    assert body["total"] == 2
+    assert by_id["edge-001"]["compliance_score"] == 85 and by_id["edge-001"]["failing"] == ["key_sealed"]
+    assert by_id["edge-001"]["tpm_status"] == "active" and by_id["edge-001"]["last_check"] is not None
+    assert by_id["plain"]["compliance_score"] == 0 and by_id["plain"]["tpm_status"] == "absent"
+    assert set(by_id["plain"]) >= {"device_id", "tee_status", "tpm_status", "encryption_status", "compliance_score",
+                                   "last_check"}
+    viewer = await client.get("/api/v1/edge/security/compliance", headers=auth_header(container, "viewer"))
+    assert viewer.status_code == 403
