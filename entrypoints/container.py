@@ -25,6 +25,7 @@ from adapters.verifiers.choice import choose_verifier
 from adapters.verifiers.keys import attestation_key_from_public
 from domain.services.agents import AgentService
 from domain.services.attestation import AttestationService
+from domain.services.bulk import BulkOperations
 from domain.services.commands import CommandService
 from domain.services.compliance import ComplianceReview
 from domain.services.devices import DeviceInventory
@@ -108,6 +109,7 @@ class Services(containers.DeclarativeContainer):
         providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
     )
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
+    bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
     compliance = providers.Singleton(
         ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,
         providers.Factory(timedelta, seconds=settings.provided.attestation_max_age_seconds),

@@ -111,7 +111,9 @@ class CommandService:
         return command
 
     async def next_for_device(self, device_id: str, seconds: float, limit: int = 10) -> list[Command]:
-        """Long-poll: claim queued commands at once, or wait up to ``seconds`` for some."""
+        """Long-poll: claim queued commands at once, or wait up to ``seconds`` for some. Any wake-up on
+        the device's topic ends the wait (possibly empty-handed), since the caller may have other work
+        for the device, such as an attestation challenge."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while True:
@@ -119,7 +121,8 @@ class CommandService:
             remaining = deadline - loop.time()
             if claimed or remaining <= 0:
                 return claimed
-            await self._signals.wait(device_topic(device_id), min(remaining, POLL_SECONDS))
+            if await self._signals.wait(device_topic(device_id), min(remaining, POLL_SECONDS)):
+                return await self._claim(device_id, limit)
 
     async def _claim(self, device_id: str, limit: int) -> list[Command]:
         now = self._clock.now()

@@ -17,6 +17,7 @@ from entrypoints.http.background import periodic_jobs
 from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.audit import AuditController
+from entrypoints.http.controllers.bulk import BulkController
 from entrypoints.http.controllers.compliance import ComplianceController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.commands import CommandController
@@ -38,7 +39,7 @@ def create_app(container: Container | None = None) -> Litestar:
 
     edge = Router(
         path="/api/v1/edge",
-        route_handlers=[DeviceController, CommandController, AttestationController, PolicyController,
+        route_handlers=[BulkController, DeviceController, CommandController, AttestationController, PolicyController,
                         FleetController, AuditController, ComplianceController],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
@@ -83,6 +84,7 @@ def create_app(container: Container | None = None) -> Litestar:
             "gateway": provide(container.gateways.device_gateway),
             "audit_log": provide(container.gateways.audit_log),
             "compliance": provide(services.compliance),
+            "bulk": provide(services.bulk),
         },
         middleware=[SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
                                      clock=container.core.clock())],

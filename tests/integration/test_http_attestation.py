@@ -152,3 +152,37 @@ async def test_compliance_scores_follow_enrolment_attestation_and_policies(clien
                                    "last_check"}
     viewer = await client.get("/api/v1/edge/security/compliance", headers=auth_header(container, "viewer"))
     assert viewer.status_code == 403
+
+
+async def test_bulk_attest_reports_each_device(client, container):
+    devices = [await enrolled(client, f"edge-00{i}") for i in range(1, 4)]
+    await client.post("/api/v1/edge/devices", json={"id": "plain", "name": "x", "platform": "hisilicon"})
+    container.gateways.device_gateway()._timeout = 2
+    answering = [asyncio.create_task(d.answer_one_poll(wait=5)) for d in devices[:2]]  # edge-003 stays silent
+    response = await client.post("/api/v1/edge/devices/bulk", json={
+        "operation": "attest", "device_ids": ["edge-001", "edge-002", "edge-003", "plain", "ghost"]})
+    await asyncio.gather(*answering)
+    body = response.json()
+    assert response.status_code == 200 and (body["total"], body["succeeded"], body["failed"]) == (5, 2, 3)
+    status = {r["device_id"]: (r["status"], (r["error"] or {}).get("code")) for r in body["results"]}
+    assert status == {"edge-001": ("success", None), "edge-002": ("success", None),
+                      "edge-003": ("unreachable", "DEVICE_UNREACHABLE"), "plain": ("error", "ATTESTATION_FAILED"),
+                      "ghost": ("error", "ATTESTATION_FAILED")}
+
+
+async def test_bulk_commands_queue_one_per_device_and_report_partial_failures(client, container):
+    await client.post("/api/v1/edge/devices", json={"id": "a1", "name": "x", "platform": "atlas", "location": "L"})
+    await client.post("/api/v1/edge/devices", json={"id": "a2", "name": "x", "platform": "atlas", "location": "L"})
+    by_filter = (await client.post("/api/v1/edge/devices/bulk", json={
+        "operation": "reboot", "filter": {"location": "L"}})).json()
+    assert [(r["device_id"], r["status"]) for r in by_filter["results"]] == [("a1", "queued"), ("a2", "queued")]
+    by_ids = (await client.post("/api/v1/edge/devices/bulk", json={
+        "operation": "status", "device_ids": ["a1", "nope"]})).json()
+    assert by_ids["succeeded"] == 1 and by_ids["results"][1]["error"]["code"] == "DEVICE_NOT_FOUND"
+    operator = auth_header(container, "operator")
+    refused = await client.post("/api/v1/edge/devices/bulk", headers=operator,
+                                json={"operation": "halt", "device_ids": ["a1"]})
+    assert refused.status_code == 403
+    for body in ({"operation": "reboot"}, {"operation": "format", "device_ids": ["a1"]},
+                 {"operation": "reboot", "device_ids": ["a1"], "filter": {}}):
+        assert (await client.post("/api/v1/edge/devices/bulk", json=body)).status_code == 400

@@ -1,0 +1,45 @@
+"""The alert rules in force: base rules (defaults, or a rules file over them) plus admins' stored overrides."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from domain.access import Principal
+from domain.alert_rule_document import document_from, merge_rules, overrides_from
+from domain.alert_rules import RuleSet
+from domain.errors import ValidationFailed
+from ports.alerts import AlertUnitOfWork
+from ports.clock import Clock
+
+logger = logging.getLogger("edgefleet.alerts")
+
+
+class RuleBook:
+    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, base: RuleSet, ttl_seconds: float) -> None:
+        self._uow, self._clock, self._base = uow, clock, base
+        self._ttl = timedelta(seconds=ttl_seconds)
+        self._cached: tuple[RuleSet, datetime] | None = None  # the rules, valid until
+
+    async def current(self) -> RuleSet:
+        """Cached for a few seconds: every heartbeat needs them. Other workers' changes show after that."""
+        now = self._clock.now()
+        if self._cached is None or now >= self._cached[1]:
+            async with self._uow() as uow:
+                overrides = await uow.rules.overrides()
+            try:
+                rules = merge_rules(self._base, document_from(overrides))
+            except ValidationFailed as exc:  # e.g. a rules file changed under the stored overrides
+                logger.error("stored alert rule overrides ignored, they no longer fit: %s", exc.message)
+                rules = self._base
+            self._cached = (rules, now + self._ttl)
+        return self._cached[0]
+
+    async def replace(self, principal: Principal, document: dict) -> RuleSet:
+        """Admins' overrides become exactly ``document`` (laid over the base rules); {} restores the base."""
+        rules, now = merge_rules(self._base, document), self._clock.now()
+        async with self._uow() as uow:
+            await uow.rules.replace(overrides_from(document), principal.subject, now)
+            await uow.commit()
+        self._cached = (rules, now + self._ttl)
+        return rules

@@ -1,0 +1,152 @@
+"""Alert use cases: evaluate rules as events arrive, list and acknowledge alerts, rules, fleet health."""
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Callable
+from datetime import timedelta
+
+from domain.access import Principal
+from domain.alert_evaluation import judge_attestation, judge_command, judge_sample, judge_status, offline_escalation
+from domain.alert_rules import RuleName, RuleSet, Severity
+from domain.alerts import (OPEN, STATUS_FILTERS, Alert, AlertChanged, AlertNotFound, Finding, StoreUnavailable,
+                           parse_alert_id)
+from domain.errors import Conflict, ValidationFailed
+from domain.services.alert_rulebook import RuleBook
+from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, SampleRecorded
+from domain.fleet_health import HEALTH_ALERTS, FleetHealth, judge_health, unavailable
+from domain.pagination import Page, PageRequest
+from ports.alerts import AlertFilter, AlertUnitOfWork
+from ports.clock import Clock
+from ports.events import EventBus
+
+JUDGES = {DeviceStatusChanged: judge_status, AttestationRecorded: judge_attestation, CommandChanged: judge_command}
+RELEVANT = (SampleRecorded, *JUDGES)
+_Changes = list[tuple[Alert, str]]
+
+
+class AlertService:
+    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, events: EventBus | None = None,
+                 base_rules: RuleSet | None = None, *, rules_ttl_seconds: float = 10.0,
+                 health_timeout_seconds: float = 5.0) -> None:
+        """``base_rules``: the domain defaults, or those with a rules file laid over; admins' stored
+        overrides go over them. Other workers' rule changes show within ``rules_ttl_seconds``."""
+        self._uow, self._clock, self._events = uow, clock, events
+        self._rulebook = RuleBook(uow, clock, base_rules or RuleSet.defaults(), rules_ttl_seconds)
+        self._health_timeout = health_timeout_seconds
+
+    async def on_event(self, event: Event) -> None:
+        """Event-bus handler: evaluate the rules the event touches and settle the device's alerts."""
+        if not isinstance(event, RELEVANT):
+            return
+        rules = await self.rules()
+        for attempt in (1, 2):
+            try:
+                changes = await self._evaluate(rules, event)
+                break
+            except Conflict:  # another worker raised the same alert first: the retry updates it instead
+                if attempt == 2:
+                    raise
+        await self._publish(changes)
+
+    async def _evaluate(self, rules: RuleSet, event: Event) -> _Changes:
+        async with self._uow() as uow:
+            if isinstance(event, SampleRecorded):
+                before = await uow.breaches.for_device(event.device_id)
+                findings, after = judge_sample(rules, event.platform, event.sample, before)
+                for rule, breach in after.items():
+                    if breach != before.get(rule):
+                        await uow.breaches.put(event.device_id, rule, breach)
+            else:
+                findings = JUDGES[type(event)](rules, event)
+            changes = await self._settle(uow, event.device_id, findings)
+            await uow.commit()
+        return changes
+
+    async def _settle(self, uow: AlertUnitOfWork, device_id: str, findings: list[Finding]) -> _Changes:
+        if not findings:
+            return []
+        now, changes = self._clock.now(), []
+        open_alerts = {alert.key: alert for alert in await uow.alerts.open_for_device(device_id)}
+        for finding in findings:
+            alert = open_alerts.get((finding.rule.value, finding.subject))
+            if finding.severity is None:
+                if alert is not None:
+                    alert.resolve(now)
+                    await uow.alerts.save(alert)
+                    changes.append((alert, "resolved"))
+            elif alert is None:
+                alert = Alert.raised(device_id, finding, now)
+                await uow.alerts.add(alert)
+                changes.append((alert, "raised"))
+            else:
+                if alert.observe(finding, now):
+                    changes.append((alert, "escalated"))
+                await uow.alerts.save(alert)
+        return changes
+
+    async def _publish(self, changes: _Changes) -> None:
+        if self._events is not None:
+            for alert, change in changes:
+                await self._events.publish(AlertChanged(alert.device_id, alert.updated_at, copy.copy(alert), change))
+
+    async def escalate_offline(self, batch: int = 500) -> int:
+        """Periodic job: no event arrives while a device is silent, so long outages are escalated here."""
+        rule, now = (await self.rules()).event(RuleName.OFFLINE), self._clock.now()
+        if not rule.enabled or rule.escalate_after_seconds is None:
+            return 0
+        lower = frozenset(s for s in Severity if s.rank < Severity.CRITICAL.rank)
+        async with self._uow() as uow:
+            changes = []
+            stale = await uow.alerts.open_of_rule(
+                RuleName.OFFLINE, lower, now - timedelta(seconds=rule.escalate_after_seconds), batch)
+            for alert in stale:
+                finding = offline_escalation(rule, alert.started_at, now)
+                if finding is not None and alert.observe(finding, now):
+                    await uow.alerts.save(alert)
+                    changes.append((alert, "escalated"))
+            await uow.commit()
+        await self._publish(changes)
+        return len(changes)
+
+    async def list(self, status: str = "open", severity: Severity | None = None, device_id: str | None = None,
+                   page: PageRequest = PageRequest(50)) -> Page[Alert]:
+        if status not in STATUS_FILTERS:
+            raise ValidationFailed(f"status must be one of {', '.join(STATUS_FILTERS)}")
+        filters = AlertFilter(STATUS_FILTERS[status], frozenset({severity}) if severity else None, device_id)
+        async with self._uow() as uow:
+            return await uow.alerts.list(filters, page)
+
+    async def acknowledge(self, alert_id: str, principal: Principal) -> Alert:
+        async with self._uow() as uow:
+            alert = await uow.alerts.get(parse_alert_id(alert_id))
+            if alert is None:
+                raise AlertNotFound(alert_id)
+            changed = alert.acknowledge(principal.subject, self._clock.now())
+            if changed:
+                await uow.alerts.save(alert)
+                await uow.commit()
+        if changed:
+            await self._publish([(alert, "acknowledged")])
+        return alert
+
+    async def rules(self) -> RuleSet:
+        return await self._rulebook.current()
+
+    async def replace_rules(self, principal: Principal, document: dict) -> RuleSet:
+        return await self._rulebook.replace(principal, document)
+
+    async def health(self) -> FleetHealth:
+        """Never raises for an unreachable or hanging database: the answer is then "unavailable"."""
+        now = self._clock.now()
+        serious = AlertFilter(OPEN, frozenset({Severity.CRITICAL, Severity.WARNING}))
+        try:
+            async with asyncio.timeout(self._health_timeout), self._uow() as uow:
+                devices = await uow.devices.status_counts()
+                counts = await uow.alerts.open_counts()
+                newest = await uow.alerts.list(serious, PageRequest(HEALTH_ALERTS))
+        except StoreUnavailable as exc:
+            return unavailable(now, exc.message)
+        except TimeoutError:
+            return unavailable(now, f"Database did not answer within {self._health_timeout:g} s")
+        return judge_health(devices, counts, newest.items, now)

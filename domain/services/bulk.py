@@ -1,0 +1,77 @@
+"""Bulk operations over many devices: one outcome per device, partial failures reported per id."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.access import Permission, Principal
+from domain.commands import CommandName
+from domain.errors import DomainError, ValidationFailed
+from domain.pagination import PageRequest
+from domain.services.attestation import AttestationService
+from domain.services.commands import CommandForbidden, CommandService
+from ports.queries import FleetQueries
+from ports.repositories import DeviceFilter
+
+BULK_MAX = 1000
+OPERATIONS = {"attest", *(c.value for c in CommandName)}
+
+
+@dataclass
+class DeviceOutcome:
+    device_id: str
+    success: bool
+    status: str  # queued | success | failed | unreachable | error
+    command_id: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    error_code: str | None = None
+    message: str | None = None
+
+
+class BulkOperations:
+    def __init__(self, commands: CommandService, attestation: AttestationService, queries: FleetQueries) -> None:
+        self._commands, self._attestation, self._queries = commands, attestation, queries
+
+    async def resolve(self, device_ids: list[str] | None, filters: DeviceFilter | None) -> list[str]:
+        if (device_ids is None) == (filters is None):
+            raise ValidationFailed("Give either device_ids or filter")
+        if device_ids is not None:
+            return list(dict.fromkeys(device_ids))  # keep order, drop repeats
+        page = await self._queries.devices(filters, PageRequest(BULK_MAX))
+        if page.total > BULK_MAX:
+            raise ValidationFailed(f"The filter matches {page.total} devices; at most {BULK_MAX} per bulk call")
+        return [d.id for d in page.items]
+
+    async def run(self, principal: Principal, operation: str, device_ids: list[str], parameters: dict) -> list[DeviceOutcome]:
+        if operation not in OPERATIONS:
+            raise ValidationFailed(f"operation must be one of {', '.join(sorted(OPERATIONS))}")
+        if operation == "attest":
+            if not principal.may(Permission.ATTESTATION_VERIFY):
+                raise CommandForbidden("Your role may not trigger attestation")
+            return await self._attest(device_ids)
+        return [await self._queue(principal, operation, device_id, parameters) for device_id in device_ids]
+
+    async def _queue(self, principal: Principal, operation: str, device_id: str, parameters: dict) -> DeviceOutcome:
+        try:
+            command, _ = await self._commands.submit(principal, device_id, operation, parameters)
+        except CommandForbidden:
+            raise  # the same for every device: refuse the whole call
+        except DomainError as exc:
+            return DeviceOutcome(device_id, False, "error", error_code=exc.code, message=exc.message)
+        return DeviceOutcome(device_id, True, command.status.value, command_id=command.id)
+
+    async def _attest(self, device_ids: list[str]) -> list[DeviceOutcome]:
+        report = await self._attestation.verify_many(device_ids)
+        verdicts = {v.device_id: v for v in report.verdicts}
+        outcomes = []
+        for device_id in device_ids:
+            if device_id in verdicts:
+                v = verdicts[device_id]
+                outcomes.append(DeviceOutcome(device_id, v.succeeded, v.status.value, reasons=list(v.reasons)))
+            elif device_id in report.unreachable:
+                outcomes.append(DeviceOutcome(device_id, False, "unreachable", error_code="DEVICE_UNREACHABLE",
+                                              message="Device did not answer the challenge"))
+            else:
+                message = report.skipped.get(device_id, "not attested")
+                outcomes.append(DeviceOutcome(device_id, False, "error", error_code="ATTESTATION_FAILED",
+                                              message=message))
+        return outcomes
