@@ -8,6 +8,7 @@ import sys
 from datetime import timedelta
 
 from domain.access import Role
+from entrypoints.attest_cli import add_attest_command
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -41,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--subject", required=True)
     create.add_argument("--ttl", type=parse_duration, default=timedelta(hours=1), help="e.g. 30m, 1h, 7d")
     create.set_defaults(handler=_token_create)
+
+    enroll = commands.add_parser("enroll-token", help="one-time device enrolment tokens")
+    enroll_commands = enroll.add_subparsers(dest="enroll_command", required=True)
+    enroll_create = enroll_commands.add_parser("create", help="print a one-time enrolment token")
+    enroll_create.add_argument("--device", help="only this device id may enrol with it")
+    enroll_create.add_argument("--ttl", type=parse_duration, default=timedelta(hours=24), help="e.g. 1h, 7d")
+    enroll_create.add_argument("--subject", default="cli", help="recorded as the token's creator")
+    enroll_create.set_defaults(handler=_enroll_token_create)
+
+    add_attest_command(commands)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
@@ -77,6 +88,23 @@ def _token_create(args) -> int:
     container = _container()
     token = container.core.tokens().issue(args.subject, Role(args.role), args.ttl, container.core.clock().now())
     print(token)
+    return 0
+
+
+def _enroll_token_create(args) -> int:
+    from domain.access import Principal
+    from entrypoints.container import shutdown_container
+
+    async def run() -> str:
+        container = _container()
+        try:
+            _, secret = await container.services.agents().create_enrollment_token(
+                Principal(args.subject, Role.ADMIN), args.ttl, args.device)
+            return secret
+        finally:
+            await shutdown_container(container)
+
+    print(asyncio.run(run()))
     return 0
 
 
