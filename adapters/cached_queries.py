@@ -49,6 +49,9 @@ class CachedFleetQueries:
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         return await self._inner.security_counts(fresh_since)
 
+    async def operational_counts(self) -> dict[str, int]:
+        return await self._inner.operational_counts()
+
     def invalidate(self) -> None:
         self._generation += 1
         self._entries.clear()

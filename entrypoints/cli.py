@@ -72,7 +72,10 @@ def _serve(args) -> int:
 
     from entrypoints.http.app import create_app
 
-    uvicorn.run(create_app(_container()), host=args.host, port=args.port, log_level=args.log_level)
+    from adapters.observability.json_logs import configure_json_logging
+
+    configure_json_logging(args.log_level)
+    uvicorn.run(create_app(_container()), host=args.host, port=args.port, log_level=args.log_level, log_config=None)
     return 0
 
 

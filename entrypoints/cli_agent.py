@@ -58,6 +58,8 @@ def add_agent_commands(subparsers) -> None:
     sim.add_argument("--offline-after", type=_positive, default=120.0, help="when the offline device goes silent")
     sim.add_argument("--ramp", type=float, default=5.0, help="seconds over which the agents start")
     sim.add_argument("--no-anomalies", action="store_true", help="no overheating, tampered or offline device")
+    sim.add_argument("--no-reference-policies", action="store_true",
+                     help="with --admin-token, do not publish golden PCR values per model + firmware")
     sim.add_argument("--log-level", default="info")
     sim.set_defaults(handler=_simulate)
 
@@ -95,5 +97,6 @@ def _simulate(args) -> int:
     config = SimulationConfig(server=args.server, devices=args.devices, seed=args.seed, prefix=args.prefix,
                               ak=args.ak, anomalies=not args.no_anomalies, offline_after=args.offline_after,
                               heartbeat_interval=args.heartbeat_interval, ramp_seconds=args.ramp,
-                              state_dir=args.state_dir)
-    return asyncio.run(simulate(config, tokens=tokens, admin_token=args.admin_token, duration=args.duration))
+                              state_dir=args.state_dir, reference_policies=not args.no_reference_policies)
+    admin = None if tokens else args.admin_token  # tokens given explicitly win over EDGEFLEET_ADMIN_TOKEN
+    return asyncio.run(simulate(config, tokens=tokens, admin_token=admin, duration=args.duration))

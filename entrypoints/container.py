@@ -11,6 +11,9 @@ from adapters.auth.key_material import load_token_keys
 from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
+from adapters.observability.prometheus import FleetMetrics
+from adapters.observability.seed_log import log_event
+from adapters.observability.timed_verifier import TimedVerifier
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
 from adapters.persistence.audit import SqlAuditLog
 from adapters.persistence.compliance import SqlComplianceFacts
@@ -52,7 +55,9 @@ class Core(containers.DeclarativeContainer):
         settings.provided.var_dir,
     )
     tokens = providers.Singleton(TokenService, token_keys)
-    verifier = providers.Singleton(choose_verifier, settings.provided.verifier)
+    metrics = providers.Singleton(FleetMetrics)
+    verifier = providers.Singleton(TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier),
+                                   metrics)
 
 
 class Gateways(containers.DeclarativeContainer):
@@ -131,4 +136,8 @@ async def shutdown_container(container: Container) -> None:
 
 def build_container(settings: Settings | None = None) -> Container:
     start_mappers()
-    return Container(settings=settings or Settings.from_env())
+    container = Container(settings=settings or Settings.from_env())
+    events = container.core.events()
+    events.subscribe(container.core.metrics().on_event)
+    events.subscribe(log_event)
+    return container

@@ -57,6 +57,7 @@ class SimulationConfig:
     work_seconds: float = 1.0
     state_dir: Path | None = None
     rsa_pool: int = 8  # distinct RSA EKs in the fleet (each costs ~0.5 s to derive)
+    reference_policies: bool = True  # with an admin token, publish golden values per model + firmware
 
 
 def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource],
@@ -136,6 +137,7 @@ async def simulate(config: SimulationConfig, *, tokens: list[str] | None = None,
                    duration: float | None = None) -> int:
     """The CLI's entry: tokens come from a list (file or flags) or are made with an admin token."""
     from adapters.tpm.fleet import device_ids
+    from entrypoints.agent.fleet_policies import publish_reference_policies
     from entrypoints.agent.fleet_tokens import from_admin, from_list
 
     raise_file_limit()
@@ -144,6 +146,10 @@ async def simulate(config: SimulationConfig, *, tokens: list[str] | None = None,
         ids = device_ids(config.devices, config.prefix)
         source = from_admin(http, config.server, admin_token, ids) if admin_token else from_list(tokens or [])
         report = FleetReport(build_devices(config, source, http))
+        if admin_token and config.reference_policies:
+            models = {(d.machine.probe.model.name, d.machine.probe.firmware_version) for d in report.devices}
+            published = await publish_reference_policies(http, config.server, admin_token, models)
+            log.info("published %d model + firmware reference policies", published)
         try:
             await run_fleet(config, report.devices, duration)
         finally:

@@ -20,6 +20,10 @@ class FleetQueries(Protocol):
         """Counts behind the fleet security metrics; attestations older than ``fresh_since`` are stale."""
         ...
 
+    async def operational_counts(self) -> dict[str, int]:
+        """Devices per status (keys are status names) and ``queued_commands``, for monitoring."""
+        ...
+
     def invalidate(self) -> None:
         """Forget cached views; called after a write that changes the inventory."""
         ...

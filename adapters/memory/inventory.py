@@ -60,6 +60,14 @@ class InMemoryFleetQueries:
             bound_devices=0,
         )
 
+    async def operational_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for device in self._store.devices.values():
+            if not device.decommissioned:
+                counts[device.status.value] = counts.get(device.status.value, 0) + 1
+        counts["queued_commands"] = sum(c.status is CommandStatus.QUEUED for c in self._store.commands.values())
+        return counts
+
     def invalidate(self) -> None:
         return None
 

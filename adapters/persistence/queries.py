@@ -14,7 +14,13 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.tables import attestation_keys, device_attestations, device_counts, edge_devices
+from adapters.persistence.tables import (
+    attestation_keys,
+    device_attestations,
+    device_commands,
+    device_counts,
+    edge_devices,
+)
 from domain.devices import AttestationState, DeviceRecord
 from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
@@ -95,6 +101,16 @@ class SqlFleetQueries:
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         async with self._engine.connect() as connection:
             return _security_counts((await connection.execute(_security_statement(fresh_since))).one())
+
+    async def operational_counts(self) -> dict[str, int]:
+        counts = device_counts.c
+        async with self._engine.connect() as connection:
+            by_status = await connection.execute(
+                select(counts.status, func.sum(counts.n)).where(counts.retired.is_(False)).group_by(counts.status))
+            result = {status: int(n or 0) for status, n in by_status}
+            result["queued_commands"] = int(await connection.scalar(
+                select(func.count()).select_from(device_commands).where(device_commands.c.status == "queued")) or 0)
+        return result
 
     def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         with self._sync_engine.connect() as connection:

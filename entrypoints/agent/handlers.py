@@ -33,11 +33,22 @@ class CommandHandlers:
         self._handlers = {"status": self.status, "diagnose": self.diagnose, "reboot": self.reboot,
                           "halt": self.halt, "update": self.update}
 
-    async def run(self, command: str, parameters: dict | None) -> Outcome:
-        """Never raises: an unknown command is rejected, a crash or overrun is a failure."""
-        handler = self._handlers.get(command)
-        if handler is None:
+    def check(self, command: str, parameters: dict | None) -> Outcome | None:
+        """A ``rejected`` outcome for what will not run at all; decided before ``running`` is reported,
+        since the server accepts a rejection only for a command that has not started."""
+        if command not in self._handlers:
             return Outcome("rejected", {"message": f"unsupported command {command!r}"})
+        if command == "update" and not (parameters or {}).get("version"):
+            return Outcome("rejected", {"message": "update needs parameters.version"})
+        reason = self.machine.refuses(command)
+        return Outcome("rejected", {"message": reason}) if reason else None
+
+    async def run(self, command: str, parameters: dict | None) -> Outcome:
+        """Never raises: a refused command is rejected, a crash or overrun is a failure."""
+        refusal = self.check(command, parameters)
+        if refusal is not None:
+            return refusal
+        handler = self._handlers[command]
         parameters = parameters or {}
         timeout = parameters.get("timeout") or DEFAULT_TIMEOUT_S
         try:
@@ -65,6 +76,4 @@ class CommandHandlers:
         return await self.machine.halt(bool(parameters.get("force")))
 
     async def update(self, parameters: dict) -> Outcome:
-        if not parameters.get("version"):
-            return Outcome("rejected", {"message": "update needs parameters.version"})
         return await self.machine.update(parameters)

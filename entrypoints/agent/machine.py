@@ -28,6 +28,10 @@ class Machine(Protocol):
     probe: PlatformProbe
     restarts_process: bool  # a reboot or halt ends this process before it can report
 
+    def refuses(self, command: str) -> str | None:
+        """Why this machine will not run ``command`` at all (reported as ``rejected``), else None."""
+        ...
+
     async def reboot(self, force: bool) -> Outcome: ...
 
     async def halt(self, force: bool) -> Outcome: ...
@@ -57,11 +61,15 @@ class HostMachine:
         self.probe = probe
         self._commands = {"reboot": reboot_command, "halt": halt_command, "update": update_command}
 
+    def refuses(self, command: str) -> str | None:
+        if command in self._commands and not self._commands[command]:
+            return f"{command} is not configured on this device (--{command}-command)"
+        return None
+
     async def _run(self, name: str, env: dict[str, str]) -> Outcome:
         command = self._commands[name]
         if not command:
-            flag = f"--{name}-command"
-            return Outcome("rejected", {"message": f"{name} is not configured on this device ({flag})"})
+            return Outcome("rejected", {"message": self.refuses(name)})
         try:
             code, output = await run_hook(command, env)
         except OSError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 
 from adapters.tpm.simulated import SimulatedTpm
 from entrypoints.agent.machine import Outcome
@@ -15,10 +16,35 @@ from entrypoints.agent.synthetic import SyntheticProbe
 
 FIRMWARE_PCR = 0
 TAMPERED_IMAGE = b"unsigned firmware image"
+EPOCH_2024 = 1_704_067_200
+
+
+def power_on(tpm: SimulatedTpm) -> None:
+    """A simulated TPM starts with the same counters every time it is built; a real one keeps its clock
+    and counts resets in NV. Deriving both from wall time keeps them moving forward across process
+    restarts, so the verifier's clock-rollback check does not flag a restarted agent or simulator."""
+    now = time.time()
+    tpm.set_counters(clock_ms=int(now * 1000), reset_count=int(now) - EPOCH_2024, restart_count=0)
 
 
 def sha256(data: bytes | str) -> bytes:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).digest()
+
+
+def boot_measurements(model: str, firmware_version: str, tampered: bool = False) -> list[tuple[int, bytes]]:
+    """(PCR, digest) extends of one boot, in order: firmware into PCR 0, boot stages into 1-7."""
+    events = [(FIRMWARE_PCR, sha256(firmware_version))]
+    events += [(pcr, sha256(f"{model}:boot-stage-{pcr}")) for pcr in range(1, 8)]
+    return events + ([(FIRMWARE_PCR, sha256(TAMPERED_IMAGE))] if tampered else [])
+
+
+def golden_pcrs(model: str, firmware_version: str) -> dict[int, bytes]:
+    """What a clean device of ``model`` on ``firmware_version`` reports after boot: the vendor's
+    reference values, computed the way a verifier replays an event log."""
+    values = {pcr: bytes(32) for pcr in range(8)}
+    for pcr, digest in boot_measurements(model, firmware_version):
+        values[pcr] = sha256(values[pcr] + digest)
+    return values
 
 
 class SimulatedMachine:
@@ -29,14 +55,15 @@ class SimulatedMachine:
         """``work_seconds``: how long a reboot or update pretends to take (so ``running`` is visible)."""
         self.probe, self.tpm, self.tampered, self._work = probe, tpm, tampered, work_seconds
         self.halted = False
+        power_on(tpm)
         self.measure_boot()
 
+    def refuses(self, command: str) -> None:
+        return None
+
     def measure_boot(self) -> None:
-        self.tpm.pcr_extend(FIRMWARE_PCR, sha256(self.probe.firmware_version))
-        for pcr in range(1, 8):
-            self.tpm.pcr_extend(pcr, sha256(f"{self.probe.model.name}:boot-stage-{pcr}"))
-        if self.tampered:
-            self.tpm.pcr_extend(FIRMWARE_PCR, sha256(TAMPERED_IMAGE))
+        for pcr, digest in boot_measurements(self.probe.model.name, self.probe.firmware_version, self.tampered):
+            self.tpm.pcr_extend(pcr, digest)
 
     async def reboot(self, force: bool) -> Outcome:
         await asyncio.sleep(self._work)

@@ -34,8 +34,11 @@ def open_tpm(spec: str | None, state: AgentState, ak: str = "ecc") -> Tpm | None
         return None
     if chosen == "simulated":
         from adapters.tpm.simulated import SimulatedTpm
+        from entrypoints.agent.simulated import power_on
 
-        return SimulatedTpm(seed=state.simulated_tpm_seed(), ak=ak)
+        tpm = SimulatedTpm(seed=state.simulated_tpm_seed(), ak=ak)
+        power_on(tpm)
+        return tpm
     if chosen.split(":", 1)[0] not in TCTI_PREFIXES:
         raise ValueError(f"unknown --tpm {chosen!r}: use swtpm:host=..,port=.., device:/dev/tpmrm0, "
                          "simulated or none")

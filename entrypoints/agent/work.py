@@ -84,6 +84,11 @@ class WorkLoop:
 
     async def execute(self, command: dict) -> None:
         command_id, name = command["id"], command["command"]
+        refusal = self.handlers.check(name, command.get("parameters"))
+        if refusal is not None:
+            await self.report(command_id, refusal)
+            log.info("command %s (%s) rejected: %s", command_id, name, refusal.result["message"])
+            return
         try:
             if not await self.client.report(command_id, "running"):
                 log.info("command %s (%s) is no longer open; dropped", command_id, name)

@@ -14,6 +14,7 @@ from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
+from entrypoints.http.observability import RequestMetricsMiddleware, metrics_endpoint
 from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.audit import AuditController
@@ -56,11 +57,18 @@ def create_app(container: Container | None = None) -> Litestar:
         ],
     )
 
+    async def refresh_gauges() -> None:
+        metrics, counts = container.core.metrics(), await container.gateways.fleet_queries().operational_counts()
+        metrics.queue_depth.set(counts.pop("queued_commands", 0))
+        for status in ("online", "offline", "degraded", "unknown"):
+            metrics.devices.labels(status).set(counts.get(status, 0))
+
     @asynccontextmanager
     async def lifespan(_: Litestar):
         jobs = {
             "expire-commands": (5.0, services.commands().expire_due),
             "mark-offline": (max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline),
+            "gauges": (15.0, refresh_gauges),
         }
         try:
             async with periodic_jobs(jobs):
@@ -72,7 +80,7 @@ def create_app(container: Container | None = None) -> Litestar:
         return Provide(lambda: provider(), sync_to_thread=False)
 
     return Litestar(
-        route_handlers=[liveness, edge, agent],
+        route_handlers=[liveness, metrics_endpoint(container.core.metrics()), edge, agent],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "inventory": provide(services.inventory),
@@ -86,7 +94,8 @@ def create_app(container: Container | None = None) -> Litestar:
             "compliance": provide(services.compliance),
             "bulk": provide(services.bulk),
         },
-        middleware=[SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
+        middleware=[DefineMiddleware(RequestMetricsMiddleware, metrics=container.core.metrics()),
+                    SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
                                      clock=container.core.clock())],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
@@ -104,5 +113,6 @@ def create_app(container: Container | None = None) -> Litestar:
             ),
         ),
         lifespan=[lifespan],
+        logging_config=None,  # the process configures logging (JSON lines in `edgefleet serve`)
         debug=False,
     )

@@ -45,11 +45,12 @@ class AlertController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> AlertList:
         """Newest first; open (active or acknowledged) alerts unless ``status`` says otherwise."""
-        page = await alerts.list(status, severity, device_id, PageRequest.checked(limit, offset, ALERT_PAGE_MAX))
+        page = PageRequest.checked(limit, offset, ALERT_PAGE_MAX)
+        page = await alerts.list(status, severity, device_id, page)
         return AlertList([AlertView.of(a) for a in page.items], page.total, page.limit, page.offset)
 
-    @post("/{alert_id:str}/acknowledge", operation_id="acknowledgeAlert", guards=[requires(Permission.ALERTS_ACK)],
-          status_code=200)
+    @post("/{alert_id:str}/acknowledge", operation_id="acknowledgeAlert",
+          guards=[requires(Permission.ALERTS_ACK)], status_code=200)
     async def acknowledge_alert(self, request: Request, alert_id: FromPath[str], alerts: Alerts) -> AlertView:
         """active -> acknowledged (again: unchanged, the first acknowledger stays); 409 once resolved."""
         return AlertView.of(await alerts.acknowledge(alert_id, request.user))
@@ -70,7 +71,8 @@ class HealthController(Controller):
 
     @get("/health", operation_id="fleetHealth", guards=[requires(Permission.DEVICES_READ)])
     async def health(self, alerts: Alerts) -> Response[HealthView]:
-        """healthy / degraded / critical (rule in domain/fleet_health.py); 503 "unavailable" without a database."""
+        """healthy / degraded / critical (the rule: domain/fleet_health.py); 503 "unavailable" without a
+        database."""
         health = await alerts.health()
         if not health.available:
             body = HealthUnavailable(health.overall_status, None, None, [], health.timestamp, None,

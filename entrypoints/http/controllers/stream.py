@@ -73,7 +73,8 @@ async def stream_events(socket: WebSocket, live_stream: NamedDependency[LiveStre
 
     with live_stream.subscribe(accepts) as subscription:
         await socket.send_data(encode(Hello(principal.role.value, types)))
-        tasks = [asyncio.create_task(_forward(socket, subscription)), asyncio.create_task(_until_closed(socket))]
+        tasks = [asyncio.create_task(_forward(socket, subscription)),
+                 asyncio.create_task(_until_closed(socket))]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -31,9 +31,10 @@ class AlertView(Struct):
     @classmethod
     def of(cls, a: Alert) -> "AlertView":
         return cls(id=a.public_id, device_id=a.device_id, severity=a.severity.value, message=a.message,
-                   timestamp=a.started_at, status=a.status.value, rule=a.rule.value, subject=a.subject or None,
-                   value=a.value, threshold=a.threshold, updated_at=a.updated_at, acknowledged_by=a.acknowledged_by,
-                   acknowledged_at=a.acknowledged_at, resolved_at=a.resolved_at)
+                   timestamp=a.started_at, status=a.status.value, rule=a.rule.value,
+                   subject=a.subject or None, value=a.value, threshold=a.threshold, updated_at=a.updated_at,
+                   acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
+                   resolved_at=a.resolved_at)
 
 
 class AlertList(Struct):

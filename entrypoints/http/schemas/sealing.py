@@ -25,7 +25,7 @@ class SealRequest(Struct, forbid_unknown_fields=True):
     pcr_values: Annotated[list[PcrHex], Meta(
         max_length=24, description="Expected values in the policy's order; omitted: the reference policy's")
     ] | None = None
-    bank: Annotated[BankName | None, Meta(description="Default sha256, or the reference policy's bank")] = None
+    bank: Annotated[BankName | None, Meta(description="Default sha256, or the reference policy's")] = None
     replace: Annotated[bool, Meta(description="Revoke an active seal with the same key_id")] = False
 
     @property
@@ -51,8 +51,9 @@ class SealResult(Struct):
 
     @classmethod
     def of(cls, seal: Seal) -> "SealResult":
-        return cls(success=True, device_id=seal.device_id, key_id=seal.key_id, sealed_data=_hex(seal.sealed_blob),
-                   timestamp=seal.created_at, seal_id=seal.id, policy=seal.policy,
+        return cls(success=True, device_id=seal.device_id, key_id=seal.key_id,
+                   sealed_data=_hex(seal.sealed_blob), timestamp=seal.created_at, seal_id=seal.id,
+                   policy=seal.policy,
                    pcr_values=[_hex(v) for v in seal.pcr_values.values()], bank=BANK_NAMES[seal.bank],
                    policy_digest=_hex(seal.policy_digest), status=seal.status.value)
 

@@ -75,7 +75,8 @@ def message_for(item: Event | Lagged) -> Struct:
         case AlertChanged():
             return AlertMessage(item.device_id, item.at, item.change, AlertView.of(item.alert))
         case CommandChanged():
-            return CommandMessage(item.device_id, item.at, item.command_id, item.command, item.status, item.message)
+            return CommandMessage(item.device_id, item.at, item.command_id, item.command, item.status,
+                                  item.message)
         case AttestationRecorded():
             return AttestationMessage(item.device_id, item.at, item.status, list(item.reasons))
         case Lagged():

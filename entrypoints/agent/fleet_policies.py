@@ -1,0 +1,36 @@
+"""The simulated vendor's golden values: one model + firmware reference policy per model in the fleet.
+
+With them in place the tampered device fails attestation (policy_mismatch on PCR 0) while its clean
+siblings pass, and an updated device fails until an operator adopts its new values.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+import httpx
+
+from entrypoints.agent.simulated import golden_pcrs
+
+log = logging.getLogger("edgefleet.simulate")
+
+
+async def publish_reference_policies(http: httpx.AsyncClient, server: str, admin_token: str,
+                                     models: set[tuple[str, str]]) -> int:
+    """PUT each (model, firmware) policy; returns how many the server accepted. Failures are logged,
+    not fatal: the fleet runs without them, only attestation cannot tell tampered from clean."""
+    accepted = 0
+    for model, firmware in sorted(models):
+        url = f"{server.rstrip('/')}/api/v1/edge/policies/models/{quote(model, safe='')}/{quote(firmware, safe='')}"
+        body = {"bank": "sha256", "pcrs": {str(i): v.hex() for i, v in golden_pcrs(model, firmware).items()}}
+        try:
+            response = await http.put(url, json=body, headers={"Authorization": f"Bearer {admin_token}"})
+        except httpx.TransportError as exc:
+            log.warning("reference policy for %s %s not published: %s", model, firmware, exc)
+            continue
+        if response.status_code == 200:
+            accepted += 1
+        else:
+            log.warning("reference policy for %s %s refused: HTTP %d %s", model, firmware,
+                        response.status_code, response.text[:200])
+    return accepted
