@@ -74,7 +74,7 @@ def check_parameters(command: CommandName, parameters: dict) -> dict:
     clean = {"timeout": timeout, "force": force, "expires_in": expires_in}
     for name in UPDATE_FIELDS & set(parameters):
         value = parameters[name]
-        if not isinstance(value, str) or not 0 < len(value) <= 512:
+        if not isinstance(value, str) or not 0 < len(value) <= 512 or "\x00" in value:
             raise InvalidCommand(f"Parameter '{name}' must be a non-empty string of at most 512 characters")
         clean[name] = value
     if command is CommandName.UPDATE and "version" not in clean:

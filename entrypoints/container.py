@@ -20,10 +20,12 @@ from adapters.persistence.compliance import SqlComplianceFacts
 from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
+from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.signals import InProcessSignals
 from adapters.tpm.credential import PytssCredentialChallenger
 from adapters.tpm.ek_certificates import BundleEkCertificateVerifier
+from adapters.tpm.sealing import PytssSealMaker
 from adapters.verifiers.choice import choose_verifier
 from adapters.verifiers.keys import attestation_key_from_public
 from domain.services.agents import AgentService
@@ -34,6 +36,7 @@ from domain.services.compliance import ComplianceReview
 from domain.services.devices import DeviceInventory
 from domain.services.enrolment import AkEnrolment
 from domain.services.reference_policies import ReferencePolicies
+from domain.services.sealing import SealingService
 from domain.services.telemetry import TelemetryRecorder
 from entrypoints.settings import Settings
 
@@ -77,7 +80,10 @@ class Gateways(containers.DeclarativeContainer):
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
     audit_log = providers.Singleton(SqlAuditLog, engine)
-    compliance_facts = providers.Singleton(SqlComplianceFacts, engine)
+    seal_repository = providers.Singleton(SqlSealRepository, engine)
+    seal_maker = providers.Singleton(PytssSealMaker)
+    compliance_facts = providers.Singleton(SqlComplianceFacts, engine,
+                                           sealed_devices=seal_repository.provided.sealed_devices)
     device_gateway = providers.Singleton(
         AgentGateway, core.signals, answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds
     )
@@ -114,6 +120,8 @@ class Services(containers.DeclarativeContainer):
         providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
     )
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
+    sealing = providers.Singleton(SealingService, gateways.attestation_repository, gateways.seal_repository,
+                                  gateways.seal_maker, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
     compliance = providers.Singleton(
         ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,

@@ -21,6 +21,7 @@ from adapters.persistence.tables import (
     device_counts,
     edge_devices,
 )
+from adapters.persistence.seal_tables import seals
 from domain.devices import AttestationState, DeviceRecord
 from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
@@ -65,6 +66,9 @@ def _security_statement(fresh_since: datetime):
     latest = select(func.max(a.timestamp)).where(a.device_id == d.id).scalar_subquery()
     bound = select(func.count()).select_from(attestation_keys.join(edge_devices, k.device_id == d.id)).where(
         k.activated.is_(True), active, d.tpm_enabled.is_(True)).scalar_subquery()
+    sealed = select(func.count(func.distinct(seals.c.device_id))).select_from(
+        seals.join(edge_devices, seals.c.device_id == d.id)).where(
+        seals.c.status == "active", active, d.tpm_enabled.is_(True)).scalar_subquery()
 
     def count_where(*conditions):
         return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
@@ -75,12 +79,13 @@ def _security_statement(fresh_since: datetime):
         count_where(d.tpm_enabled.is_(True)),
         count_where(d.attestation_status == AttestationState.SUCCESS, latest >= fresh_since),
         bound,
+        sealed,
     ).select_from(edge_devices).where(active)
 
 
 def _security_counts(row) -> SecurityCounts:
-    total, secure, tpm, fresh, bound = (int(v or 0) for v in row)
-    return SecurityCounts(total, secure, tpm, fresh, sealed_devices=0, bound_devices=bound)
+    total, secure, tpm, fresh, bound, sealed = (int(v or 0) for v in row)
+    return SecurityCounts(total, secure, tpm, fresh, sealed_devices=sealed, bound_devices=bound)
 
 
 class SqlFleetQueries:

@@ -1,11 +1,14 @@
 """SQL SealRepository over the ``seals`` table."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Iterable
+
+from sqlalchemy import distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.seal_tables import seals
+from adapters.persistence.tables import edge_devices
 from domain.attestation.evidence import HashAlg
 from domain.errors import Conflict
 from domain.sealing import Seal, SealStatus
@@ -52,7 +55,8 @@ class SqlSealRepository:
 
     async def get_active(self, device_id: str, key_id: str) -> Seal | None:
         c = seals.c
-        query = select(seals).where(c.device_id == device_id, c.key_id == key_id, c.status == SealStatus.ACTIVE)
+        query = select(seals).where(
+            c.device_id == device_id, c.key_id == key_id, c.status == SealStatus.ACTIVE)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
         return _seal(row) if row else None
@@ -63,3 +67,22 @@ class SqlSealRepository:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [_seal(row) for row in rows]
+
+    async def sealed_devices(self, device_ids: Iterable[str]) -> set[str]:
+        """Which of ``device_ids`` hold at least one active seal (compliance facts, one query per page)."""
+        ids = list(device_ids)
+        if not ids:
+            return set()
+        c = seals.c
+        query = select(c.device_id).distinct().where(c.status == SealStatus.ACTIVE, c.device_id.in_(ids))
+        async with self._engine.connect() as connection:
+            return set(await connection.scalars(query))
+
+    async def count_sealed_devices(self) -> int:
+        """Fleet devices (TPM, not decommissioned) with an active seal: metrics' encryption_enabled."""
+        c, d = seals.c, edge_devices.c
+        query = (select(func.count(distinct(c.device_id))).join(edge_devices, d.id == c.device_id)
+                 .where(c.status == SealStatus.ACTIVE, d.tpm_enabled.is_(True),
+                        d.decommissioned_at.is_(None)))
+        async with self._engine.connect() as connection:
+            return int(await connection.scalar(query))

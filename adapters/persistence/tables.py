@@ -218,3 +218,7 @@ device_commands = Table(
     Index("uq_commands_idempotency_key", "device_id", "idempotency_key", unique=True),
     Index("idx_commands_status_deadline", "status", "deadline"),
 )
+
+
+# Tables kept in their own modules register on the same metadata (migrations are compared with it).
+from adapters.persistence import seal_tables  # noqa: E402,F401

@@ -43,7 +43,7 @@ class SealingService:
         pcrs = parse_policy(policy)
         device = await self._device(device_id)
         if not (device.tpm_enabled and device.tee_enabled):
-            raise TeeNotAvailable(f"Device {device_id} has no TPM and TEE enabled: nothing to seal to",
+            raise TeeNotAvailable(f"Device {device_id} needs both a TPM and a TEE enabled to hold a sealed key",
                                   details={"device_id": device_id})
         enrolled = await self._attestation.get_key(device_id)
         if enrolled is None or not enrolled.activated or not enrolled.ek_public:
@@ -53,9 +53,12 @@ class SealingService:
         existing = await self._seals.get_active(device_id, key_id)
         if existing is not None and not replace:
             raise Conflict(f"Device {device_id} already holds an active seal for key {key_id}; "
-                           "set replace to seal a new key", details={"device_id": device_id, "key_id": key_id})
+                           "set replace to seal a new key",
+                           details={"device_id": device_id, "key_id": key_id})
         try:
-            parts = self._maker.make_import_blob(enrolled.ek_public, pcr_policy.digest, self._new_key(KEY_BYTES))
+            # The key exists only inside this call: nothing keeps a reference to it afterwards.
+            parts = self._maker.make_import_blob(
+                enrolled.ek_public, pcr_policy.digest, self._new_key(KEY_BYTES))
         except ValueError as exc:
             raise NotEnrolled(f"The enrolled EK of {device_id} cannot receive a sealed key: {exc}") from exc
         now = self._clock.now()

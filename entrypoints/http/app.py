@@ -23,8 +23,9 @@ from entrypoints.http.controllers.compliance import ComplianceController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.commands import CommandController
 from entrypoints.http.controllers.devices import DeviceController
+from entrypoints.http.controllers.sealing import AgentSealController, SealController
 from entrypoints.http.controllers.fleet import FleetController
-from entrypoints.http.errors import exception_to_http_response
+from entrypoints.http.errors import document_errors, exception_to_http_response
 
 
 @get("/healthz", operation_id="liveness", tags=["ops"], sync_to_thread=False)
@@ -41,7 +42,7 @@ def create_app(container: Container | None = None) -> Litestar:
     edge = Router(
         path="/api/v1/edge",
         route_handlers=[BulkController, DeviceController, CommandController, AttestationController, PolicyController,
-                        FleetController, AuditController, ComplianceController],
+                        FleetController, AuditController, ComplianceController, SealController],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
     )
@@ -50,7 +51,7 @@ def create_app(container: Container | None = None) -> Litestar:
         route_handlers=[
             Router(path="/", route_handlers=[EnrolController],
                    middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware]),
-            Router(path="/", route_handlers=[AgentController],
+            Router(path="/", route_handlers=[AgentController, AgentSealController],
                    middleware=[agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
                                DefineMiddleware(DeviceCredentialMiddleware, agents=services.agents)],
                    security=[{"deviceCredential": []}]),
@@ -79,7 +80,7 @@ def create_app(container: Container | None = None) -> Litestar:
     def provide(provider):
         return Provide(lambda: provider(), sync_to_thread=False)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[liveness, metrics_endpoint(container.core.metrics()), edge, agent],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
@@ -93,6 +94,7 @@ def create_app(container: Container | None = None) -> Litestar:
             "audit_log": provide(container.gateways.audit_log),
             "compliance": provide(services.compliance),
             "bulk": provide(services.bulk),
+            "sealing": provide(services.sealing),
         },
         middleware=[DefineMiddleware(RequestMetricsMiddleware, metrics=container.core.metrics()),
                     SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
@@ -116,3 +118,5 @@ def create_app(container: Container | None = None) -> Litestar:
         logging_config=None,  # the process configures logging (JSON lines in `edgefleet serve`)
         debug=False,
     )
+    document_errors(app)
+    return app

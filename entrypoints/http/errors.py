@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any
+
 from litestar import MediaType, Request, Response
+from litestar.openapi.datastructures import ResponseSpec
+from msgspec import Struct
 from litestar.exceptions import HTTPException
 
 from domain.errors import DomainError
@@ -23,6 +27,7 @@ DOMAIN_STATUS = {
     "NOT_FOUND": 404,
     "DEVICE_EXISTS": 409,
     "CONFLICT": 409,
+    "NOT_ENROLLED": 409,
     "TEE_NOT_AVAILABLE": 503,
     "DEVICE_UNREACHABLE": 503,
 }
@@ -68,3 +73,27 @@ def _message(exc: HTTPException) -> str:
     if exc.status_code == 404 and exc.detail in ("Not Found", ""):
         return "Resource not found"
     return exc.detail
+
+
+class ErrorBody(Struct):
+    """Every error answer: the seed's three keys, sometimes ``details``."""
+
+    error: str
+    code: str
+    status: int
+    details: Any = None
+
+
+ERROR_STATUSES = {400: "Bad input", 401: "Missing or invalid credentials", 403: "Role or device may not do this",
+                  404: "Not found", 409: "Conflicts with the current state", 413: "Body too large",
+                  429: "Rate limited (see Retry-After)", 500: "Internal error", 503: "Dependency unavailable"}
+
+
+def document_errors(app) -> None:
+    """Describe the real error body in the OpenAPI document for every operation (Litestar would otherwise
+    advertise its own validation-error shape, which this API never sends)."""
+    specs = {status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+             for status, text in ERROR_STATUSES.items()}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            handler.responses = {**specs, **(handler.responses or {})}

@@ -22,6 +22,7 @@ from domain.errors import Conflict, DomainError
 from domain.services.agents import AgentService
 from domain.services.commands import CommandService
 from domain.services.enrolment import AkEnrolment
+from entrypoints.http.params import CommandId
 from entrypoints.http.schemas.agent import (
     ActivateRequest, CommandReport, Enrolled, EnrolRequest, Evidence, EvidenceAck, Heartbeat, HeartbeatAck,
     TpmChallenge, TpmKeys, Work, WorkChallenge, WorkCommand, unb64,
@@ -122,7 +123,7 @@ class AgentController(Controller):
         )
 
     @post("/commands/{command_id:int}", operation_id="agentReportCommand", status_code=200)
-    async def report(self, device_id: FromPath[str], command_id: FromPath[int], data: JSONBody[CommandReport],
+    async def report(self, device_id: FromPath[str], command_id: CommandId, data: JSONBody[CommandReport],
                      commands: Commands) -> dict[str, str]:
         command = await commands.report(device_id, command_id, CommandStatus(data.status), data.result)
         return {"status": command.status.value}

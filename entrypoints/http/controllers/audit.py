@@ -13,6 +13,7 @@ from domain.access import Permission
 from domain.audit import AuditRecord
 from domain.errors import ValidationFailed
 from domain.pagination import PageRequest
+from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.devices import as_utc
 from ports.audit import AuditFilter, AuditLog
@@ -60,7 +61,7 @@ class AuditController(Controller):
         device_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=AUDIT_PAGE_MAX)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> AuditPage:
         start, end = as_utc(start_time), as_utc(end_time)
         if start and end and start > end:

@@ -11,6 +11,7 @@ from domain.access import Permission
 from domain.commands import CommandStatus
 from domain.pagination import PageRequest
 from domain.services.commands import CommandService
+from entrypoints.http.params import CommandId, Offset
 from entrypoints.http.auth import requires
 from entrypoints.http.schemas.commands import CommandAccepted, CommandList, CommandRequest, CommandResult, CommandView
 
@@ -40,16 +41,16 @@ class CommandController(Controller):
         self, device_id: FromPath[str], commands: Commands,
         status: FromQuery[CommandStatus | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> CommandList:
         page = await commands.list(device_id, status, PageRequest.checked(limit, offset, 100))
         return CommandList([CommandView.of(c) for c in page.items], page.total, page.limit, page.offset)
 
     @get("/commands/{command_id:int}", operation_id="getCommand", guards=[requires(Permission.COMMANDS_READ)])
-    async def get_command(self, device_id: FromPath[str], command_id: FromPath[int], commands: Commands) -> CommandView:
+    async def get_command(self, device_id: FromPath[str], command_id: CommandId, commands: Commands) -> CommandView:
         return CommandView.of(await commands.get(device_id, command_id))
 
     @post("/commands/{command_id:int}/cancel", operation_id="cancelCommand",
           guards=[requires(Permission.COMMANDS_SAFE)], status_code=200)
-    async def cancel_command(self, device_id: FromPath[str], command_id: FromPath[int], commands: Commands) -> CommandView:
+    async def cancel_command(self, device_id: FromPath[str], command_id: CommandId, commands: Commands) -> CommandView:
         return CommandView.of(await commands.cancel(device_id, command_id))

@@ -14,6 +14,7 @@ from domain.compliance import ComplianceReport
 from domain.devices import Platform
 from domain.pagination import PageRequest
 from domain.services.compliance import ComplianceReview
+from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
 from ports.repositories import DeviceFilter
 
@@ -50,7 +51,7 @@ class ComplianceController(Controller):
         platform: FromQuery[Platform | None] = None,
         location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> CompliancePage:
         page = await compliance.review(DeviceFilter(platform=platform, location=location),
                                        PageRequest.checked(limit, offset, 100))

@@ -13,6 +13,7 @@ from domain.access import Permission, Principal
 from domain.devices import DeviceStatus, Platform
 from domain.pagination import PageRequest
 from domain.services.devices import DeviceInventory, Viewer
+from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
 from entrypoints.http.schemas.devices import (
     DeviceCreate,
@@ -56,7 +57,7 @@ class DeviceController(Controller):
         location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
         include_decommissioned: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> DeviceList:
         if include_decommissioned and not viewer_of(request).sees_decommissioned:
             raise PermissionDeniedException("Only auditors and admins may list decommissioned devices")
@@ -93,7 +94,7 @@ class DeviceController(Controller):
         start_time: FromQuery[datetime | None] = None,
         end_time: FromQuery[datetime | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=HISTORY_PAGE_MAX)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> DeviceHistory:
         samples = await inventory.history(
             device_id,

@@ -10,8 +10,9 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from domain.devices import DEVICE_ID_PATTERN, Device, DeviceRecord, DeviceStatus, MetricSample, Platform
 
 DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
-Name = Annotated[str, Meta(min_length=1, max_length=255)]
-Text = Annotated[str, Meta(min_length=1, max_length=255)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+Name = Annotated[str, Meta(min_length=1, max_length=255, pattern=NO_NUL)]
+Text = Annotated[str, Meta(min_length=1, max_length=255, pattern=NO_NUL)]
 Cores = Annotated[int, Meta(ge=1, le=4096)]
 MemoryGb = Annotated[int, Meta(ge=1, le=65536)]
 
