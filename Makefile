@@ -8,7 +8,7 @@ PORT ?= 8000
 # Build tools and OpenSSL for the native module, PostgreSQL for the tests, swtpm + tpm2-tools + TSS for
 # real-TPM tests, wrk for the load benchmark.
 APT_PACKAGES := build-essential pkg-config libssl-dev libffi-dev postgresql swtpm swtpm-tools tpm2-tools \
-                libtss2-dev wrk
+                libtss2-dev wrk redis-server
 SOURCES := pyproject.toml setup.py native/build.py $(wildcard native/src/*.c native/src/*.h)
 
 .PHONY: run test deps fuzz sanitize bench clean

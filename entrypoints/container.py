@@ -10,7 +10,11 @@ from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
 from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
+from adapters.alert_rules_file import load_alert_rules
 from adapters.event_bus import InProcessEventBus
+from adapters.live_stream import LiveStream
+from adapters.persistence.alert_store import SqlAlertUnitOfWork
+from adapters.redis_live import RedisLiveRelay
 from adapters.observability.prometheus import FleetMetrics
 from adapters.observability.seed_log import log_event
 from adapters.observability.timed_verifier import TimedVerifier
@@ -29,6 +33,7 @@ from adapters.tpm.sealing import PytssSealMaker
 from adapters.verifiers.choice import choose_verifier
 from adapters.verifiers.keys import attestation_key_from_public
 from domain.services.agents import AgentService
+from domain.services.alerts import AlertService
 from domain.services.attestation import AttestationService
 from domain.services.bulk import BulkOperations
 from domain.services.commands import CommandService
@@ -50,6 +55,7 @@ class Core(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     signals = providers.Singleton(InProcessSignals)
     events = providers.Singleton(InProcessEventBus)
+    live_stream = providers.Singleton(LiveStream)
     token_keys = providers.Singleton(
         load_token_keys,
         settings.provided.jwt_secret,
@@ -80,6 +86,8 @@ class Gateways(containers.DeclarativeContainer):
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
     audit_log = providers.Singleton(SqlAuditLog, engine)
+    alert_unit_of_work = providers.Factory(SqlAlertUnitOfWork, engine)
+    live_relay = providers.Singleton(RedisLiveRelay, settings.provided.redis_url, core.live_stream)
     seal_repository = providers.Singleton(SqlSealRepository, engine)
     seal_maker = providers.Singleton(PytssSealMaker)
     compliance_facts = providers.Singleton(SqlComplianceFacts, engine,
@@ -120,6 +128,10 @@ class Services(containers.DeclarativeContainer):
         providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
     )
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
+    alerts = providers.Singleton(
+        AlertService, uow=gateways.alert_unit_of_work.provider, clock=core.clock, events=core.events,
+        base_rules=providers.Singleton(load_alert_rules, settings.provided.alert_rules_file),
+    )
     sealing = providers.Singleton(SealingService, gateways.attestation_repository, gateways.seal_repository,
                                   gateways.seal_maker, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
@@ -148,4 +160,8 @@ def build_container(settings: Settings | None = None) -> Container:
     events = container.core.events()
     events.subscribe(container.core.metrics().on_event)
     events.subscribe(log_event)
+    # The live stream first, so a status change reaches clients before the alert it raises.
+    live = container.gateways.live_relay() if container.settings().redis_url else container.core.live_stream()
+    events.subscribe(live.on_event)
+    events.subscribe(container.services.alerts().on_event)
     return container

@@ -1,4 +1,4 @@
-"""The alert rules in force: base rules (defaults, or a rules file over them) plus admins' stored overrides."""
+"""The alert rules in force: base rules (defaults, or a rules file over them) with admins' overrides."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +16,8 @@ logger = logging.getLogger("edgefleet.alerts")
 
 
 class RuleBook:
-    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, base: RuleSet, ttl_seconds: float) -> None:
+    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, base: RuleSet,
+                 ttl_seconds: float) -> None:
         self._uow, self._clock, self._base = uow, clock, base
         self._ttl = timedelta(seconds=ttl_seconds)
         self._cached: tuple[RuleSet, datetime] | None = None  # the rules, valid until

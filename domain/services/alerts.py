@@ -7,22 +7,38 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from domain.access import Principal
-from domain.alert_evaluation import judge_attestation, judge_command, judge_sample, judge_status, offline_escalation
+from domain.alert_evaluation import (
+    judge_attestation,
+    judge_command,
+    judge_sample,
+    judge_status,
+    offline_escalation,
+)
 from domain.alert_rules import RuleName, RuleSet, Severity
-from domain.alerts import (OPEN, STATUS_FILTERS, Alert, AlertChanged, AlertNotFound, Finding, StoreUnavailable,
-                           parse_alert_id)
+from domain.alerts import (
+    OPEN,
+    STATUS_FILTERS,
+    Alert,
+    AlertChanged,
+    AlertNotFound,
+    Finding,
+    StoreUnavailable,
+    parse_alert_id,
+)
 from domain.errors import Conflict, ValidationFailed
-from domain.services.alert_rulebook import RuleBook
 from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, SampleRecorded
 from domain.fleet_health import HEALTH_ALERTS, FleetHealth, judge_health, unavailable
 from domain.pagination import Page, PageRequest
+from domain.services.alert_rulebook import RuleBook
 from ports.alerts import AlertFilter, AlertUnitOfWork
 from ports.clock import Clock
 from ports.events import EventBus
 
-JUDGES = {DeviceStatusChanged: judge_status, AttestationRecorded: judge_attestation, CommandChanged: judge_command}
+JUDGES = {DeviceStatusChanged: judge_status, AttestationRecorded: judge_attestation,
+          CommandChanged: judge_command}
 RELEVANT = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
+FIRST_PAGE = PageRequest(50)
 
 
 class AlertService:
@@ -50,6 +66,9 @@ class AlertService:
         await self._publish(changes)
 
     async def _evaluate(self, rules: RuleSet, event: Event) -> _Changes:
+        findings = [] if isinstance(event, SampleRecorded) else JUDGES[type(event)](rules, event)
+        if not findings and not isinstance(event, SampleRecorded):
+            return []  # e.g. a command being delivered: nothing to read or write
         async with self._uow() as uow:
             if isinstance(event, SampleRecorded):
                 before = await uow.breaches.for_device(event.device_id)
@@ -57,8 +76,6 @@ class AlertService:
                 for rule, breach in after.items():
                     if breach != before.get(rule):
                         await uow.breaches.put(event.device_id, rule, breach)
-            else:
-                findings = JUDGES[type(event)](rules, event)
             changes = await self._settle(uow, event.device_id, findings)
             await uow.commit()
         return changes
@@ -88,7 +105,8 @@ class AlertService:
     async def _publish(self, changes: _Changes) -> None:
         if self._events is not None:
             for alert, change in changes:
-                await self._events.publish(AlertChanged(alert.device_id, alert.updated_at, copy.copy(alert), change))
+                snapshot = copy.copy(alert)  # later changes must not rewrite what listeners were told
+                await self._events.publish(AlertChanged(alert.device_id, alert.updated_at, snapshot, change))
 
     async def escalate_offline(self, batch: int = 500) -> int:
         """Periodic job: no event arrives while a device is silent, so long outages are escalated here."""
@@ -110,7 +128,7 @@ class AlertService:
         return len(changes)
 
     async def list(self, status: str = "open", severity: Severity | None = None, device_id: str | None = None,
-                   page: PageRequest = PageRequest(50)) -> Page[Alert]:
+                   page: PageRequest = FIRST_PAGE) -> Page[Alert]:
         if status not in STATUS_FILTERS:
             raise ValidationFailed(f"status must be one of {', '.join(STATUS_FILTERS)}")
         filters = AlertFilter(STATUS_FILTERS[status], frozenset({severity}) if severity else None, device_id)

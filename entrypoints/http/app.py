@@ -16,6 +16,8 @@ from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
 from entrypoints.http.observability import RequestMetricsMiddleware, metrics_endpoint
 from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
+from entrypoints.http.controllers.alerts import AlertController, HealthController
+from entrypoints.http.controllers.stream import stream_events
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.audit import AuditController
 from entrypoints.http.controllers.bulk import BulkController
@@ -42,7 +44,8 @@ def create_app(container: Container | None = None) -> Litestar:
     edge = Router(
         path="/api/v1/edge",
         route_handlers=[BulkController, DeviceController, CommandController, AttestationController, PolicyController,
-                        FleetController, AuditController, ComplianceController, SealController],
+                        FleetController, AuditController, ComplianceController, SealController,
+                        AlertController, HealthController, stream_events],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
     )
@@ -70,11 +73,17 @@ def create_app(container: Container | None = None) -> Litestar:
             "expire-commands": (5.0, services.commands().expire_due),
             "mark-offline": (max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline),
             "gauges": (15.0, refresh_gauges),
+            "escalate-offline-alerts": (60.0, services.alerts().escalate_offline),
         }
+        relay = container.gateways.live_relay() if settings.redis_url else None
         try:
+            if relay is not None:
+                await relay.start()
             async with periodic_jobs(jobs):
                 yield
         finally:
+            if relay is not None:
+                await relay.stop()
             await shutdown_container(container)
 
     def provide(provider):
@@ -95,6 +104,9 @@ def create_app(container: Container | None = None) -> Litestar:
             "compliance": provide(services.compliance),
             "bulk": provide(services.bulk),
             "sealing": provide(services.sealing),
+            "alerts": provide(services.alerts),
+            "live_stream": provide(container.core.live_stream),
+            "tokens": provide(container.core.tokens),
         },
         middleware=[DefineMiddleware(RequestMetricsMiddleware, metrics=container.core.metrics()),
                     SecurityHeadersMiddleware, DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
