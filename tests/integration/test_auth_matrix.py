@@ -11,13 +11,29 @@ from tests.integration.http_client import api_client
 NEW_DEVICE = {"id": "edge-new", "name": "n", "platform": "hisilicon"}
 
 # route class -> (method, path, body); roles allowed
+ALL = {"admin", "operator", "viewer", "auditor"}
 ROUTES = {
-    "list devices": (("get", "/api/v1/edge/devices", None), {"admin", "operator", "viewer", "auditor"}),
+    "list devices": (("get", "/api/v1/edge/devices", None), ALL),
     "get device": (("get", "/api/v1/edge/devices/edge-001", None), {"admin", "operator", "viewer", "auditor"}),
     "history": (("get", "/api/v1/edge/devices/edge-001/history", None), {"admin", "operator", "viewer", "auditor"}),
     "register": (("post", "/api/v1/edge/devices", NEW_DEVICE), {"admin"}),
     "update": (("patch", "/api/v1/edge/devices/edge-001", {"name": "x"}), {"admin"}),
     "decommission": (("delete", "/api/v1/edge/devices/edge-001", None), {"admin"}),
+    "security metrics": (("get", "/api/v1/edge/metrics", None), ALL),
+    "health": (("get", "/api/v1/edge/health", None), ALL),
+    "alerts": (("get", "/api/v1/edge/alerts", None), ALL),
+    "alert rules write": (("put", "/api/v1/edge/alerts/rules", {}), {"admin"}),
+    "safe command": (("post", "/api/v1/edge/devices/edge-001/command",
+                      {"command": "status", "parameters": {"timeout": 1}}), {"admin", "operator"}),
+    "list commands": (("get", "/api/v1/edge/devices/edge-001/commands", None), {"admin", "operator", "auditor"}),
+    "attestation": (("get", "/api/v1/edge/devices/edge-001/attestation", None), {"admin", "auditor"}),
+    "policies": (("get", "/api/v1/edge/policies", None), {"admin", "auditor"}),
+    "policy write": (("put", "/api/v1/edge/policies/models/Atlas 500/1.0", {"pcrs": {"0": "00" * 32}}), {"admin"}),
+    "compliance": (("get", "/api/v1/edge/security/compliance", None), {"admin", "auditor"}),
+    "audit": (("get", "/api/v1/edge/audit", None), {"admin", "auditor"}),
+    "enrolment token": (("post", "/api/v1/edge/enrollment-tokens", {}), {"admin"}),
+    "seal": (("post", "/api/v1/edge/security/seal", {"device_id": "edge-001", "key_id": "k1",
+                                                      "policy": "pcr_7", "pcr_values": ["0x" + "00" * 32]}), {"admin"}),
 }
 ROLES = ["admin", "operator", "viewer", "auditor"]
 
@@ -44,7 +60,9 @@ async def test_each_role_gets_exactly_its_permissions(client, container, route, 
     (method, path, body), allowed = ROUTES[route]
     response = await call(client, method, path, body, auth_header(container, role))
     if role in allowed:
-        assert response.status_code < 400, response.text
+        # Past the role check the request may still be refused for what it asks (e.g. a device without
+        # a TPM cannot take a seal), but never with 401 or 403.
+        assert response.status_code not in (401, 403), response.text
     else:
         assert response.status_code == 403
         assert response.json() == {"error": response.json()["error"], "code": "FORBIDDEN", "status": 403}
