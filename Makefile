@@ -16,9 +16,7 @@ SOURCES := pyproject.toml setup.py native/build.py $(wildcard native/src/*.c nat
 run: $(VENV)/.installed
 	$(BIN)/edgefleet db upgrade
 	$(BIN)/edgefleet demo seed
-	@echo "== admin token (valid 12h): export TOKEN=..."
-	@$(BIN)/edgefleet token create --role admin --subject demo-admin --ttl 12h
-	$(BIN)/edgefleet serve --host $(HOST) --port $(PORT)
+	$(BIN)/edgefleet demo run --host $(HOST) --port $(PORT) --devices 50
 
 test: $(VENV)/.installed
 	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 $(BIN)/pytest

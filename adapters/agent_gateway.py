@@ -7,6 +7,7 @@ one process serves the fleet (several workers would share them through the datab
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,13 +17,16 @@ from domain.services.commands import device_topic
 from ports.signals import Signals
 
 
+REOFFER_SECONDS = 5.0
+
+
 @dataclass
 class PendingChallenge:
     nonce: bytes
     pcrs: tuple[int, ...]
     bank: HashAlg
     answer: asyncio.Future = field(repr=False)
-    fetched: bool = False
+    fetched_at: float | None = None
 
 
 class AgentGateway:
@@ -50,10 +54,14 @@ class AgentGateway:
                 self._pending.pop(device_id, None)
 
     def take_challenges(self, device_id: str) -> list[PendingChallenge]:
-        """Challenges the device has not fetched yet (each is handed out once)."""
-        fresh = [c for c in self._pending.get(device_id, {}).values() if not c.fetched]
+        """Challenges not yet fetched, or fetched but unanswered for REOFFER_SECONDS: a long poll left
+        open by an agent that restarted may have taken one to a dead socket. Re-offering is safe: a
+        nonce is single-use and the agent ignores one it already answered."""
+        now = time.monotonic()
+        fresh = [c for c in self._pending.get(device_id, {}).values()
+                 if c.fetched_at is None or now - c.fetched_at > REOFFER_SECONDS]
         for challenge in fresh:
-            challenge.fetched = True
+            challenge.fetched_at = now
         return fresh
 
     def deliver(self, device_id: str, nonce: bytes, evidence: QuoteEvidence) -> bool:

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from domain.access import Role
 from entrypoints.attest_cli import add_attest_command
+from entrypoints.cli_agent import add_agent_commands
+from entrypoints.demo_run import add_demo_run
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -52,12 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     enroll_create.set_defaults(handler=_enroll_token_create)
 
     add_attest_command(commands)
+    add_agent_commands(commands)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
     demo_commands.add_parser("seed", help="register the demo fleet with a day of history").set_defaults(
         handler=_demo_seed
     )
+    add_demo_run(demo_commands, parse_duration)
     return parser
 
 

@@ -20,9 +20,9 @@ def _positive(text: str) -> float:
 
 def add_agent_commands(subparsers) -> None:
     agent = subparsers.add_parser("agent", help="run the device agent on this machine")
-    agent.add_argument("--server", required=True, help="edgefleet server URL, e.g. https://fleet.example:8000")
+    agent.add_argument("--server", required=True, help="server URL, e.g. https://fleet.example:8000")
     agent.add_argument("--enroll-token", default=os.environ.get("EDGEFLEET_ENROLL_TOKEN"),
-                       help="one-time enrolment token (or EDGEFLEET_ENROLL_TOKEN); only the first run needs it")
+                       help="one-time enrolment token (or EDGEFLEET_ENROLL_TOKEN); first run only")
     agent.add_argument("--tpm", help="swtpm:host=..,port=.. | device:/dev/tpmrm0 | simulated | none "
                                      "(default: /dev/tpmrm0 when present, else none)")
     agent.add_argument("--ak", choices=AK_CHOICES, default="ecc", help="attestation key algorithm")
@@ -35,7 +35,8 @@ def add_agent_commands(subparsers) -> None:
                        help="platform probe to use; linux is reported to the server as hisilicon")
     agent.add_argument("--reboot-command", help="e.g. 'systemctl reboot'; reboot is rejected without one")
     agent.add_argument("--halt-command", help="e.g. 'systemctl poweroff'; halt is rejected without one")
-    agent.add_argument("--update-command", help="firmware update hook; gets EDGEFLEET_UPDATE_VERSION/_URL/_SHA256")
+    agent.add_argument("--update-command",
+                       help="firmware update hook; gets EDGEFLEET_UPDATE_VERSION, _URL and _SHA256")
     agent.add_argument("--heartbeat-interval", type=_positive, help="seconds (default: what the server says)")
     agent.add_argument("--buffer-size", type=int, default=1000, help="samples kept while the server is away")
     agent.add_argument("--log-level", default="info")
@@ -54,8 +55,9 @@ def add_agent_commands(subparsers) -> None:
     sim.add_argument("--state-dir", type=Path, help="keep credentials per device (reruns skip enrolment)")
     sim.add_argument("--ak", choices=AK_CHOICES, default="ecc")
     sim.add_argument("--heartbeat-interval", type=_positive, help="seconds (default: what the server says)")
-    sim.add_argument("--duration", type=_positive, help="seconds to run, then print a summary (default: forever)")
-    sim.add_argument("--offline-after", type=_positive, default=120.0, help="when the offline device goes silent")
+    sim.add_argument("--duration", type=_positive, help="seconds to run, then summarise (default: forever)")
+    sim.add_argument("--offline-after", type=_positive, default=120.0,
+                     help="seconds until the offline device goes silent")
     sim.add_argument("--ramp", type=float, default=5.0, help="seconds over which the agents start")
     sim.add_argument("--no-anomalies", action="store_true", help="no overheating, tampered or offline device")
     sim.add_argument("--no-reference-policies", action="store_true",
@@ -76,23 +78,27 @@ def _agent(args) -> int:
 
     _logging(args.log_level)
     options = AgentOptions(
-        server=args.server, enroll_token=args.enroll_token, tpm=args.tpm, ak=args.ak, state_dir=args.state_dir,
-        device_id=args.device_id, name=args.name, location=args.location, platform=args.platform,
-        reboot_command=args.reboot_command, halt_command=args.halt_command, update_command=args.update_command,
-        heartbeat_interval=args.heartbeat_interval, buffer_size=args.buffer_size)
+        server=args.server, enroll_token=args.enroll_token, tpm=args.tpm, ak=args.ak,
+        state_dir=args.state_dir, device_id=args.device_id, name=args.name, location=args.location,
+        platform=args.platform, reboot_command=args.reboot_command, halt_command=args.halt_command,
+        update_command=args.update_command, heartbeat_interval=args.heartbeat_interval,
+        buffer_size=args.buffer_size)
     return asyncio.run(run_agent(options))
 
 
 def _simulate(args) -> int:
     from entrypoints.agent.fleet_tokens import read_token_file
-    from entrypoints.simulate import SimulationConfig, simulate
+    from entrypoints.agent.fleet import SimulationConfig
+    from entrypoints.simulate import simulate
 
     if args.devices < 1:
         raise ValueError("--devices must be at least 1")
     _logging(args.log_level, quiet_agents=args.devices > 20)
-    tokens = list(args.enroll_token) + (read_token_file(args.enroll_token_file) if args.enroll_token_file else [])
+    tokens = list(args.enroll_token)
+    if args.enroll_token_file:
+        tokens += read_token_file(args.enroll_token_file)
     if not args.admin_token and not args.state_dir and len(tokens) < args.devices:
-        raise ValueError(f"{args.devices} devices need {args.devices} enrolment tokens (they are single-use), "
+        raise ValueError(f"{args.devices} devices need {args.devices} enrolment tokens (single-use), "
                          f"got {len(tokens)}: pass --enroll-token-file or --admin-token")
     config = SimulationConfig(server=args.server, devices=args.devices, seed=args.seed, prefix=args.prefix,
                               ak=args.ak, anomalies=not args.no_anomalies, offline_after=args.offline_after,

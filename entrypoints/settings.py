@@ -36,6 +36,7 @@ class Settings:
     attestation_answer_timeout_seconds: int = 30
     rate_limit_agent_per_minute: int = 600
     rate_limit_enrol_per_minute: int = 120
+    attestation_interval_seconds: int = 300
     alert_rules_file: str | None = None
     redis_url: str | None = None
     extra: dict = field(default_factory=dict)
@@ -62,6 +63,7 @@ class Settings:
             attestation_answer_timeout_seconds=_int(env, "EDGEFLEET_ATTESTATION_TIMEOUT", 30),
             rate_limit_agent_per_minute=_int(env, "EDGEFLEET_RATE_LIMIT_AGENT", 600),
             rate_limit_enrol_per_minute=_int(env, "EDGEFLEET_RATE_LIMIT_ENROL", 120),
+            attestation_interval_seconds=_int(env, "EDGEFLEET_ATTESTATION_INTERVAL", 300),
             alert_rules_file=env.get("EDGEFLEET_ALERT_RULES") or None,
             redis_url=env.get("EDGEFLEET_REDIS_URL") or None,
         )

@@ -24,6 +24,10 @@ class FleetQueries(Protocol):
         """Devices per status (keys are status names) and ``queued_commands``, for monitoring."""
         ...
 
+    async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
+        """Reachable devices with an activated AK whose latest verdict is older than ``attested_before``."""
+        ...
+
     def invalidate(self) -> None:
         """Forget cached views; called after a write that changes the inventory."""
         ...

@@ -68,6 +68,9 @@ class InMemoryFleetQueries:
         counts["queued_commands"] = sum(c.status is CommandStatus.QUEUED for c in self._store.commands.values())
         return counts
 
+    async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
+        return []  # the fake keeps no verdict times
+
     def invalidate(self) -> None:
         return None
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.tables import (
@@ -22,7 +22,7 @@ from adapters.persistence.tables import (
     edge_devices,
 )
 from adapters.persistence.seal_tables import seals
-from domain.devices import AttestationState, DeviceRecord
+from domain.devices import AttestationState, DeviceRecord, DeviceStatus
 from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
 from ports.repositories import DeviceFilter
@@ -116,6 +116,19 @@ class SqlFleetQueries:
             result["queued_commands"] = int(await connection.scalar(
                 select(func.count()).select_from(device_commands).where(device_commands.c.status == "queued")) or 0)
         return result
+
+    async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
+        d, k, a = edge_devices.c, attestation_keys.c, device_attestations.c
+        latest = select(func.max(a.timestamp)).where(a.device_id == d.id).scalar_subquery()
+        query = (
+            select(d.id).select_from(edge_devices.join(attestation_keys, k.device_id == d.id))
+            .where(k.activated.is_(True), d.tpm_enabled.is_(True), d.decommissioned_at.is_(None),
+                   d.status.in_([DeviceStatus.ONLINE, DeviceStatus.DEGRADED]),
+                   or_(latest.is_(None), latest < attested_before))
+            .order_by(latest.is_not(None), latest).limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return list(await connection.scalars(query))
 
     def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         with self._sync_engine.connect() as connection:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from domain.access import Permission, Principal
 from domain.commands import CommandName
@@ -30,6 +31,13 @@ class DeviceOutcome:
 class BulkOperations:
     def __init__(self, commands: CommandService, attestation: AttestationService, queries: FleetQueries) -> None:
         self._commands, self._attestation, self._queries = commands, attestation, queries
+
+    async def attest_due(self, every: timedelta, now: datetime, limit: int = 500) -> int:
+        """Periodic attestation: re-attest reachable devices whose last verdict is older than ``every``."""
+        due = await self._queries.due_for_attestation(now - every, limit)
+        if due:
+            await self._attestation.verify_many(due)
+        return len(due)
 
     async def resolve(self, device_ids: list[str] | None, filters: DeviceFilter | None) -> list[str]:
         if (device_ids is None) == (filters is None):

@@ -14,7 +14,9 @@ from ports.events import EventBus
 from ports.signals import Signals
 from ports.unit_of_work import UnitOfWork
 
-POLL_SECONDS = 1.0  # re-read the store this often while waiting, for results written by other workers
+# While waiting, re-read the store this often: in one process signals wake waiters at once, so this only
+# bounds the delay for work written by another API worker (and costs one query per waiter per period).
+POLL_SECONDS = 5.0
 
 
 class CommandNotFound(DomainError):

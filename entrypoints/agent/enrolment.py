@@ -45,7 +45,8 @@ async def tpm_keys(tpm: Tpm, call: Call = direct) -> dict:
 
 
 async def ensure_enrolled(client: AgentClient, state: AgentState, device: Callable[[], Awaitable[dict]],
-                          token: TokenSource, *, tpm: Tpm | None, backoff: Backoff, call: Call = direct) -> None:
+                          token: TokenSource, *, tpm: Tpm | None, backoff: Backoff,
+                          call: Call = direct) -> None:
     challenge: TpmChallenge | None = None
     if state.credential:
         client.credential = state.credential
@@ -74,7 +75,8 @@ async def activate(client: AgentClient, state: AgentState, tpm: Tpm, challenge: 
             if challenge is None:
                 keys = await tpm_keys(tpm, call)
                 challenge = await retrying(backoff, "TPM challenge", lambda: client.begin_tpm(keys))
-            secret = await call(tpm.activate_credential, challenge.credential_blob, challenge.encrypted_secret)
+            secret = await call(tpm.activate_credential, challenge.credential_blob,
+                                challenge.encrypted_secret)
             await retrying(backoff, "TPM activation", lambda: client.activate(secret))
         except (AgentApiError, ValueError) as exc:  # expired challenge, or not made for this TPM: ask again
             log.warning("TPM activation refused: %s", exc)

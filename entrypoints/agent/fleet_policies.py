@@ -21,7 +21,8 @@ async def publish_reference_policies(http: httpx.AsyncClient, server: str, admin
     not fatal: the fleet runs without them, only attestation cannot tell tampered from clean."""
     accepted = 0
     for model, firmware in sorted(models):
-        url = f"{server.rstrip('/')}/api/v1/edge/policies/models/{quote(model, safe='')}/{quote(firmware, safe='')}"
+        scope = f"{quote(model, safe='')}/{quote(firmware, safe='')}"  # "Atlas 800 (9000)" has spaces
+        url = f"{server.rstrip('/')}/api/v1/edge/policies/models/{scope}"
         body = {"bank": "sha256", "pcrs": {str(i): v.hex() for i, v in golden_pcrs(model, firmware).items()}}
         try:
             response = await http.put(url, json=body, headers={"Authorization": f"Bearer {admin_token}"})

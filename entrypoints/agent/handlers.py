@@ -62,8 +62,9 @@ class CommandHandlers:
     async def status(self, parameters: dict) -> Outcome:
         probe = self.machine.probe
         facts, metrics = await self._call(probe.facts), await self._call(probe.metrics)
-        return Outcome("succeeded", {"message": f"{facts.platform} device is running", "facts": jsonable(asdict(facts)),
-                                     "metrics": asdict(metrics), "agent": self._agent_info()})
+        return Outcome("succeeded", {"message": f"{facts.platform} device is running",
+                                     "facts": jsonable(asdict(facts)), "metrics": asdict(metrics),
+                                     "agent": self._agent_info()})
 
     async def diagnose(self, parameters: dict) -> Outcome:
         report = await self._call(self.machine.probe.diagnostics)

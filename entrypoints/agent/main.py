@@ -68,9 +68,9 @@ async def run_agent(options: AgentOptions) -> int:
     machine = HostMachine(probe, reboot_command=options.reboot_command, halt_command=options.halt_command,
                           update_command=options.update_command)
     client = AgentClient(options.server, credential=state.credential)
-    agent = Agent(client, machine, state, Identity(device_id, options.name, options.location, options.platform),
-                  tpm=tpm, token=fixed_token(options.enroll_token), buffer_size=options.buffer_size,
-                  heartbeat_interval=options.heartbeat_interval)
+    identity = Identity(device_id, options.name, options.location, options.platform)
+    agent = Agent(client, machine, state, identity, tpm=tpm, token=fixed_token(options.enroll_token),
+                  buffer_size=options.buffer_size, heartbeat_interval=options.heartbeat_interval)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, agent.stop)

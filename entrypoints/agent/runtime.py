@@ -28,12 +28,6 @@ async def in_thread(fn, *args):
     return await asyncio.to_thread(fn, *args)
 
 
-def no_token() -> TokenSource:
-    async def source() -> None:
-        return None
-    return source
-
-
 def fixed_token(token: str | None) -> TokenSource:
     async def source() -> str | None:
         return token
@@ -48,7 +42,7 @@ class Agent:
                  backoff_cap: float = 60.0) -> None:
         """``offload`` runs probe and TPM calls in threads (real hardware); the simulator's are instant."""
         self.client, self.machine, self.state, self.identity, self.tpm = client, machine, state, identity, tpm
-        self._token = token or no_token()
+        self._token = token or fixed_token(None)
         self.buffer = SampleBuffer(buffer_size)
         self.stats = AgentStats()
         self._interval = heartbeat_interval
@@ -79,7 +73,11 @@ class Agent:
                               backoff=self._backoff(), call=self._call)
 
     async def run(self) -> None:
-        """Until stop() or a fatal error (enrolment refused, credential revoked), which propagates."""
+        """Until stop() or a fatal error (enrolment refused, credential revoked), which propagates.
+        stop() also ends an enrolment that is still waiting for the server."""
+        await first_of(self._serve(), self._stopped.wait())
+
+    async def _serve(self) -> None:
         await self.enrol()
         interval = self._interval or self.state.get("heartbeat_interval") or 30
         heartbeat = HeartbeatLoop(self.client, self.machine.probe, self.buffer, interval, stats=self.stats,
@@ -88,14 +86,18 @@ class Agent:
                         backoff=self._backoff(), call=self._call, wait=self._poll_wait, on_stop=self.stop)
         await work.resume_pending()
         log.info("%s running: heartbeat every %s s", self.client.device_id, interval)
-        tasks = [asyncio.create_task(heartbeat.run()), asyncio.create_task(work.run())]
-        stopper = asyncio.create_task(self._stopped.wait())
-        try:
-            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if task is not stopper:
-                    task.result()  # re-raise what ended a loop
-        finally:
-            for task in (*tasks, stopper):
-                task.cancel()
-            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        await first_of(heartbeat.run(), work.run())
+
+
+async def first_of(*jobs) -> None:
+    """Run the jobs until one ends; cancel the rest; re-raise what ended it (not an ExceptionGroup,
+    so callers can catch CredentialRejected and friends directly)."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -22,9 +22,11 @@ EPOCH_2024 = 1_704_067_200
 def power_on(tpm: SimulatedTpm) -> None:
     """A simulated TPM starts with the same counters every time it is built; a real one keeps its clock
     and counts resets in NV. Deriving both from wall time keeps them moving forward across process
-    restarts, so the verifier's clock-rollback check does not flag a restarted agent or simulator."""
+    restarts, so the verifier's clock-rollback check does not flag a restarted agent or simulator.
+    The clock ticks in microseconds (the verifier only compares it) so that a TPM rebuilt within the
+    same millisecond still reads later than its predecessor's last quote."""
     now = time.time()
-    tpm.set_counters(clock_ms=int(now * 1000), reset_count=int(now) - EPOCH_2024, restart_count=0)
+    tpm.set_counters(clock_ms=int(now * 1_000_000), reset_count=int(now) - EPOCH_2024, restart_count=0)
 
 
 def sha256(data: bytes | str) -> bytes:
@@ -62,7 +64,8 @@ class SimulatedMachine:
         return None
 
     def measure_boot(self) -> None:
-        for pcr, digest in boot_measurements(self.probe.model.name, self.probe.firmware_version, self.tampered):
+        probe = self.probe
+        for pcr, digest in boot_measurements(probe.model.name, probe.firmware_version, self.tampered):
             self.tpm.pcr_extend(pcr, digest)
 
     async def reboot(self, force: bool) -> Outcome:

@@ -15,6 +15,7 @@ from ports.platform import PlatformFacts, PlatformMetrics
 
 OVERHEAT_PEAK_C = 96.0
 OVERHEAT_STEP_C = 3.0  # per sample once the fan "fails"
+CRITICAL_TEMPERATURE = "thermal thermal_zone0: critical temperature reached"
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class SyntheticProbe:
     def facts(self) -> PlatformFacts:
         m = self.model
         return PlatformFacts(platform=m.platform, model=m.name, cores=m.cores, memory_gb=m.memory_gb,
-                             firmware_version=self.firmware_version, tee_enabled=True, extra={"simulated": True})
+                             firmware_version=self.firmware_version, tee_enabled=True,
+                             extra={"simulated": True})
 
     def metrics(self) -> PlatformMetrics:
         m, rng = self.model, self._rng
@@ -101,11 +103,11 @@ class SyntheticProbe:
     def diagnostics(self) -> dict:
         m, hot = self.model, (self.last_temperature or 0) > 85
         report = {"platform": m.platform, "simulated": True,
-                  "disk": {"/": {"path": "/", "total_mb": 65536, "used_pct": round(30 + self._memory / 3, 1)}},
+                  "disk": {"/": {"path": "/", "total_mb": 65536,
+                                 "used_pct": round(30 + self._memory / 3, 1)}},
                   "memory": {"total_mb": m.memory_gb * 1024, "used_pct": round(self._memory, 1)},
                   "thermal": [{"sensor": "soc", "label": None, "temp_c": self.last_temperature}],
-                  "kernel_errors": {"count": 1 if hot else 0,
-                                    "last": ["thermal thermal_zone0: critical temperature reached"] if hot else []}}
+                  "kernel_errors": {"count": 1 if hot else 0, "last": [CRITICAL_TEMPERATURE] if hot else []}}
         if m.npu_memory_mb is not None:
             report["npu"] = {"health": "Warning" if hot else "OK", "chips": 1}
         return report

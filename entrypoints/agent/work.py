@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 
 from adapters.agent_client import AgentApiError, AgentClient, Challenge, ServerUnavailable
@@ -20,6 +21,7 @@ BANKS = {alg.name.lower(): alg for alg in HashAlg}
 REPORT_ATTEMPTS = 8  # with the 60 s backoff cap, a final result is retried for several minutes
 RESTARTING = ("reboot", "halt")
 PENDING = "pending_command"
+REMEMBERED = 256  # recent command ids and nonces, so work handed out twice is done once
 
 
 class WorkLoop:
@@ -29,7 +31,7 @@ class WorkLoop:
         self.client, self.handlers, self.state, self.tpm = client, handlers, state, tpm
         self.stats, self.backoff, self._call, self.wait, self._on_stop = stats, backoff, call, wait, on_stop
         self._tasks: set[asyncio.Task] = set()
-        self._seen: set[int] = set()
+        self._seen: deque = deque(maxlen=REMEMBERED)
 
     async def run(self) -> None:
         try:
@@ -54,12 +56,19 @@ class WorkLoop:
             await asyncio.sleep(self.backoff.next_delay())
             return
         self.backoff.reset()
+        # A server may hand work out again when it cannot tell whether a poll's answer arrived.
         for challenge in work.attestation:
-            self._spawn(self.answer(challenge))
+            if self._first_time(("nonce", challenge.nonce)):
+                self._spawn(self.answer(challenge))
         for command in work.commands:
-            if command["id"] not in self._seen:  # the server hands a command out once; this is belt and braces
-                self._seen.add(command["id"])
+            if self._first_time(("command", command["id"])):
                 self._spawn(self.execute(command))
+
+    def _first_time(self, key: tuple) -> bool:
+        if key in self._seen:
+            return False
+        self._seen.append(key)
+        return True
 
     def _spawn(self, job) -> None:
         task = asyncio.create_task(job)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from litestar import Litestar, Router, get
 from litestar.config.cors import CORSConfig
@@ -75,6 +76,10 @@ def create_app(container: Container | None = None) -> Litestar:
             "gauges": (15.0, refresh_gauges),
             "escalate-offline-alerts": (60.0, services.alerts().escalate_offline),
         }
+        if settings.attestation_interval_seconds > 0:
+            every = timedelta(seconds=settings.attestation_interval_seconds)
+            jobs["attest-due"] = (min(60.0, every.total_seconds() / 2),
+                                  lambda: services.bulk().attest_due(every, container.core.clock().now()))
         relay = container.gateways.live_relay() if settings.redis_url else None
         try:
             if relay is not None:

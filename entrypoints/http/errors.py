@@ -60,7 +60,9 @@ def exception_to_http_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         status = exc.status_code
         code = HTTP_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR")
-        if status >= 500:
+        if status >= 500 and "disconnected" in str(exc.detail):
+            logger.info("client went away during %s %s", request.method, request.url.path)
+        elif status >= 500:
             logger.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
         headers = dict(exc.headers or {})
         if status == 429 and "RateLimit-Reset" in headers:

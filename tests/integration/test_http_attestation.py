@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -186,3 +187,15 @@ async def test_bulk_commands_queue_one_per_device_and_report_partial_failures(cl
     for body in ({"operation": "reboot"}, {"operation": "format", "device_ids": ["a1"]},
                  {"operation": "reboot", "device_ids": ["a1"], "filter": {}}):
         assert (await client.post("/api/v1/edge/devices/bulk", json=body)).status_code == 400
+
+
+async def test_periodic_attestation_picks_reachable_devices_whose_verdict_is_stale(client, container):
+    device = await enrolled(client, "edge-001")
+    await enrolled(client, "edge-002")  # never heartbeats: not reachable, not due
+    await device.heartbeat(cpu_usage=5.0, timestamp=datetime.now(UTC).isoformat())
+    bulk, now = container.services.bulk(), datetime.now(UTC)
+    answering = asyncio.create_task(device.answer_one_poll())
+    assert await bulk.attest_due(timedelta(minutes=5), now) == 1
+    await answering
+    assert (await client.get("/api/v1/edge/devices/edge-001/attestation")).json()["attestation_status"] == "success"
+    assert await bulk.attest_due(timedelta(minutes=5), now) == 0  # fresh now

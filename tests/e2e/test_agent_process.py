@@ -1,0 +1,116 @@
+"""Real ``edgefleet agent`` and ``edgefleet simulate`` processes against a real server over loopback."""
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import TEST_SECRET
+from tests.e2e.server_process import EDGEFLEET, ServerProcess
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def server(tmp_path, database_url):
+    process = ServerProcess(tmp_path, database_url, TEST_SECRET,
+                            extra_env={"EDGEFLEET_HEARTBEAT_INTERVAL": "1"}).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def admin(server) -> httpx.Client:
+    token = server.cli("token", "create", "--role", "admin", "--subject", "e2e")
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.base_url, timeout=40, headers=headers) as http:
+        http.admin_token = token
+        yield http
+
+
+def wait_for(predicate, seconds: float = 20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")
+
+
+def start_agent(server, state_dir, *args: str) -> subprocess.Popen:
+    log = (state_dir.parent / "agent.log").open("ab")
+    return subprocess.Popen([EDGEFLEET, "agent", "--server", server.base_url, "--tpm", "simulated",
+                             "--state-dir", str(state_dir), *args], env=server.env, stdout=log, stderr=log)
+
+
+def stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=15)
+
+
+def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_token(server, admin, tmp_path):
+    token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
+    state = tmp_path / "agent-state"
+    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-agent",
+                        "--platform", "linux")
+    try:
+        device = wait_for(lambda: (d := admin.get("/api/v1/edge/devices/e2e-agent")).status_code == 200
+                          and d.json()["last_seen"] and d.json())
+        assert device["platform"] == "hisilicon"  # a generic Linux box is reported as hisilicon
+        status = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "status"}).json()
+        assert status["status"] == "succeeded" and status["output"]["facts"]["platform"] == "linux"
+        reboot = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "reboot"}).json()
+        assert reboot["status"] == "rejected"  # no --reboot-command: the agent never reboots on its own
+        verdict = admin.post("/api/v1/edge/devices/e2e-agent/attestation/verify").json()
+        assert verdict["attestation_status"] == "success"
+    finally:
+        assert stop(agent) == 0
+    assert stat.S_IMODE(os.stat(state / "credential").st_mode) == 0o600
+    seen = admin.get("/api/v1/edge/devices/e2e-agent").json()["last_seen"]
+    again = start_agent(server, state)  # no token: the stored credential is enough
+    try:
+        wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-agent").json()["last_seen"] > seen)
+    finally:
+        assert stop(again) == 0
+
+
+def test_a_restarted_agent_answers_attestation_at_once(server, admin, tmp_path):
+    token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
+    state = tmp_path / "agent-state"
+    first = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-restart")
+    wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-restart").json().get("last_seen"))
+    assert stop(first) == 0
+    again = start_agent(server, state)
+    try:
+        time.sleep(2)  # the restarted agent's first poll is waiting
+        verdict = admin.post("/api/v1/edge/devices/e2e-restart/attestation/verify", timeout=10).json()
+        assert verdict["attestation_status"] == "success"
+    finally:
+        assert stop(again) == 0
+
+
+def test_a_simulated_fleet_shows_its_tampered_device_failing_attestation(server, admin, tmp_path):
+    log = (tmp_path / "simulate.log").open("ab")
+    sim = subprocess.Popen([EDGEFLEET, "simulate", "--server", server.base_url, "--devices", "4",
+                            "--seed", "e2e", "--admin-token", admin.admin_token, "--duration", "25",
+                            "--ramp", "0.5"],
+                           env=server.env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: admin.get("/api/v1/edge/devices").json()["total"] == 4, seconds=30)
+        verdicts = {}
+        for i in range(1, 5):
+            device_id = f"sim-{i:03d}"
+            wait_for(lambda: admin.get(f"/api/v1/edge/devices/{device_id}").json()["last_seen"])
+            verdicts[device_id] = admin.post(f"/api/v1/edge/devices/{device_id}/attestation/verify").json()
+        failed = {d: v["reasons"] for d, v in verdicts.items() if v.get("attestation_status") == "failed"}
+        assert list(failed.values()) == [["policy_mismatch"]]
+    finally:
+        assert sim.wait(timeout=60) == 0
+    summary = (tmp_path / "simulate.log").read_text()
+    assert "enrolled: 4" in summary and "'tampered'" in summary
