@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from domain.attestation.evidence import QuoteEvidence
-from domain.devices import Device, MetricSample, Platform
+from domain.devices import MetricSample
 from domain.errors import ValidationFailed
 from entrypoints.http.schemas.attestation import BANKS
-from entrypoints.http.schemas.devices import Cores, DeviceId, MemoryGb, Name, Text
+from entrypoints.http.schemas.devices import DeviceCreate
 
 B64 = Annotated[str, Meta(max_length=16384)]
 Percent = Annotated[float, Meta(ge=0, le=100)]
@@ -32,24 +32,6 @@ def unhex(value: str, what: str) -> bytes:
         raise ValidationFailed(f"{what} must be hex") from None
 
 
-class ReportedDevice(Struct, forbid_unknown_fields=True):
-    id: DeviceId
-    name: Name
-    platform: Platform
-    location: Text | None = None
-    model: Text | None = None
-    cores: Cores | None = None
-    memory_gb: MemoryGb | None = None
-    firmware_version: Text | None = None
-    tee_enabled: bool = False
-    tpm_enabled: bool = False
-
-    def to_device(self) -> Device:
-        return Device(id=self.id, name=self.name, platform=self.platform, location=self.location, model=self.model,
-                      cores=self.cores, memory_gb=self.memory_gb, firmware_version=self.firmware_version,
-                      tee_enabled=self.tee_enabled, tpm_enabled=self.tpm_enabled)
-
-
 class TpmKeys(Struct, forbid_unknown_fields=True):
     ek_public: B64
     ak_public: B64
@@ -58,7 +40,7 @@ class TpmKeys(Struct, forbid_unknown_fields=True):
 
 class EnrolRequest(Struct, forbid_unknown_fields=True):
     enrollment_token: Annotated[str, Meta(min_length=8, max_length=256)]
-    device: ReportedDevice
+    device: DeviceCreate  # the device's own facts, validated like an operator's registration
     tpm: TpmKeys | None = None
 
 
