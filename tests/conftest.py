@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,15 +32,30 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Migrated once per session; every test gets a copy (migrating each time would dominate the run)."""
+    path = tmp_path_factory.mktemp("template") / "edgefleet.db"
+    upgrade(sqlite_url(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server) -> str:
+    name = "edgefleet_template"
+    upgrade(postgres_server.create_database(name))
+    return name
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> str:
     """A fresh, migrated database of each kind."""
     if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "edgefleet.db")
-    else:
-        url = request.getfixturevalue("postgres_server").create_database(f"t_{uuid.uuid4().hex[:12]}")
-    upgrade(url)
-    return url
+        path = tmp_path / "edgefleet.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return sqlite_url(path)
+    template = request.getfixturevalue("postgres_template")
+    return request.getfixturevalue("postgres_server").create_database(f"t_{uuid.uuid4().hex[:12]}", template)
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides) -> Settings:

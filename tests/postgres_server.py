@@ -56,8 +56,9 @@ class PostgresServer:
         self._run(createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", "edgefleet")
         return self
 
-    def create_database(self, name: str) -> str:
-        self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", name)
+    def create_database(self, name: str, template: str | None = None) -> str:
+        copy = ["-T", template] if template else []
+        self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", *copy, name)
         return f"postgresql+asyncpg://edgefleet@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
