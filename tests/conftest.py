@@ -59,7 +59,6 @@ def database_url(request, tmp_path: Path) -> str:
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides) -> Settings:
-    overrides.setdefault("verifier", "python")  # TEMP: until the native verifier lands
     return Settings(var_dir=tmp_path, database_url=database_url, jwt_secret=TEST_SECRET, **overrides)
 
 

@@ -1,16 +1,168 @@
-/* Public declarations of the edgefleet native module. Shared by build.py's cdef and the C sources. */
+/* Declarations of the edgefleet native module, in one header.
+
+   The part between CDEF-BEGIN and CDEF-END is the public API: build.py feeds exactly that text to
+   cffi's cdef, so the Python binding and the C sources can never disagree. It must stay plain
+   declarations and integer #defines (what cffi's parser accepts). The rest is shared by the C
+   sources only. */
 #ifndef EDGEFLEET_NATIVE_H
 #define EDGEFLEET_NATIVE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* CDEF-BEGIN */
+/* Return codes of the calls themselves (a quote's verdict is a status, not a return code). */
 #define EF_OK 0
 #define EF_ERR_ARGS -1
 #define EF_ERR_CRYPTO -2
+#define EF_ERR_NOMEM -3
+
+/* Per-quote status: 0 and 1..7 are REASON_CODES of domain/attestation/evidence.py. */
+#define EF_ST_OK 0
+#define EF_ST_MALFORMED 1
+#define EF_ST_NOT_A_QUOTE 2
+#define EF_ST_ALGORITHM_MISMATCH 3
+#define EF_ST_BAD_SIGNATURE 4
+#define EF_ST_NONCE_MISMATCH 5
+#define EF_ST_PCR_DIGEST_MISMATCH 6
+#define EF_ST_POLICY_MISMATCH 7
+#define EF_ST_UNKNOWN_KEY 8 /* the quote's key slot is NULL: Reason.UNKNOWN_KEY, no REASON_CODE */
+
+#define EF_KEY_RSA 1
+#define EF_KEY_ECC 2
+
+/* ef_batch.flags, per quote: facts the wrapper found while flattening. */
+#define EF_Q_MALFORMED 1    /* inputs could not be passed at all: status malformed */
+#define EF_Q_EXTRA_PCRS 2   /* evidence also reports PCRs outside 0..31: no selection can match */
+#define EF_Q_POLICY_EXTRA 4 /* policy entries not passed (index >= 32, wrong size): they mismatch */
+
+/* ef_verify_batch flags, per call. */
+#define EF_DIGEST_ONLY 1 /* skip key, algorithm and signature checks (PCR-digest-only checking) */
+
+typedef struct ef_key ef_key;
+
+/* A batch laid out flat: each variable-size field of all quotes back to back in one buffer, with a
+   per-quote length array; offsets are prefix sums, so the wrapper never builds offset arrays. Each
+   buffer's total size is passed too and checked before anything is read. */
+typedef struct {
+    size_t count;
+    const uint8_t *quote;        size_t quote_size;  const uint32_t *quote_len;
+    const uint8_t *sig;          size_t sig_size;    const uint32_t *sig_len;
+    const uint8_t *nonce;        size_t nonce_size;  const uint32_t *nonce_len;
+    const uint16_t *bank;        /* evidence hash_alg (TPM_ALG_ID): the reported values' bank */
+    /* reported PCRs: `pcr_count` index bytes (any order, unique) and the values in the same order */
+    const uint8_t *pcr_index;    size_t pcr_index_size;    const uint32_t *pcr_count;
+    const uint8_t *pcr_value;    size_t pcr_value_size;    const uint32_t *pcr_value_len;
+    /* reference policy, same layout; count 0 means none */
+    const uint8_t *policy_index; size_t policy_index_size; const uint32_t *policy_count;
+    const uint8_t *policy_value; size_t policy_value_size; const uint32_t *policy_value_len;
+    const uint8_t *flags;        /* EF_Q_* */
+    const uint32_t *key_index;   /* into the key table below */
+    /* key table: one entry per distinct AttestationKey of the batch; keys[i] may be NULL (unknown) */
+    ef_key *const *keys;
+    const uint16_t *key_scheme;  /* the AK's fixed scheme, 0 = any */
+    const uint16_t *key_hash;    /* the AK's hash: signature hash and PCR digest hash */
+    size_t key_count;
+} ef_batch;
+
+/* Outputs, one element per quote of the whole batch; a call writes only its [start, end) slice. The
+   clock fields are filled whenever the quote parsed (status != malformed). */
+typedef struct {
+    uint8_t *status;
+    uint32_t *mismatch; /* policy_mismatch: bit i set when PCR i differs or was not quoted */
+    uint64_t *clock;
+    uint32_t *reset_count;
+    uint32_t *restart_count;
+    uint8_t *safe;
+    uint64_t *firmware;
+} ef_results;
 
 /* SHA-256 over `count` PCR values of `value_len` bytes each, laid out back to back in `values`.
    Writes 32 bytes to `out`. Returns EF_OK or a negative error. */
 int ef_pcr_digest_sha256(const uint8_t *values, size_t count, size_t value_len, uint8_t *out);
+
+/* Parses a DER SubjectPublicKeyInfo (exactly, no trailing bytes) into an immutable key usable from
+   any thread. NULL when it is not an RSA or EC public key OpenSSL accepts. */
+ef_key *ef_key_load(const uint8_t *spki, size_t len);
+int ef_key_type(const ef_key *key); /* EF_KEY_RSA or EF_KEY_ECC */
+void ef_key_free(ef_key *key);
+
+/* Verifies quotes [start, end) of `batch`, writing their slots of `out`. Reentrant: concurrent calls
+   on one batch with disjoint ranges are safe. Returns EF_OK, or a negative error when the batch
+   itself is inconsistent (then no status is meaningful). */
+int ef_verify_batch(const ef_batch *batch, size_t start, size_t end, unsigned int flags,
+                    const ef_results *out);
+/* CDEF-END */
+
+/* ---- internal: shared by the C sources, not part of the cffi binding ---- */
+
+#define EF_TPM_GENERATED 0xFF544347u
+#define EF_TPM_ST_ATTEST_QUOTE 0x8018u
+#define EF_ALG_SHA1 0x0004u
+#define EF_ALG_SHA256 0x000Bu
+#define EF_ALG_SHA384 0x000Cu
+#define EF_ALG_SHA512 0x000Du
+#define EF_ALG_RSASSA 0x0014u
+#define EF_ALG_RSAPSS 0x0016u
+#define EF_ALG_ECDSA 0x0018u
+#define EF_MAX_PCR_BANKS 16
+#define EF_MAX_SELECT_BYTES 4
+#define EF_MAX_PCRS (EF_MAX_SELECT_BYTES * 8)
+#define EF_MAX_DIGEST 64
+
+typedef struct {
+    uint16_t hash;
+    uint8_t size;
+    uint8_t bits[EF_MAX_SELECT_BYTES];
+} ef_pcr_select;
+
+/* TPMS_ATTEST read as a quote; pointers point into the parsed buffer. */
+typedef struct {
+    uint32_t magic;
+    uint16_t type;
+    const uint8_t *extra;
+    size_t extra_len;
+    uint64_t clock;
+    uint32_t reset_count;
+    uint32_t restart_count;
+    uint8_t safe;
+    uint64_t firmware;
+    uint32_t select_count;
+    ef_pcr_select select[EF_MAX_PCR_BANKS];
+    const uint8_t *digest;
+    size_t digest_len;
+} ef_attest;
+
+/* TPMT_SIGNATURE: `sig` for RSASSA/RSAPSS, `r` and `s` for ECDSA. */
+typedef struct {
+    uint16_t scheme;
+    uint16_t hash;
+    const uint8_t *sig, *r, *s;
+    size_t sig_len, r_len, s_len;
+} ef_signature;
+
+/* Exact parsing: 0 when the whole buffer is one structure, -1 otherwise (malformed). */
+int ef_attest_parse(const uint8_t *data, size_t len, ef_attest *out);
+int ef_signature_parse(const uint8_t *data, size_t len, ef_signature *out);
+
+/* Digest size of a TPM hash algorithm, 0 when it is not one of SHA-1/256/384/512. */
+size_t ef_hash_size(uint16_t alg);
+
+/* Per-call scratch for verification: fetched digests and verify contexts cached per (key, scheme).
+   Lives on one thread for one ef_verify_batch call, so nothing in it is shared. */
+typedef struct ef_verifier ef_verifier;
+ef_verifier *ef_verifier_new(size_t key_count);
+void ef_verifier_free(ef_verifier *v);
+/* Hashes `len` bytes with TPM hash `alg` into `out`; returns the digest size, 0 on failure. */
+size_t ef_verifier_digest(ef_verifier *v, uint16_t alg, const uint8_t *data, size_t len, uint8_t *out);
+/* EF_ST_OK or EF_ST_BAD_SIGNATURE; EF_ERR_* (< 0) when OpenSSL itself failed (allocation). */
+int ef_verifier_check(ef_verifier *v, size_t key_slot, const ef_key *key, const ef_signature *sig,
+                      const uint8_t *message, size_t message_len);
+
+/* Accessors for keys.c's opaque key. */
+struct evp_pkey_st;
+struct bignum_st;
+struct evp_pkey_st *ef_key_pkey(const ef_key *key);
+const struct bignum_st *ef_key_order(const ef_key *key); /* EC group order, NULL for RSA */
 
 #endif

@@ -1,0 +1,91 @@
+/* Attestation keys: SubjectPublicKeyInfo parsed once per distinct key, then shared read-only by every
+   thread (an EVP_PKEY is safe to use concurrently as long as nobody mutates it). */
+#include "edgefleet_native.h"
+
+#include <stdlib.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+struct ef_key {
+    EVP_PKEY *pkey;
+    int type;
+    BIGNUM *order; /* ECDSA r and s must lie in (0, order); NULL for RSA */
+};
+
+/* The curve order, looked up from the group name so that no deprecated EC_KEY access is needed. */
+static BIGNUM *curve_order(const EVP_PKEY *pkey)
+{
+    char name[80];
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, NULL) != 1)
+        return NULL; /* explicit curve parameters: not something a TPM produces */
+    int nid = OBJ_txt2nid(name);
+    if (nid == NID_undef)
+        nid = EC_curve_nist2nid(name);
+    EC_GROUP *group = nid == NID_undef ? NULL : EC_GROUP_new_by_curve_name(nid);
+    BIGNUM *order = group ? BN_dup(EC_GROUP_get0_order(group)) : NULL;
+    EC_GROUP_free(group);
+    return order;
+}
+
+ef_key *ef_key_load(const uint8_t *spki, size_t len)
+{
+    if (spki == NULL || len == 0 || len > (size_t)INT32_MAX)
+        return NULL;
+    const unsigned char *p = spki;
+    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
+    /* Exact parsing: a DER key followed by trailing bytes is not the key that was enrolled. */
+    if (pkey == NULL || p != spki + len) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    ef_key *key = calloc(1, sizeof *key);
+    if (key == NULL) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    key->pkey = pkey;
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA:
+        key->type = EF_KEY_RSA;
+        break;
+    case EVP_PKEY_EC:
+        key->type = EF_KEY_ECC;
+        key->order = curve_order(pkey);
+        if (key->order != NULL)
+            break;
+        /* fall through: an EC key without a named curve is unusable */
+    default:
+        ef_key_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+int ef_key_type(const ef_key *key)
+{
+    return key == NULL ? 0 : key->type;
+}
+
+void ef_key_free(ef_key *key)
+{
+    if (key == NULL)
+        return;
+    EVP_PKEY_free(key->pkey);
+    BN_free(key->order);
+    free(key);
+}
+
+EVP_PKEY *ef_key_pkey(const ef_key *key)
+{
+    return key->pkey;
+}
+
+const BIGNUM *ef_key_order(const ef_key *key)
+{
+    return key->order;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Fuzzes the native TPM parser and batch verifier (native/fuzz/fuzz_verify.c) with libFuzzer under
+# AddressSanitizer + UndefinedBehaviorSanitizer, for a bounded time. Exits non-zero on any finding.
+#
+#   FUZZ_SECONDS=60 native/tools/fuzz.sh        # from anywhere; 60 s is the default
+#
+# The corpus grows across runs in var/fuzz/corpus (FUZZ_DIR overrides var/fuzz); crashing inputs are
+# written to var/fuzz/artifacts. Needs clang and libFuzzer: installed from Debian when missing.
+set -eu
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+seconds=${FUZZ_SECONDS:-60}
+work=${FUZZ_DIR:-$root/var/fuzz}
+
+mkdir -p "$work"
+fuzzer_links() {  # can clang build a libFuzzer binary here?
+    command -v clang >/dev/null 2>&1 &&
+        printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
+        clang -x c - -fsanitize=fuzzer -o "$work/probe" >/dev/null 2>&1
+}
+if ! fuzzer_links; then
+    echo "== installing clang and libFuzzer"
+    sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang
+    major=$(clang --version | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -n 1)
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "libfuzzer-$major-dev" "libclang-rt-$major-dev" ||
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "libfuzzer-$major-dev"
+    fuzzer_links || { echo "clang cannot build libFuzzer targets on this machine" >&2; exit 1; }
+fi
+
+mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
+echo "== building fuzz_verify"
+clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+    -I"$root/native/src" "$root"/native/src/*.c "$root/native/fuzz/fuzz_verify.c" -lcrypto \
+    -o "$work/fuzz_verify"
+
+python=$root/.venv/bin/python
+[ -x "$python" ] || python=python3
+"$python" "$root/native/fuzz/make_corpus.py" "$work/seeds"
+
+echo "== fuzzing for ${seconds}s"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$work/fuzz_verify" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds"
+echo "== fuzzing finished clean"
