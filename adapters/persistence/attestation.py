@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -91,10 +92,14 @@ def _policy_from(row) -> ReferencePolicy:
 
 class SqlAttestationRepository:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker,
-                 on_device_changed: Callable[[], None] = lambda: None) -> None:
+                 on_device_changed: Callable[[], None] = lambda: None, latest_ttl_seconds: float = 300.0) -> None:
         self._engine = engine
         self._sessions = sessions
         self._on_device_changed = on_device_changed
+        # The seed caches attestation status for 5 minutes. Verdicts written here replace the cached one
+        # at once (write-through), so this process never serves a stale verdict after its own write.
+        self._latest: dict[str, tuple[float, AttestationVerdict | None]] = {}
+        self._latest_ttl = latest_ttl_seconds
 
     async def device(self, device_id: str) -> Device | None:
         async with self._sessions() as session:
@@ -125,9 +130,20 @@ class SqlAttestationRepository:
                 device.attestation_status = AttestationState(verdict.status.value)
                 if device.status is DeviceStatus.ONLINE and not verdict.succeeded:
                     device.status = DeviceStatus.DEGRADED
+        self._latest[verdict.device_id] = (time.monotonic() + self._latest_ttl, verdict)
         self._on_device_changed()
 
     async def latest_verdict(self, device_id: str) -> AttestationVerdict | None:
+        cached = self._latest.get(device_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        verdict = await self._latest_from_store(device_id)
+        if len(self._latest) > 100_000:
+            self._latest.clear()
+        self._latest[device_id] = (time.monotonic() + self._latest_ttl, verdict)
+        return verdict
+
+    async def _latest_from_store(self, device_id: str) -> AttestationVerdict | None:
         c = device_attestations.c
         query = select(device_attestations).where(c.device_id == device_id).order_by(c.timestamp.desc(), c.id.desc())
         async with self._engine.connect() as connection:

@@ -27,10 +27,10 @@ class PythonQuoteVerifier:
     name = "python"
 
     def verify_batch(self, checks: Sequence[QuoteCheck]) -> list[QuoteResult]:
-        keys: dict[bytes, PublicKey | None] = {}
+        keys: dict[tuple, PublicKey | None] = {}
         return [self.verify_one(check, keys) for check in checks]
 
-    def verify_one(self, check: QuoteCheck, keys: dict[bytes, PublicKey | None] | None = None) -> QuoteResult:
+    def verify_one(self, check: QuoteCheck, keys: dict[tuple, PublicKey | None] | None = None) -> QuoteResult:
         evidence = check.evidence
         try:
             attest, sig = parse_attest(evidence.quote), parse_signature(evidence.signature)
@@ -64,16 +64,18 @@ class PythonQuoteVerifier:
         return result(None)
 
 
-def _load(key: AttestationKey, cache: dict[bytes, PublicKey | None]) -> PublicKey | None:
+def _load(key: AttestationKey, cache: dict[tuple, PublicKey | None]) -> PublicKey | None:
     """Decode each distinct SPKI once; None when it is not a key of the type the AK record claims."""
-    if key.spki_der not in cache:
+    # Keyed by type too: a record that calls an EC key RSA must not poison another quote's lookup.
+    slot = (key.spki_der, key.key_type)
+    if slot not in cache:
         try:
             public = serialization.load_der_public_key(key.spki_der)
         except (ValueError, UnsupportedAlgorithm):
             public = None
         wanted = rsa.RSAPublicKey if key.key_type == KeyType.RSA else ec.EllipticCurvePublicKey
-        cache[key.spki_der] = public if isinstance(public, wanted) else None
-    return cache[key.spki_der]
+        cache[slot] = public if isinstance(public, wanted) else None
+    return cache[slot]
 
 
 def _algorithm_fits(key: AttestationKey, sig: Signature) -> bool:
