@@ -62,6 +62,8 @@ class AgentGateway:
                  if c.fetched_at is None or now - c.fetched_at > REOFFER_SECONDS]
         for challenge in fresh:
             challenge.fetched_at = now
+        if fresh:  # wake the device's next poll when the challenge becomes offerable again
+            asyncio.get_running_loop().call_later(REOFFER_SECONDS + 0.1, self._signals.publish, device_topic(device_id))
         return fresh
 
     def deliver(self, device_id: str, nonce: bytes, evidence: QuoteEvidence) -> bool:
