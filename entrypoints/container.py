@@ -104,7 +104,8 @@ class Services(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
     inventory = providers.Singleton(
-        DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock
+        DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock,
+        raw_retention=settings.provided.metrics_retention,
     )
     commands = providers.Singleton(
         CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals,

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from adapters.persistence.engine import sqlite_url
@@ -16,6 +18,21 @@ def _int(env: dict, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+
+
+_DURATION = re.compile(r"(\d+)([smhdw])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _duration(env: dict, name: str, default: timedelta) -> timedelta:
+    """A count and a unit: 90m, 36h, 7d, 2w."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    match = _DURATION.fullmatch(raw)
+    if match is None or int(match.group(1)) == 0:
+        raise SystemExit(f"{name} must be a positive duration such as 90m, 36h, 7d or 2w, got {raw!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,7 @@ class Settings:
     attestation_interval_seconds: int = 300
     alert_rules_file: str | None = None
     redis_url: str | None = None
+    metrics_retention: timedelta = timedelta(days=7)
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -66,4 +84,5 @@ class Settings:
             attestation_interval_seconds=_int(env, "EDGEFLEET_ATTESTATION_INTERVAL", 300),
             alert_rules_file=env.get("EDGEFLEET_ALERT_RULES") or None,
             redis_url=env.get("EDGEFLEET_REDIS_URL") or None,
+            metrics_retention=_duration(env, "EDGEFLEET_METRICS_RETENTION", timedelta(days=7)),
         )

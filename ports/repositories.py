@@ -8,6 +8,7 @@ from typing import Protocol
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
+from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 
 
@@ -78,6 +79,9 @@ class CredentialRepository(Protocol):
 class MetricsRepository(Protocol):
     async def add(self, sample: MetricSample) -> None: ...
 
-    async def history(self, device_id: str, window: TimeWindow, page: PageRequest) -> list[MetricSample]:
-        """Samples inside the window (inclusive), newest first."""
+    async def history(
+        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
+    ) -> list[MetricPoint]:
+        """Newest first: raw samples inside the window (inclusive), or the rollup buckets overlapping it.
+        ``resolution`` is a concrete one, never AUTO."""
         ...

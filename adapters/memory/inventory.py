@@ -8,6 +8,7 @@ from datetime import datetime
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceRecord, DeviceStatus, MetricSample
+from domain.metrics_history import MetricPoint, Resolution, aggregate, bucket_start
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
 from ports.repositories import DeviceFilter, TimeWindow
@@ -92,16 +93,25 @@ class InMemoryMetricsRepository:
         sample.id = len(self._samples) + 1
         self._samples.append(sample)
 
-    async def history(self, device_id: str, window: TimeWindow, page: PageRequest) -> list[MetricSample]:
+    async def history(
+        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
+    ) -> list[MetricPoint]:
+        start = window.start
+        if start is not None and resolution is not Resolution.RAW:
+            start = bucket_start(start, resolution.width)  # rollup buckets overlapping the window
         found = [
             s
             for s in self._samples
             if s.device_id == device_id
-            and (window.start is None or s.timestamp >= window.start)
+            and (start is None or s.timestamp >= start)
             and (window.end is None or s.timestamp <= window.end)
         ]
-        found.sort(key=lambda s: (s.timestamp, s.id), reverse=True)
-        return found[page.offset : page.offset + page.limit]
+        if resolution is Resolution.RAW:
+            found.sort(key=lambda s: (s.timestamp, s.id), reverse=True)
+            points = [MetricPoint.of_sample(s) for s in found]
+        else:
+            points = aggregate(found, resolution)
+        return points[page.offset : page.offset + page.limit]
 
 
 class InMemoryCommandRepository:

@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.tables import device_commands, device_metrics, edge_devices, enrollment_tokens
+from adapters.persistence.history import read_history
+from adapters.persistence.tables import device_commands, edge_devices, enrollment_tokens
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.errors import Conflict
 from domain.devices import Device, DeviceStatus, MetricSample
+from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 from ports.repositories import TimeWindow
 
@@ -45,15 +47,10 @@ class SqlMetricsRepository:
     async def add(self, sample: MetricSample) -> None:
         self._session.add(sample)
 
-    async def history(self, device_id: str, window: TimeWindow, page: PageRequest) -> list[MetricSample]:
-        columns = device_metrics.c
-        query = select(MetricSample).where(columns.device_id == device_id)
-        if window.start is not None:
-            query = query.where(columns.timestamp >= window.start)
-        if window.end is not None:
-            query = query.where(columns.timestamp <= window.end)
-        query = query.order_by(columns.timestamp.desc(), columns.id.desc()).limit(page.limit).offset(page.offset)
-        return list(await self._session.scalars(query))
+    async def history(
+        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
+    ) -> list[MetricPoint]:
+        return await read_history(self._session, device_id, window, page, resolution)
 
 
 class SqlCommandRepository:

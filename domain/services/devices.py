@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from domain.devices import Device, DeviceRecord, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
+from domain.metrics_history import MetricPoint, Resolution, choose_resolution
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
 from ports.clock import Clock
@@ -23,10 +24,14 @@ class Viewer:
 
 
 class DeviceInventory:
-    def __init__(self, uow: Callable[[], UnitOfWork], queries: FleetQueries, clock: Clock) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], queries: FleetQueries, clock: Clock,
+        raw_retention: timedelta = timedelta(days=7),
+    ) -> None:
         self._uow = uow
         self._queries = queries
         self._clock = clock
+        self._raw_retention = raw_retention
 
     async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
@@ -65,14 +70,19 @@ class DeviceInventory:
             await uow.commit()
         self._queries.invalidate()
 
+    def history_resolution(self, window: TimeWindow, requested: Resolution = Resolution.AUTO) -> Resolution:
+        """What ``history`` answers with: "auto" resolved against the window, now and the raw retention."""
+        return choose_resolution(requested, window.start, window.end, self._clock.now(), self._raw_retention)
+
     async def history(
-        self, device_id: str, window: TimeWindow, page: PageRequest, viewer: Viewer = Viewer()
-    ) -> list[MetricSample]:
+        self, device_id: str, window: TimeWindow, page: PageRequest, viewer: Viewer = Viewer(),
+        resolution: Resolution = Resolution.RAW,
+    ) -> list[MetricPoint]:
         if window.start and window.end and window.start > window.end:
             raise ValidationFailed("start_time must not be after end_time")
         async with self._uow() as uow:
             await self._visible(uow, device_id, viewer)
-            return await uow.metrics.history(device_id, window, page)
+            return await uow.metrics.history(device_id, window, page, self.history_resolution(window, resolution))
 
     @staticmethod
     async def _visible(uow: UnitOfWork, device_id: str, viewer: Viewer) -> Device:

@@ -11,6 +11,8 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from adapters.persistence.retention import prepare_partitions, purge
+from adapters.persistence.rollups import roll_up
 from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.auth import BearerTokenMiddleware
@@ -68,12 +70,22 @@ def create_app(container: Container | None = None) -> Litestar:
         for status in ("online", "offline", "degraded", "unknown"):
             metrics.devices.labels(status).set(counts.get(status, 0))
 
+    async def roll_up_metrics() -> None:
+        await roll_up(container.gateways.engine(), container.core.clock().now())
+
+    async def apply_metrics_retention() -> None:
+        engine, now = container.gateways.engine(), container.core.clock().now()
+        await prepare_partitions(engine, now.date())  # PostgreSQL: the coming days' partitions
+        await purge(engine, now, settings.metrics_retention)
+
     @asynccontextmanager
     async def lifespan(_: Litestar):
         jobs = {
             "expire-commands": (5.0, services.commands().expire_due),
             "mark-offline": (max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline),
             "gauges": (15.0, refresh_gauges),
+            "metrics-rollup": (60.0, roll_up_metrics),
+            "metrics-retention": (600.0, apply_metrics_retention),
             "escalate-offline-alerts": (60.0, services.alerts().escalate_offline),
         }
         if settings.attestation_interval_seconds > 0:

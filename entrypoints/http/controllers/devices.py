@@ -11,6 +11,7 @@ from litestar.exceptions import PermissionDeniedException
 
 from domain.access import Permission, Principal
 from domain.devices import DeviceStatus, Platform
+from domain.metrics_history import Resolution
 from domain.pagination import PageRequest
 from domain.services.devices import DeviceInventory, Viewer
 from entrypoints.http.params import Offset
@@ -29,6 +30,12 @@ from ports.repositories import DeviceFilter, TimeWindow
 Inventory = NamedDependency[DeviceInventory]
 DEVICE_PAGE_MAX = 100
 HISTORY_PAGE_MAX = 1000
+RESOLUTION_DOC = (
+    "raw: samples as reported (kept EDGEFLEET_METRICS_RETENTION, default 7 days); 1m / 1h: rollups, the "
+    "average as the value plus min/max and the sample count (kept 30 / 400 days); auto (default): raw "
+    "without start_time or for windows up to 6 h, 1m up to 7 days, 1h beyond, and the next coarser table "
+    "when the window starts before a table's retention"
+)
 
 
 def viewer_of(request: Request) -> Viewer:
@@ -95,13 +102,14 @@ class DeviceController(Controller):
         end_time: FromQuery[datetime | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=HISTORY_PAGE_MAX)] = 100,
         offset: Offset = 0,
+        resolution: Annotated[Resolution, QueryParameter(description=RESOLUTION_DOC)] = Resolution.AUTO,
     ) -> DeviceHistory:
-        samples = await inventory.history(
-            device_id,
-            TimeWindow(as_utc(start_time), as_utc(end_time)),
-            PageRequest.checked(limit, offset, HISTORY_PAGE_MAX),
-            viewer_of(request),
+        window = TimeWindow(as_utc(start_time), as_utc(end_time))
+        resolved = inventory.history_resolution(window, resolution)  # decided once, echoed to the client
+        points = await inventory.history(
+            device_id, window, PageRequest.checked(limit, offset, HISTORY_PAGE_MAX), viewer_of(request), resolved
         )
         return DeviceHistory(
-            device_id=device_id, history=[HistoryPoint.of(s) for s in samples], limit=limit, offset=offset
+            device_id=device_id, history=[HistoryPoint.of(p) for p in points], limit=limit, offset=offset,
+            resolution=resolved,
         )

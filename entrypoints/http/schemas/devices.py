@@ -7,7 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from domain.devices import DEVICE_ID_PATTERN, Device, DeviceRecord, DeviceStatus, MetricSample, Platform
+from domain.devices import DEVICE_ID_PATTERN, Device, DeviceRecord, DeviceStatus, Platform
+from domain.metrics_history import MetricPoint, Resolution
 
 DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
@@ -161,6 +162,9 @@ class DeviceUpdate(Struct, forbid_unknown_fields=True):
 
 
 class HistoryPoint(Struct):
+    """A raw sample, or a rollup bucket: timestamp = bucket start, values = averages, status null, plus
+    the bucket's sample count and min/max (keys absent for raw samples)."""
+
     timestamp: datetime
     cpu_usage: float | None
     memory_usage: float | None
@@ -170,19 +174,33 @@ class HistoryPoint(Struct):
     ai_core_usage: float | None
     npu_memory_used_mb: float | None
     power_w: float | None
+    samples: int | UnsetType = UNSET
+    cpu_usage_min: float | None | UnsetType = UNSET
+    cpu_usage_max: float | None | UnsetType = UNSET
+    memory_usage_min: float | None | UnsetType = UNSET
+    memory_usage_max: float | None | UnsetType = UNSET
+    temperature_min: float | None | UnsetType = UNSET
+    temperature_max: float | None | UnsetType = UNSET
 
     @classmethod
-    def of(cls, s: MetricSample) -> "HistoryPoint":
+    def of(cls, p: MetricPoint) -> "HistoryPoint":
+        ranges = {} if p.samples is None else {
+            "samples": p.samples,
+            "cpu_usage_min": p.cpu_usage_min, "cpu_usage_max": p.cpu_usage_max,
+            "memory_usage_min": p.memory_usage_min, "memory_usage_max": p.memory_usage_max,
+            "temperature_min": p.temperature_min, "temperature_max": p.temperature_max,
+        }
         return cls(
-            timestamp=s.timestamp,
-            cpu_usage=s.cpu_usage,
-            memory_usage=s.memory_usage,
-            temperature=s.temperature,
-            status=s.status,
-            uptime=s.uptime_seconds,
-            ai_core_usage=s.ai_core_usage,
-            npu_memory_used_mb=s.npu_memory_used_mb,
-            power_w=s.power_w,
+            timestamp=p.timestamp,
+            cpu_usage=p.cpu_usage,
+            memory_usage=p.memory_usage,
+            temperature=p.temperature,
+            status=p.status,
+            uptime=p.uptime_seconds,
+            ai_core_usage=p.ai_core_usage,
+            npu_memory_used_mb=p.npu_memory_used_mb,
+            power_w=p.power_w,
+            **ranges,
         )
 
 
@@ -191,3 +209,4 @@ class DeviceHistory(Struct):
     history: list[HistoryPoint]
     limit: int
     offset: int
+    resolution: Resolution  # the one used: "auto" is answered as raw, 1m or 1h
