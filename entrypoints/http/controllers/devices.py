@@ -1,10 +1,12 @@
 """Device inventory endpoints (/api/v1/edge/devices)."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, patch, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.exceptions import PermissionDeniedException
@@ -12,7 +14,7 @@ from litestar.exceptions import PermissionDeniedException
 from domain.access import Permission, Principal
 from domain.devices import DeviceStatus, Platform
 from domain.metrics_history import Resolution
-from domain.pagination import PageRequest
+from domain.pagination import Page, PageRequest
 from domain.services.devices import DeviceInventory, Viewer
 from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
@@ -50,6 +52,22 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_RENDERED: OrderedDict[int, tuple[Page, bytes]] = OrderedDict()
+_ENCODER = msgspec.json.Encoder()
+
+
+def _rendered(page: Page) -> bytes:
+    """The listing for ``page`` as JSON; a page served from the list cache is encoded once, not per request."""
+    hit = _RENDERED.get(id(page))
+    if hit is not None and hit[0] is page:
+        return hit[1]
+    body = _ENCODER.encode(DeviceList([DeviceSummary.of(d) for d in page.items], page.total, page.limit, page.offset))
+    _RENDERED[id(page)] = (page, body)  # holding the page keeps its id from being reused
+    if len(_RENDERED) > 256:
+        _RENDERED.popitem(last=False)
+    return body
+
+
 class DeviceController(Controller):
     path = "/devices"
     tags = ["devices"]
@@ -65,16 +83,14 @@ class DeviceController(Controller):
         include_decommissioned: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
         offset: Offset = 0,
-    ) -> DeviceList:
+    ) -> Response[DeviceList]:
         if include_decommissioned and not viewer_of(request).sees_decommissioned:
             raise PermissionDeniedException("Only auditors and admins may list decommissioned devices")
         page = await inventory.list(
             DeviceFilter(platform, status, location, include_decommissioned),
             PageRequest.checked(limit, offset, DEVICE_PAGE_MAX),
         )
-        return DeviceList(
-            devices=[DeviceSummary.of(d) for d in page.items], total=page.total, limit=limit, offset=offset
-        )
+        return Response(_rendered(page), media_type=MediaType.JSON)
 
     @post("/", operation_id="registerDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def register_device(self, data: JSONBody[DeviceCreate], inventory: Inventory) -> DeviceDetail:
