@@ -112,19 +112,21 @@ class CommandService:
         await self._changed(command)
         return command
 
-    async def next_for_device(self, device_id: str, seconds: float, limit: int = 10) -> list[Command]:
+    async def next_for_device(self, device_id: str, seconds: float, limit: int = 10,
+                              still_listening: Callable[[], bool] = lambda: True) -> list[Command]:
         """Long-poll: claim queued commands at once, or wait up to ``seconds`` for some. Any wake-up on
         the device's topic ends the wait (possibly empty-handed), since the caller may have other work
         for the device, such as an attestation challenge."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while True:
-            claimed = await self._claim(device_id, limit)
+            # A poll whose device hung up must not claim work it can never receive.
+            claimed = await self._claim(device_id, limit) if still_listening() else []
             remaining = deadline - loop.time()
-            if claimed or remaining <= 0:
+            if claimed or remaining <= 0 or not still_listening():
                 return claimed
             if await self._signals.wait(device_topic(device_id), min(remaining, POLL_SECONDS)):
-                return await self._claim(device_id, limit)
+                return await self._claim(device_id, limit) if still_listening() else []
 
     async def _claim(self, device_id: str, limit: int) -> list[Command]:
         now = self._clock.now()

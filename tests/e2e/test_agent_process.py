@@ -114,3 +114,26 @@ def test_a_simulated_fleet_shows_its_tampered_device_failing_attestation(server,
         assert sim.wait(timeout=60) == 0
     summary = (tmp_path / "simulate.log").read_text()
     assert "enrolled: 4" in summary and "'tampered'" in summary
+
+
+def test_a_command_queued_before_a_server_restart_runs_once_after_it(server, admin, tmp_path):
+    token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
+    state = tmp_path / "agent-state"
+    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-durable")
+    wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-durable").json().get("last_seen"))
+    assert stop(agent) == 0  # the device drops off the network
+    queued = admin.post("/api/v1/edge/devices/e2e-durable/command", json={"command": "diagnose",
+                                                                         "parameters": {"timeout": 1}})
+    assert queued.status_code == 202 and queued.json()["status"] == "queued"
+    location = queued.json()["location"]
+    server.stop()
+    server.start()  # same database, same port: nothing queued may be lost
+    assert admin.get(location).json()["status"] == "queued"
+    agent = start_agent(server, state)
+    try:
+        done = wait_for(lambda: (c := admin.get(location).json())["status"] == "succeeded" and c)
+    finally:
+        assert stop(agent) == 0
+    assert done["delivered_at"] and done["executed_at"] and "disk" in str(done["result"])
+    history = admin.get("/api/v1/edge/devices/e2e-durable/commands").json()
+    assert history["total"] == 1  # delivered once, run once

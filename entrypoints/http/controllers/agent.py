@@ -5,6 +5,7 @@ credential, and a device may only act as itself.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Annotated
 
@@ -56,6 +57,15 @@ class DeviceCredentialMiddleware(AbstractAuthenticationMiddleware):
 async def acts_as_itself(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if connection.path_params.get("device_id") != connection.user:
         raise PermissionDeniedException("A device may only act as itself")
+
+
+async def _watch_disconnect(request: Request, hung_up: asyncio.Event) -> None:
+    """Set ``hung_up`` when the client goes away (a stopped agent leaves its long poll open)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            hung_up.set()
+            return
 
 
 def _challenge_body(challenge) -> TpmChallenge:
@@ -111,12 +121,18 @@ class AgentController(Controller):
         return HeartbeatAck(status.value, len(samples))
 
     @get("/work", operation_id="agentWork")
-    async def work(self, device_id: FromPath[str], commands: Commands, gateway: Gateway,
+    async def work(self, request: Request, device_id: FromPath[str], commands: Commands, gateway: Gateway,
                    wait: Annotated[int, QueryParameter(ge=0, le=LONG_POLL_MAX)] = LONG_POLL_MAX) -> Work:
         """Long-poll: commands and attestation challenges, at once when any are waiting."""
-        challenges = gateway.take_challenges(device_id)
-        claimed = await commands.next_for_device(device_id, 0 if challenges else wait)
-        challenges += gateway.take_challenges(device_id)
+        hung_up = asyncio.Event()
+        watcher = asyncio.create_task(_watch_disconnect(request, hung_up))
+        try:
+            challenges = gateway.take_challenges(device_id)
+            claimed = await commands.next_for_device(device_id, 0 if challenges else wait,
+                                                     still_listening=lambda: not hung_up.is_set())
+            challenges += gateway.take_challenges(device_id) if not hung_up.is_set() else []
+        finally:
+            watcher.cancel()
         return Work(
             commands=[WorkCommand(c.id, c.command.value, c.parameters, c.deadline) for c in claimed],
             attestation=[WorkChallenge(c.nonce.hex(), list(c.pcrs), BANK_NAMES[c.bank]) for c in challenges],
