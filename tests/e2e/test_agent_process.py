@@ -137,3 +137,24 @@ def test_a_command_queued_before_a_server_restart_runs_once_after_it(server, adm
     assert done["delivered_at"] and done["executed_at"] and "disk" in str(done["result"])
     history = admin.get("/api/v1/edge/devices/e2e-durable/commands").json()
     assert history["total"] == 1  # delivered once, run once
+
+
+@pytest.mark.swtpm
+def test_an_agent_on_swtpm_enrols_its_real_tpm_and_attests(server, admin, tmp_path):
+    from tests.integration.tpm.conftest import Swtpm
+
+    tpm = Swtpm(tmp_path / "swtpm").start()
+    token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
+    state = tmp_path / "agent-state"
+    log = (tmp_path / "agent.log").open("ab")
+    agent = subprocess.Popen([EDGEFLEET, "agent", "--server", server.base_url, "--tpm", tpm.tcti,
+                              "--state-dir", str(state), "--enroll-token", token, "--device-id", "e2e-swtpm"],
+                             env=server.env, stdout=log, stderr=log)
+    try:
+        wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-swtpm").json().get("last_seen"), 40)
+        verdict = admin.post("/api/v1/edge/devices/e2e-swtpm/attestation/verify").json()
+        assert verdict["attestation_status"] == "success", verdict
+        assert len(verdict["pcr_values"]) == 8
+    finally:
+        assert stop(agent) == 0
+        tpm.stop()
