@@ -158,3 +158,31 @@ def test_an_agent_on_swtpm_enrols_its_real_tpm_and_attests(server, admin, tmp_pa
     finally:
         assert stop(agent) == 0
         tpm.stop()
+
+
+def test_lifecycle_edges_with_a_real_agent_retry_cancel_and_time_out(server, admin, tmp_path):
+    token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
+    state = tmp_path / "agent-state"
+    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-edges")
+    wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-edges").json().get("last_seen"))
+    base = "/api/v1/edge/devices/e2e-edges"
+    try:
+        retry = {"Idempotency-Key": "nightly-diag-1"}
+        first = admin.post(f"{base}/command", json={"command": "diagnose"}, headers=retry).json()
+        again = admin.post(f"{base}/command", json={"command": "diagnose"}, headers=retry).json()
+        assert first["status"] == "succeeded" and again["command_id"] == first["command_id"]
+    finally:
+        assert stop(agent) == 0
+    canceled = admin.post(f"{base}/command", json={"command": "status", "parameters": {"timeout": 1}}).json()
+    assert admin.post(canceled["location"] + "/cancel").json()["status"] == "canceled"
+    expiring = admin.post(f"{base}/command", json={"command": "status",
+                                                   "parameters": {"timeout": 1, "expires_in": 2}}).json()
+    wait_for(lambda: admin.get(expiring["location"]).json()["status"] == "timed_out", 15)
+    agent = start_agent(server, state)  # back online: neither the canceled nor the expired command runs
+    try:
+        time.sleep(3)
+        statuses = {c["id"]: c["status"] for c in admin.get(f"{base}/commands").json()["commands"]}
+    finally:
+        assert stop(agent) == 0
+    assert statuses == {first["command_id"]: "succeeded", canceled["command_id"]: "canceled",
+                        expiring["command_id"]: "timed_out"}
