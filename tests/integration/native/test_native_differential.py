@@ -72,7 +72,8 @@ def test_wrong_keys_and_ecdsa_edge_values_get_the_reference_verdicts(devices, co
 def test_mixed_batches_of_every_mutation_get_the_reference_verdicts_quote_by_quote(devices, compare):
     seen: set[Reason | None] = set()
 
-    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomize: the coverage assertion below must not depend on the luck of one run
+    @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(mutated_checks(devices, max_mutations=3) | honest_checks(devices), min_size=1, max_size=12))
     def run(checks):
         seen.update(result.reason for result in compare(checks))
