@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
 from adapters.verifiers.keys import attestation_key_from_public
-from domain.attestation.evidence import AttestationKey, HashAlg, KeyType, QuoteCheck, QuoteEvidence
+from domain.attestation.evidence import BANK_BY_NAME, AttestationKey, KeyType, QuoteCheck, QuoteEvidence
 
-BANKS = {"sha1": HashAlg.SHA1, "sha256": HashAlg.SHA256, "sha384": HashAlg.SHA384, "sha512": HashAlg.SHA512}
+BANKS = BANK_BY_NAME
 
 
 class EvidenceLineError(ValueError):

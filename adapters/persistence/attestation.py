@@ -19,7 +19,7 @@ from domain.attestation.verdict import AttestationVerdict, VerdictStatus
 from domain.devices import AttestationState, Device, DeviceStatus
 
 
-def _scope_key(scope: PolicyScope) -> str:
+def policy_scope_key(scope: PolicyScope) -> str:
     # JSON keeps model and version apart whatever characters they hold (PostgreSQL rejects NUL bytes).
     return f"device:{scope.device_id}" if scope.is_device else "model:" + json.dumps([scope.model, scope.firmware_version])
 
@@ -165,12 +165,12 @@ class SqlAttestationRepository:
     async def get_policy(self, scope: PolicyScope) -> ReferencePolicy | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(
-                select(reference_policies).where(reference_policies.c.scope_key == _scope_key(scope)))).first()
+                select(reference_policies).where(reference_policies.c.scope_key == policy_scope_key(scope)))).first()
         return _policy_from(row) if row else None
 
     async def put_policy(self, policy: ReferencePolicy) -> None:
         s = policy.scope
-        row = dict(scope_key=_scope_key(s), device_id=s.device_id, model=s.model, firmware_version=s.firmware_version,
+        row = dict(scope_key=policy_scope_key(s), device_id=s.device_id, model=s.model, firmware_version=s.firmware_version,
                    bank=int(policy.bank), pcrs=_hex_map(policy.pcrs), updated_at=policy.updated_at)
         async with self._engine.begin() as connection:
             await connection.execute(delete(reference_policies).where(reference_policies.c.scope_key == row["scope_key"]))
@@ -179,7 +179,7 @@ class SqlAttestationRepository:
     async def delete_policy(self, scope: PolicyScope) -> bool:
         async with self._engine.begin() as connection:
             result = await connection.execute(
-                delete(reference_policies).where(reference_policies.c.scope_key == _scope_key(scope)))
+                delete(reference_policies).where(reference_policies.c.scope_key == policy_scope_key(scope)))
         return result.rowcount > 0
 
     async def list_policies(self) -> list[ReferencePolicy]:

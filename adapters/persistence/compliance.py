@@ -1,21 +1,19 @@
 """Facts behind compliance scores, fetched in bulk for one page of devices (never per device)."""
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.attestation import policy_scope_key
 from adapters.persistence.tables import attestation_keys, device_attestations, reference_policies
+from domain.attestation.policy import scopes_for
 from domain.compliance import ComplianceFacts
 from domain.devices import DeviceRecord
 
 
 def _policy_keys(device: DeviceRecord) -> list[str]:
-    keys = [f"device:{device.id}"]
-    if device.model and device.firmware_version:
-        keys.append("model:" + json.dumps([device.model, device.firmware_version]))
-    return keys
+    """Where the device's reference policy could be stored: its own, then its model + firmware."""
+    return [policy_scope_key(scope) for scope in scopes_for(device)]
 
 
 class SqlComplianceFacts:

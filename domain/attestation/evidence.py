@@ -41,6 +41,10 @@ class HashAlg(IntEnum):
         return {0x0004: 20, 0x000B: 32, 0x000C: 48, 0x000D: 64}[self.value]
 
 
+# "sha256" -> HashAlg.SHA256, the names bodies and files use for PCR banks.
+BANK_BY_NAME = {alg.name.lower(): alg for alg in HashAlg}
+
+
 class SigScheme(IntEnum):
     RSASSA = 0x0014
     RSAPSS = 0x0016

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.attestation.evidence import HashAlg
-from domain.devices import Device
+from domain.devices import DeviceRecord
 from domain.errors import ValidationFailed
 
 MAX_PCR_INDEX = 23  # PC Client TPMs implement PCRs 0..23
@@ -39,7 +39,7 @@ class PolicyScope:
         return self.device_id is not None
 
 
-def scopes_for(device: Device) -> list[PolicyScope]:
+def scopes_for(device: DeviceRecord) -> list[PolicyScope]:
     """Lookup precedence: the device's own policy, then its model + firmware version policy."""
     scopes = [PolicyScope.for_device(device.id)]
     if device.model and device.firmware_version:

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 
 from adapters.agent_client import AgentApiError, AgentClient, Challenge, ServerUnavailable
-from domain.attestation.evidence import HashAlg
+from domain.attestation.evidence import BANK_BY_NAME
 from entrypoints.agent.backoff import Backoff
 from entrypoints.agent.handlers import Call, CommandHandlers, direct
 from entrypoints.agent.heartbeat import CredentialRejected
@@ -17,7 +17,7 @@ from entrypoints.agent.stats import AgentStats
 from ports.tpm import Tpm
 
 log = logging.getLogger("edgefleet.agent")
-BANKS = {alg.name.lower(): alg for alg in HashAlg}
+BANKS = BANK_BY_NAME
 REPORT_ATTEMPTS = 8  # with the 60 s backoff cap, a final result is retried for several minutes
 RESTARTING = ("reboot", "halt")
 PENDING = "pending_command"

@@ -13,6 +13,7 @@ import uuid
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from adapters.observability.json_logs import request_id
 from domain.access import Principal
 from domain.audit import AuditRecord, redact
 from ports.audit import AuditLog
@@ -43,7 +44,7 @@ class AuditMiddleware:
             await self._app(scope, receive, send)
             return
         body, status = bytearray(), [500]
-        request_id = next((v.decode() for k, v in scope["headers"] if k == b"x-request-id"), None) or uuid.uuid4().hex
+        rid = request_id.get() or uuid.uuid4().hex  # the id the logs and the X-Request-ID header carry
 
         async def tee_receive():
             message = await receive()
@@ -59,9 +60,9 @@ class AuditMiddleware:
         try:
             await self._app(scope, tee_receive, capture_send)
         finally:
-            await self._record(scope, bytes(body), status[0], request_id)
+            await self._record(scope, bytes(body), status[0], rid)
 
-    async def _record(self, scope: Scope, body: bytes, status: int, request_id: str) -> None:
+    async def _record(self, scope: Scope, body: bytes, status: int, rid: str) -> None:
         handler = scope.get("route_handler")
         action = getattr(handler, "operation_id", None) or f"{scope['method']} {scope['path']}"
         if action in NOT_AUDITED or status == 404 and handler is None:
@@ -78,7 +79,7 @@ class AuditMiddleware:
         record = AuditRecord(
             at=self._clock.now(), actor=actor, role=role, action=str(action)[:64], method=scope["method"],
             path=scope["path"][:512], outcome=status, device_id=target.get("device_id") or _body_device(parameters),
-            target=target, parameters=parameters, client_address=client[0] if client else None, request_id=request_id,
+            target=target, parameters=parameters, client_address=client[0] if client else None, request_id=rid,
         )
         try:
             await self._log.append(record)

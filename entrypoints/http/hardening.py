@@ -5,6 +5,8 @@ from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.agents import split_credential
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -20,9 +22,9 @@ API_ONLY_HEADERS = [(b"content-security-policy", b"default-src 'none'; frame-anc
 def _device_or_address(request: Request) -> str:
     """Agents behind one NAT share an address, so each device is limited on its own credential's id."""
     scheme, _, credential = (request.headers.get("authorization") or "").partition(" ")
-    device_id, dot, _secret = credential.rpartition(".")
-    if scheme.lower() == "bearer" and dot and device_id:
-        return "device:" + device_id[:64]
+    parts = split_credential(credential) if scheme.lower() == "bearer" else None
+    if parts is not None:
+        return "device:" + parts[0][:64]
     return "address:" + get_remote_address(request)
 
 

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from domain.attestation.evidence import HashAlg
+from domain.attestation.evidence import BANK_BY_NAME, HashAlg
 from domain.attestation.policy import ReferencePolicy
 from domain.attestation.verdict import AttestationVerdict
 from domain.errors import ValidationFailed
 
-BANKS = {"sha1": HashAlg.SHA1, "sha256": HashAlg.SHA256, "sha384": HashAlg.SHA384, "sha512": HashAlg.SHA512}
+BANKS = BANK_BY_NAME
 BANK_NAMES = {alg: name for name, alg in BANKS.items()}
 PcrHex = Annotated[str, Meta(pattern=r"^(0x)?[0-9a-fA-F]{40,128}$")]
 
