@@ -1,25 +1,26 @@
 """Native batched quote verifier (ports.verifier.QuoteVerifier) over the cffi module ``native``.
 
-A batch is cut into chunks; each chunk is flattened (native_pack) and verified by one C call, which
-releases the GIL, on a thread pool sized to the cores. Flattening chunk k+1 on the calling thread
-overlaps with C verifying chunk k, so the Python share of the work hides behind the crypto. Verdicts
-equal the pure-Python reference's, quote by quote (tests/integration/native).
+A batch is verified in rounds. Each round is flattened once (native_pack) and every thread of a pool
+sized to the cores verifies an equal share of it in one C call, which releases the GIL. While a round
+runs, the calling thread flattens the next one and turns the previous one's output into results, so the
+Python share of the work hides behind the crypto; it is done before the shares are, so a finishing C
+call never queues for a GIL held by a busy Python loop (which costs up to the 5 ms switch interval).
+Verdicts equal the pure-Python reference's, quote by quote (tests/integration/native).
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import weakref
-from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import repeat
 
 from native._edgefleet_native import ffi, lib
 
 from adapters.verifiers.native_keys import NativeKeyCache
-from adapters.verifiers.native_pack import PackedBatch, pack
+from adapters.verifiers.native_pack import PackedBatch, PackTables, pack
 from domain.attestation.evidence import REASON_CODES, ClockInfo, QuoteCheck, QuoteResult, Reason
 
 # Status byte -> reason; EF_ST_UNKNOWN_KEY is native-only (the reference has no REASON_CODE for it).
@@ -30,39 +31,9 @@ REASONS[lib.EF_ST_UNKNOWN_KEY] = Reason.UNKNOWN_KEY
 MALFORMED = QuoteResult(Reason.MALFORMED)
 
 
-# A result is built per quote, and a frozen dataclass's __init__ pays an object.__setattr__ per field:
-# half of the Python time of a cheap quote. These build the same objects by filling __dict__ directly;
-# the probe below falls back to the real constructors if the classes ever stop being plain dataclasses.
-_new, _set = object.__new__, object.__setattr__
-
-
-def _fast_clock(clock, reset_count, restart_count, safe):
-    obj = _new(ClockInfo)
-    _set(obj, "__dict__", {"clock": clock, "reset_count": reset_count, "restart_count": restart_count,
-                           "safe": safe})
-    return obj
-
-
-def _fast_result(reason, mismatched_pcrs, clock, firmware_version):
-    obj = _new(QuoteResult)
-    _set(obj, "__dict__", {"reason": reason, "mismatched_pcrs": mismatched_pcrs, "clock": clock,
-                           "firmware_version": firmware_version})
-    return obj
-
-
-def _same_as_constructors() -> bool:
-    probe = (Reason.POLICY_MISMATCH, (1,), ClockInfo(1, 2, 3, True), 4)
-    try:
-        fast = _fast_result(probe[0], probe[1], _fast_clock(1, 2, 3, True), probe[3])
-        fields = [f.name for f in dataclasses.fields(QuoteResult) + dataclasses.fields(ClockInfo)]
-        return (fast == QuoteResult(*probe) and repr(fast) == repr(QuoteResult(*probe))
-                and not hasattr(QuoteResult, "__post_init__") and not hasattr(ClockInfo, "__post_init__")
-                and len(fields) == 8)
-    except (AttributeError, TypeError):
-        return False
-
-
-_clock_info, _quote_result = (_fast_clock, _fast_result) if _same_as_constructors() else (ClockInfo, QuoteResult)
+# A result is built per quote: both result types are tuples, so whole columns become objects at C speed.
+_new_clock = partial(tuple.__new__, ClockInfo)
+_new_result = partial(tuple.__new__, QuoteResult)
 
 
 class NativeVerifierError(RuntimeError):
@@ -100,37 +71,57 @@ class NativeQuoteVerifier:
 
     def _verify(self, checks: Sequence[QuoteCheck], flags: int) -> list[QuoteResult]:
         checks = checks if isinstance(checks, (list, tuple)) else list(checks)
-        size = self._chunk_for(len(checks))
-        if self.threads == 1 or size >= len(checks):
+        size, tables = self._round_for(len(checks)), PackTables(self.keys)
+        if self.threads == 1:
             results: list[QuoteResult] = []
             for start in range(0, len(checks), size):
-                packed = pack(checks[start:start + size], self.keys)
+                packed = pack(checks[start:start + size], self.keys, tables)
                 run(packed, flags)
                 results += unpack_results(packed)
             return results
-        return self._pipelined(checks, size, flags)
+        return self._in_rounds(checks, size, flags, tables)
 
-    def _pipelined(self, checks: Sequence[QuoteCheck], size: int, flags: int) -> list[QuoteResult]:
+    def _in_rounds(self, checks: Sequence[QuoteCheck], size: int, flags: int, tables: PackTables) -> list[QuoteResult]:
         pool, results = self._executor(), []
-        pending: deque[tuple[Future, PackedBatch]] = deque()
+        current = pack(checks[:size], self.keys, tables)
+        running = self._start(pool, current, flags)
         try:
-            for start in range(0, len(checks), size):
-                if len(pending) >= 2 * self.threads:  # bounded memory: at most this many packed chunks
-                    results += _collect(*pending.popleft())
-                packed = pack(checks[start:start + size], self.keys)
-                pending.append((pool.submit(run, packed, flags), packed))
-            while pending:
-                results += _collect(*pending.popleft())
+            for start in range(size, len(checks), size):
+                following = pack(checks[start:start + size], self.keys, tables)  # overlaps this round's C calls
+                _wait(running)
+                running = self._start(pool, following, flags)
+                results += unpack_results(current)  # overlaps the next round's C calls
+                current = following
+            _wait(running)
         finally:
-            for future, _ in pending:  # an error mid-way: never leave a C call running on freed buffers
+            for future in running:  # an error mid-way: never leave a C call running on freed buffers
                 future.cancel() or future.exception()
-        return results
+        return results + unpack_results(current)
 
-    def _chunk_for(self, count: int) -> int:
+    def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, flags: int) -> list[Future]:
+        share = -(-packed.count // self.threads) or 1
+        entered = threading.Semaphore(0)
+        futures = [pool.submit(run, packed, flags, start, min(packed.count, start + share), entered)
+                   for start in range(0, packed.count, share)]
+        # A pool thread needs the GIL to reach its C call; this thread is about to run Python for a while,
+        # and would hold the GIL for up to the switch interval (5 ms) before handing it over. Blocking
+        # here until every share has entered C releases it to each of them at once.
+        waiting = len(futures)
+        while waiting:
+            if entered.acquire(timeout=0.05):
+                waiting -= 1
+            elif all(future.done() for future in futures):
+                break  # one never entered (the pool is shutting down): _wait reports it
+        return futures
+
+    def _round_for(self, count: int) -> int:
         if self.chunk_size is not None:
             return self.chunk_size
-        # Enough chunks to keep every thread busy while the caller packs, few enough to amortise a call.
-        return max(256, min(4096, -(-count // (4 * self.threads)))) if count else 1
+        if self.threads == 1:
+            return 4096  # bounds the flattened copy; larger gains nothing
+        # ~8 rounds: the first round's packing and the last one's results are not overlapped, and each
+        # round costs a wake-up of the pool
+        return max(512, min(16384, -(-count // 8))) if count else 1
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
@@ -141,16 +132,19 @@ class NativeQuoteVerifier:
             return self._pool
 
 
-def run(packed: PackedBatch, flags: int = 0) -> None:
-    """One C call over the whole packed chunk; the GIL is released for its duration."""
-    rc = lib.ef_verify_batch(packed.batch, 0, packed.count, flags, packed.out)
+def run(packed: PackedBatch, flags: int = 0, start: int = 0, end: int | None = None,
+        entered: threading.Semaphore | None = None) -> None:
+    """One C call over quotes [start, end) of a packed round; the GIL is released for its duration."""
+    if entered is not None:
+        entered.release()  # the call below is the next thing this thread does with the GIL
+    rc = lib.ef_verify_batch(packed.batch, start, packed.count if end is None else end, flags, packed.out)
     if rc != lib.EF_OK:
         raise NativeVerifierError(f"ef_verify_batch refused the batch (code {rc})")
 
 
-def _collect(future: Future, packed: PackedBatch) -> list[QuoteResult]:
-    future.result()
-    return unpack_results(packed)
+def _wait(futures: list[Future]) -> None:
+    for future in futures:
+        future.result()
 
 
 def unpack_results(packed: PackedBatch) -> list[QuoteResult]:
@@ -159,18 +153,26 @@ def unpack_results(packed: PackedBatch) -> list[QuoteResult]:
     status = bytes(ffi.buffer(packed.status, n))
     if n and max(status) > lib.EF_ST_UNKNOWN_KEY:
         raise NativeVerifierError(f"unknown native status {max(status)}")
-    columns = zip(status, ffi.unpack(packed.clock, n), ffi.unpack(packed.reset_count, n),
-                  ffi.unpack(packed.restart_count, n), map(bool, bytes(ffi.buffer(packed.safe, n))),
-                  ffi.unpack(packed.firmware, n))
-    results: list[QuoteResult] = []
-    append, make_result, make_clock, reasons = results.append, _quote_result, _clock_info, REASONS
-    for i, (code, clock, resets, restarts, safe, firmware) in enumerate(columns):
-        if code == 1:
-            append(MALFORMED)  # nothing parsed, so no clock: one shared immutable result
-            continue
-        mismatched = _mismatched(packed, i) if code == 7 else ()
-        append(make_result(reasons[code], mismatched, make_clock(clock, resets, restarts, safe), firmware))
+    mismatched = repeat(())
+    if lib.EF_ST_POLICY_MISMATCH in status:
+        mismatched = [()] * n
+        for i in _positions(status, lib.EF_ST_POLICY_MISMATCH):
+            mismatched[i] = _mismatched(packed, i)
+    safe = map(bool, bytes(ffi.buffer(packed.safe, n)))
+    clocks = map(_new_clock, zip(ffi.unpack(packed.clock, n), ffi.unpack(packed.reset_count, n),
+                                 ffi.unpack(packed.restart_count, n), safe))
+    results = list(map(_new_result, zip(map(REASONS.__getitem__, status), mismatched, clocks,
+                                        ffi.unpack(packed.firmware, n))))
+    for i in _positions(status, lib.EF_ST_MALFORMED):
+        results[i] = MALFORMED  # nothing parsed, so no clock: one shared immutable result
     return results
+
+
+def _positions(status: bytes, code: int):
+    i = status.find(code)
+    while i >= 0:
+        yield i
+        i = status.find(code, i + 1)
 
 
 @lru_cache(maxsize=4096)  # a fleet's failing quotes share a few masks

@@ -8,7 +8,9 @@ all is flagged ``EF_Q_MALFORMED`` and the C side reports it as ``malformed``, ne
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 from native._edgefleet_native import ffi, lib
 
@@ -129,9 +131,80 @@ def _blob(value) -> bytes:
     raise Unpassable
 
 
-def pack(checks: Sequence, cache: NativeKeyCache) -> PackedBatch:
+class PackTables:
+    """Keys and policies converted for C once per verification call, however many rounds it packs: a
+    fleet's devices recur in every round, and converting a device's key and policy costs more than
+    laying out one of its quotes."""
+
+    def __init__(self, cache: NativeKeyCache) -> None:
+        self.keys = _KeyTable(cache)
+        self.policies = _PolicyTable()
+
+
+def pack(checks: Sequence, cache: NativeKeyCache, tables: PackTables | None = None) -> PackedBatch:
     packed = PackedBatch(len(checks))
-    keys, policies = _KeyTable(cache), _PolicyTable()
+    tables = tables or PackTables(cache)
+    keys, policies = tables.keys, tables.policies
+    columns = _plain_columns(checks, keys, policies)
+    if columns is None:
+        columns = _careful_columns(checks, keys, policies, packed)
+    _fill(packed, keys, *columns)
+    return packed
+
+
+_evidence, _key, _nonce, _policy_of = (attrgetter(name) for name in ("evidence", "key", "nonce", "policy"))
+_quote, _sig, _pcrs, _alg = (attrgetter(name) for name in ("quote", "signature", "pcr_values", "hash_alg"))
+
+
+def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) -> tuple | None:
+    """The columns of a batch whose every input is plain (bytes, dicts of bytes of the bank's size, one
+    bank, policies C takes whole): the common case, laid out column by column with C-level map and join,
+    about a microsecond a quote. None when anything is odd; the careful per-quote path then decides."""
+    try:
+        evidence = list(map(_evidence, checks))
+        banks = set(map(_alg, evidence))
+        if len(banks) > 1:
+            return None
+        size, bank = BANKS[banks.pop()] if banks else (0, 0)
+        quotes, sigs, nonces = list(map(_quote, evidence)), list(map(_sig, evidence)), list(map(_nonce, checks))
+        pcrs = list(map(_pcrs, evidence))
+        if not ({*map(type, quotes), *map(type, sigs), *map(type, nonces)} <= {bytes}
+                and set(map(type, pcrs)) <= {dict}):
+            return None
+        # views made and dropped one at a time: a kept list of 10,000 would wake the cyclic GC
+        if not set(map(len, chain.from_iterable(map(dict.values, pcrs)))) <= {size}:
+            return None
+        pcr_idx = list(map(bytes, pcrs))  # int keys 0..255 or it raises; C flags 32..255 itself
+        pcr_val = list(map(b"".join, map(dict.values, pcrs)))  # bytes-like values or it raises
+        # a memoryview's len counts items, not bytes: only the joined lengths prove every value's size
+        if list(map(len, pcr_val)) != list(map(size.__mul__, map(len, pcr_idx))):
+            return None
+        slots, _ = _by_identity(map(_key, checks), keys.slot)
+        flats, distinct = _by_identity(map(_policy_of, checks), lambda policy: _NO_POLICY if policy is None
+                                       else policies.get(policy, size))
+        if any(forced for _, _, _, forced in distinct):
+            return None  # entries C cannot take: the careful path flags them
+        pol_idx, pol_val = list(map(itemgetter(1), flats)), list(map(itemgetter(2), flats))
+    except (Unpassable, AttributeError, KeyError, TypeError, ValueError):
+        return None
+    flags = bytearray(len(checks))
+    return flags, array("H", [bank]) * len(checks), slots, quotes, sigs, nonces, pcr_idx, pcr_val, pol_idx, pol_val
+
+
+_NO_POLICY = (0, b"", b"", ())
+
+
+def _by_identity(objects, convert) -> tuple[list, Iterable]:
+    """``convert`` applied once per distinct object (by identity: keys and policies are shared by many
+    quotes of a batch): (the value per object, the distinct values)."""
+    objects = list(objects)  # alive for the lookups: an id is only unique while its object lives
+    ids = list(map(id, objects))
+    done = {key: convert(obj) for key, obj in dict(zip(ids, objects)).items()}
+    return list(map(done.__getitem__, ids)), done.values()
+
+
+def _careful_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable, packed: PackedBatch) -> tuple:
+    """Quote by quote: odd inputs take the careful helpers, and what cannot be passed is flagged malformed."""
     slot_by_id, flat_by_id = keys.by_id, policies.by_id  # hot-loop lookups first, methods on a miss
     quotes, sigs, nonces, banks, slots = [], [], [], [], []
     pcr_idx, pcr_val, pol_idx, pol_val = [], [], [], []
@@ -162,7 +235,7 @@ def pack(checks: Sequence, cache: NativeKeyCache) -> PackedBatch:
             else:
                 flat = flat_by_id.get(id(policy))
                 if flat is None or flat[0] != size:
-                    flat = policies.flat(policy, size)
+                    flat = policies.get(policy, size)
                 _, pidx, pval, forced = flat
                 if forced:
                     flags[i] |= lib.EF_Q_POLICY_EXTRA
@@ -181,8 +254,7 @@ def pack(checks: Sequence, cache: NativeKeyCache) -> PackedBatch:
         pcr_val.append(val)
         pol_idx.append(pidx)
         pol_val.append(pval)
-    _fill(packed, keys, flags, banks, slots, quotes, sigs, nonces, pcr_idx, pcr_val, pol_idx, pol_val)
-    return packed
+    return flags, banks, slots, quotes, sigs, nonces, pcr_idx, pcr_val, pol_idx, pol_val
 
 
 class _PolicyTable:
@@ -193,7 +265,11 @@ class _PolicyTable:
         self.by_id: dict[int, tuple[int, bytes, bytes, tuple[int, ...]]] = {}
         self.alive: list[object] = []  # an id is only unique while its object lives
 
-    def flat(self, policy: Mapping, size: int) -> tuple[int, bytes, bytes, tuple[int, ...]]:
+    def get(self, policy: Mapping, size: int) -> tuple[int, bytes, bytes, tuple[int, ...]]:
+        flat = self.by_id.get(id(policy))
+        return flat if flat is not None and flat[0] == size else self._flatten(policy, size)
+
+    def _flatten(self, policy: Mapping, size: int) -> tuple[int, bytes, bytes, tuple[int, ...]]:
         try:
             pidx, pvalues = bytes(policy), policy.values()
             pval = b"".join(pvalues)
@@ -230,6 +306,7 @@ def _fill(packed: PackedBatch, keys: _KeyTable, flags, banks, slots, *columns) -
     handles = ffi.new("ef_key *[]", keys.handles)
     packed.keep.append((list(keys.handles), handles))  # the handles stay referenced: no free under a call
     b.keys = handles
-    b.key_scheme = packed.buffer(keys.schemes, "uint16_t[]")
-    b.key_hash = packed.buffer(keys.hashes, "uint16_t[]")
+    # copies: the table grows while this round runs (a buffer view would also pin the array's size)
+    b.key_scheme = packed.buffer(array("H", keys.schemes), "uint16_t[]")
+    b.key_hash = packed.buffer(array("H", keys.hashes), "uint16_t[]")
     b.key_count = len(keys.handles)

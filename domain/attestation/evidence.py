@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import NamedTuple
 
 TPM_GENERATED_VALUE = 0xFF544347
 TPM_ST_ATTEST_QUOTE = 0x8018
@@ -111,20 +112,40 @@ class QuoteCheck:
     policy: Mapping[int, bytes] | None = None
 
 
-@dataclass(frozen=True)
-class ClockInfo:
+class ClockInfo(NamedTuple):
+    """TPMS_CLOCK_INFO of a quote. A tuple: the native verifier builds one per quote from C arrays."""
+
     clock: int
     reset_count: int
     restart_count: int
     safe: bool
 
 
-@dataclass(frozen=True)
-class QuoteResult:
+class _QuoteOutcome(NamedTuple):
     reason: Reason | None  # None: every check passed
     mismatched_pcrs: tuple[int, ...] = ()
-    clock: ClockInfo | None = field(default=None, compare=False)
-    firmware_version: int | None = field(default=None, compare=False)
+    clock: ClockInfo | None = None
+    firmware_version: int | None = None
+
+
+class QuoteResult(_QuoteOutcome):
+    """One quote's verdict. Equal when the verdict is (reason and mismatched PCRs): two verifiers agree on
+    a quote whatever its clock read. Tuple-backed because the fleet-wide hot path builds tens of thousands
+    a second, at C speed (``tuple.__new__``), where a frozen dataclass pays a setattr per field."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not QuoteResult:
+            return NotImplemented
+        return self[0] == other[0] and self[1] == other[1]
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((self[0], self[1]))
 
     @property
     def ok(self) -> bool:

@@ -123,8 +123,8 @@ def resigned_edit(draw, case, devices):
         attest = replace(attest, qualified_signer=draw(st.binary(max_size=80)))
     else:
         clock = attest.clock
-        attest = replace(attest, clock=replace(clock, clock=draw(st.integers(0, 2**64 - 1)),
-                                                safe=draw(st.booleans())),
+        attest = replace(attest, clock=clock._replace(clock=draw(st.integers(0, 2**64 - 1)),
+                                                      safe=draw(st.booleans())),
                          firmware_version=draw(st.integers(0, 2**64 - 1)))
     case.quote = build_attest(attest)
     case.signature = case.tpm.sign(case.quote)
