@@ -1,10 +1,11 @@
 """Native batched quote verifier (ports.verifier.QuoteVerifier) over the cffi module ``native``.
 
-A batch is verified in rounds. Each round is flattened once (native_pack) and every thread of a pool
-sized to the cores verifies an equal share of it in one C call, which releases the GIL. While a round
-runs, the calling thread flattens the next one and turns the previous one's output into results, so the
-Python share of the work hides behind the crypto; it is done before the shares are, so a finishing C
-call never queues for a GIL held by a busy Python loop (which costs up to the 5 ms switch interval).
+A batch is verified in rounds. Each round is flattened once (native_pack), then the pool's threads and
+the calling thread verify it together: each C call claims a few quotes at a time from the round
+(ef_verify_claimed) with the GIL released, so a thread slowed by sharing its core simply claims fewer
+and no core waits for another. The calling thread first does the round's Python (the previous round's
+results, the next round's flattening) while the pool's threads are already in C, then joins them: the
+Python share of the work hides behind the crypto, and there are never more busy threads than cores.
 Verdicts equal the pure-Python reference's, quote by quote (tests/integration/native).
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import threading
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache, partial
 from itertools import repeat
 
@@ -41,7 +42,8 @@ class NativeVerifierError(RuntimeError):
 
 
 class NativeQuoteVerifier:
-    """Thread-safe; keys are parsed once per distinct SPKI for the verifier's lifetime (bounded cache)."""
+    """Thread-safe; keys are parsed once per distinct SPKI for the verifier's lifetime (bounded cache).
+    ``threads`` verify a batch at once, the calling thread included (default: one per core)."""
 
     name = "native"
 
@@ -72,6 +74,8 @@ class NativeQuoteVerifier:
     def _verify(self, checks: Sequence[QuoteCheck], flags: int) -> list[QuoteResult]:
         checks = checks if isinstance(checks, (list, tuple)) else list(checks)
         size, tables = self._round_for(len(checks)), PackTables(self.keys)
+        if not checks:
+            return []
         if self.threads == 1:
             results: list[QuoteResult] = []
             for start in range(0, len(checks), size):
@@ -82,37 +86,36 @@ class NativeQuoteVerifier:
         return self._in_rounds(checks, size, flags, tables)
 
     def _in_rounds(self, checks: Sequence[QuoteCheck], size: int, flags: int, tables: PackTables) -> list[QuoteResult]:
-        pool, results = self._executor(), []
+        pool, results, previous = self._executor(), [], None
         current = pack(checks[:size], self.keys, tables)
-        running = self._start(pool, current, flags)
-        try:
-            for start in range(size, len(checks), size):
-                following = pack(checks[start:start + size], self.keys, tables)  # overlaps this round's C calls
-                _wait(running)
-                running = self._start(pool, following, flags)
-                results += unpack_results(current)  # overlaps the next round's C calls
-                current = following
-            _wait(running)
-        finally:
-            for future in running:  # an error mid-way: never leave a C call running on freed buffers
-                future.cancel() or future.exception()
-        return results + unpack_results(current)
+        for start in range(size, len(checks) + size, size):
+            claim = ffi.new("ef_claim *")
+            helpers = self._start(pool, current, claim, flags)
+            try:
+                if previous is not None:
+                    results += unpack_results(previous)
+                following = pack(checks[start:start + size], self.keys, tables) if start < len(checks) else None
+                run_claimed(current, claim, flags)
+            finally:
+                wait(helpers)  # every C call on this round has returned before its buffers can go
+            for helper in helpers:
+                helper.result()  # a helper's NativeVerifierError is the batch's
+            previous, current = current, following
+        return results + unpack_results(previous)
 
-    def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, flags: int) -> list[Future]:
-        share = -(-packed.count // self.threads) or 1
+    def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int) -> list[Future]:
         entered = threading.Semaphore(0)
-        futures = [pool.submit(run, packed, flags, start, min(packed.count, start + share), entered)
-                   for start in range(0, packed.count, share)]
-        # A pool thread needs the GIL to reach its C call; this thread is about to run Python for a while,
-        # and would hold the GIL for up to the switch interval (5 ms) before handing it over. Blocking
-        # here until every share has entered C releases it to each of them at once.
-        waiting = len(futures)
+        helpers = [pool.submit(run_claimed, packed, claim, flags, entered) for _ in range(self.threads - 1)]
+        # A pool thread needs the GIL to reach its C call, and this thread is about to run Python that
+        # would hold it for up to the switch interval (5 ms) before handing it over: wait until each
+        # helper is in C (the wait releases the GIL to them at once).
+        waiting = len(helpers)
         while waiting:
             if entered.acquire(timeout=0.05):
                 waiting -= 1
-            elif all(future.done() for future in futures):
-                break  # one never entered (the pool is shutting down): _wait reports it
-        return futures
+            elif all(helper.done() for helper in helpers):
+                break  # one never entered (the pool is shutting down): result() reports it
+        return helpers
 
     def _round_for(self, count: int) -> int:
         if self.chunk_size is not None:
@@ -126,25 +129,30 @@ class NativeQuoteVerifier:
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="edgefleet-native")
+                # the calling thread is the last of ``threads``
+                self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="edgefleet-native")
                 # a verifier dropped without close() must not leave idle threads behind
                 weakref.finalize(self, self._pool.shutdown, wait=False)
             return self._pool
 
 
-def run(packed: PackedBatch, flags: int = 0, start: int = 0, end: int | None = None,
-        entered: threading.Semaphore | None = None) -> None:
-    """One C call over quotes [start, end) of a packed round; the GIL is released for its duration."""
-    if entered is not None:
-        entered.release()  # the call below is the next thing this thread does with the GIL
+def run(packed: PackedBatch, flags: int = 0, start: int = 0, end: int | None = None) -> None:
+    """One C call over quotes [start, end) of a packed batch; the GIL is released for its duration."""
     rc = lib.ef_verify_batch(packed.batch, start, packed.count if end is None else end, flags, packed.out)
     if rc != lib.EF_OK:
         raise NativeVerifierError(f"ef_verify_batch refused the batch (code {rc})")
 
 
-def _wait(futures: list[Future]) -> None:
-    for future in futures:
-        future.result()
+GRAIN = 8  # quotes per claim: a few hundred microseconds of RSA, the most a core can idle at a round's end
+
+
+def run_claimed(packed: PackedBatch, claim, flags: int = 0, entered: threading.Semaphore | None = None) -> None:
+    """Verifies claimed quotes of a packed round until none are left; the GIL is released meanwhile."""
+    if entered is not None:
+        entered.release()  # the call below is the next thing this thread does with the GIL
+    rc = lib.ef_verify_claimed(packed.batch, claim, GRAIN, flags, packed.out)
+    if rc != lib.EF_OK:
+        raise NativeVerifierError(f"ef_verify_claimed refused the batch (code {rc})")
 
 
 def unpack_results(packed: PackedBatch) -> list[QuoteResult]:

@@ -92,6 +92,19 @@ void ef_key_free(ef_key *key);
    itself is inconsistent (then no status is meaningful). */
 int ef_verify_batch(const ef_batch *batch, size_t start, size_t end, unsigned int flags,
                     const ef_results *out);
+
+/* The work of one batch shared out among threads: each ef_verify_claimed call takes the next `grain`
+   quotes (an atomic add on `next`) until none are left, so threads that run slower (sharing a core,
+   or given costlier quotes) simply take fewer. `next` starts at 0; the struct is the caller's, one
+   per batch, and the only thing the calls share. */
+typedef struct {
+    size_t next;
+} ef_claim;
+
+/* Verifies claimed quotes of `batch` until all are claimed; same outputs and errors as
+   ef_verify_batch. `grain` must be 1..1048576. */
+int ef_verify_claimed(const ef_batch *batch, ef_claim *claim, size_t grain, unsigned int flags,
+                      const ef_results *out);
 /* CDEF-END */
 
 /* ---- internal: shared by the C sources, not part of the cffi binding ---- */

@@ -183,14 +183,19 @@ static int verify_one(const ef_batch *b, size_t i, const cursor *c, ef_verifier 
                          size, &r, qflags & EF_Q_POLICY_EXTRA, &out->mismatch[i]);
 }
 
+static int outputs_present(const ef_results *out)
+{
+    return out->status && out->mismatch && out->clock && out->reset_count && out->restart_count && out->safe
+           && out->firmware;
+}
+
 int ef_verify_batch(const ef_batch *b, size_t start, size_t end, unsigned int flags, const ef_results *out)
 {
     if (b == NULL || out == NULL || start > end || end > b->count || !batch_consistent(b))
         return EF_ERR_ARGS;
     if (start == end)
         return EF_OK;
-    if (!out->status || !out->mismatch || !out->clock || !out->reset_count || !out->restart_count || !out->safe
-        || !out->firmware)
+    if (!outputs_present(out))
         return EF_ERR_ARGS;
     cursor c = {0};
     for (size_t i = 0; i < start; i++)
@@ -209,6 +214,47 @@ int ef_verify_batch(const ef_batch *b, size_t start, size_t end, unsigned int fl
         out->status[i] = (uint8_t)st;
         advance(b, i, &c);
     }
+    ef_verifier_free(v);
+    return rc;
+}
+
+#define EF_MAX_GRAIN ((size_t)1 << 20)
+
+int ef_verify_claimed(const ef_batch *b, ef_claim *claim, size_t grain, unsigned int flags, const ef_results *out)
+{
+    /* next is past count once everything is claimed; far below the top of size_t and a bounded grain,
+       the adds of every thread together can never wrap around */
+    if (b == NULL || out == NULL || claim == NULL || grain == 0 || grain > EF_MAX_GRAIN
+        || __atomic_load_n(&claim->next, __ATOMIC_RELAXED) > SIZE_MAX / 2 || !batch_consistent(b)
+        || !outputs_present(out))
+        return EF_ERR_ARGS;
+    ef_verifier *v = NULL;
+    cursor c = {0};
+    size_t at = 0; /* c holds the buffer offsets of quote `at`; claims only ever move forward */
+    int rc = EF_OK;
+    for (;;) {
+        size_t first = __atomic_fetch_add(&claim->next, grain, __ATOMIC_RELAXED);
+        if (first >= b->count)
+            break;
+        size_t stop = b->count - first > grain ? first + grain : b->count;
+        if (v == NULL && (v = ef_verifier_new(b->key_count)) == NULL) {
+            rc = EF_ERR_NOMEM;
+            break;
+        }
+        for (; at < first; at++)
+            advance(b, at, &c);
+        for (; at < stop; at++) {
+            out->mismatch[at] = 0;
+            int st = verify_one(b, at, &c, v, flags, out);
+            if (st < 0) {
+                rc = st;
+                goto done;
+            }
+            out->status[at] = (uint8_t)st;
+            advance(b, at, &c);
+        }
+    }
+done:
     ef_verifier_free(v);
     return rc;
 }

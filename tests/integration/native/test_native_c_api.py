@@ -75,6 +75,52 @@ def test_disjoint_ranges_of_one_batch_verify_concurrently_to_the_same_verdicts(c
     assert all(r.ok for r in unpack_results(packed))
 
 
+def mixed(checks) -> list[QuoteCheck]:
+    """Honest quotes and quotes with the wrong nonce, interleaved: every position has a verdict to get right."""
+    return [check if i % 3 else QuoteCheck(check.evidence, check.key, b"stale", check.policy)
+            for i, check in enumerate(checks * 100)]
+
+
+def test_threads_claiming_grains_of_one_batch_give_the_verdicts_of_one_call(checks):
+    batch = mixed(checks)
+    whole = pack(batch, NativeKeyCache())
+    run(whole)
+    for grain, threads in ((1, 4), (7, 3), (64, 2), (1000, 2)):
+        packed, claim = pack(batch, NativeKeyCache()), ffi.new("ef_claim *")
+        codes: list[int] = []
+        workers = [threading.Thread(target=lambda: codes.append(
+            lib.ef_verify_claimed(packed.batch, claim, grain, 0, packed.out))) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert codes == [lib.EF_OK] * threads
+        assert claim.next >= len(batch)  # everything was claimed
+        assert unpack_results(packed) == unpack_results(whole)
+
+
+def test_a_claim_with_nothing_left_returns_at_once_and_writes_nothing(checks):
+    packed, claim = pack(checks, NativeKeyCache()), ffi.new("ef_claim *")
+    claim.next = len(checks)
+    ffi.buffer(packed.status, len(checks))[:] = b"\xee" * len(checks)
+    assert lib.ef_verify_claimed(packed.batch, claim, 4, 0, packed.out) == lib.EF_OK
+    assert bytes(ffi.buffer(packed.status, len(checks))) == b"\xee" * len(checks)
+
+
+def test_claims_that_could_wrap_or_never_end_are_refused(checks):
+    packed, claim = pack(checks, NativeKeyCache()), ffi.new("ef_claim *")
+    for grain in (0, (1 << 20) + 1):
+        assert lib.ef_verify_claimed(packed.batch, claim, grain, 0, packed.out) == lib.EF_ERR_ARGS
+    claim.next = 2**63 + 5  # an add of every thread could wrap back into the batch
+    assert lib.ef_verify_claimed(packed.batch, claim, 1, 0, packed.out) == lib.EF_ERR_ARGS
+    claim.next = 0
+    assert lib.ef_verify_claimed(packed.batch, ffi.NULL, 1, 0, packed.out) == lib.EF_ERR_ARGS
+    assert lib.ef_verify_claimed(ffi.NULL, claim, 1, 0, packed.out) == lib.EF_ERR_ARGS
+    packed.batch.quote_size -= 1
+    assert lib.ef_verify_claimed(packed.batch, claim, 1, 0, packed.out) == lib.EF_ERR_ARGS
+    assert claim.next == 0  # refused before claiming anything
+
+
 def test_the_c_call_releases_the_gil_so_python_threads_run_meanwhile(checks):
     packed = pack([checks[0]] * 3000, NativeKeyCache())  # ECDSA: a few hundred milliseconds of C
     span: list[float] = []
