@@ -8,7 +8,7 @@ all is flagged ``EF_Q_MALFORMED`` and the C side reports it as ``malformed``, ne
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain
 from operator import attrgetter, itemgetter
 
@@ -179,11 +179,11 @@ def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) ->
         # a memoryview's len counts items, not bytes: only the joined lengths prove every value's size
         if list(map(len, pcr_val)) != list(map(size.__mul__, map(len, pcr_idx))):
             return None
-        slots, _ = _by_identity(map(_key, checks), keys.slot)
-        flats, distinct = _by_identity(map(_policy_of, checks), lambda policy: _NO_POLICY if policy is None
-                                       else policies.get(policy, size))
-        if any(forced for _, _, _, forced in distinct):
-            return None  # entries C cannot take: the careful path flags them
+        slots = _by_identity(list(map(_key, checks)), keys.by_id, keys.slot)
+        flats = _by_identity(list(map(_policy_of, checks)), policies.by_id,
+                             lambda policy: _NO_POLICY if policy is None else policies.get(policy, size))
+        if not set(map(itemgetter(0), flats)) <= {size, 0} or any(map(itemgetter(3), flats)):
+            return None  # flattened for another bank, or entries C cannot take: the careful path sorts it out
         pol_idx, pol_val = list(map(itemgetter(1), flats)), list(map(itemgetter(2), flats))
     except (Unpassable, AttributeError, KeyError, TypeError, ValueError):
         return None
@@ -194,13 +194,17 @@ def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) ->
 _NO_POLICY = (0, b"", b"", ())
 
 
-def _by_identity(objects, convert) -> tuple[list, Iterable]:
-    """``convert`` applied once per distinct object (by identity: keys and policies are shared by many
-    quotes of a batch): (the value per object, the distinct values)."""
-    objects = list(objects)  # alive for the lookups: an id is only unique while its object lives
+def _by_identity(objects: list, known: dict, convert) -> list:
+    """The table entry of each object, found by identity: keys and policies are shared by many quotes
+    and recur in every round, so only objects the table has not seen yet are converted (``convert``
+    enters them in ``known`` and keeps them alive: an id is only unique while its object lives)."""
     ids = list(map(id, objects))
-    done = {key: convert(obj) for key, obj in dict(zip(ids, objects)).items()}
-    return list(map(done.__getitem__, ids)), done.values()
+    missing = set(ids).difference(known)
+    if missing:  # in order of first appearance, so slots are numbered the same whichever path lays out
+        for key, obj in dict(zip(ids, objects)).items():
+            if key in missing:
+                known[key] = convert(obj)
+    return list(map(known.__getitem__, ids))
 
 
 def _careful_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable, packed: PackedBatch) -> tuple:
