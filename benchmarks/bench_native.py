@@ -1,15 +1,15 @@
 """Native batched verifier against the physical baseline (issue 4): prints a table with PASS/FAIL per target.
 
-    .venv/bin/python benchmarks/bench_native.py [--rounds 5] [--repeat 2] [--stream 1000000] [--openssl-seconds 2]
+    .venv/bin/python benchmarks/bench_native.py [--rounds 9] [--repeat 2] [--stream 1000000] [--openssl-seconds 1]
 
 One corpus of 20,000 quotes from simulated TPMs: 10,000 ECDSA P-256 (1,000 devices, one AK each) and
 10,000 RSA-2048 (5,000 RSASSA + 5,000 RSA-PSS over 8 shared RSA AKs: deriving an RSA key costs ~0.5 s),
 PCRs 0-7 of the SHA-256 bank, a fresh 32-byte nonce each, and each device's reference policy. It is
-generated once and cached in var/bench/. The 2 cores are shared with other work and their speed drifts,
-so each round measures, per algorithm, the baseline and the native runs back to back (the CPU-time
-baseline brackets them: openssl before and after), every ratio is taken within a round, and a target
-is judged on the median ratio over --rounds rounds. Single-thread figures are per second of CPU time
-(as `openssl speed` reports by default); thread scaling is by wall clock. Exit status 1 if a target
+generated once and cached in var/bench/. The 2 cores are shared with other tenants and noise only ever
+slows a figure down, so every figure is the best of --rounds interleaved rounds of short samples, the
+targets are judged on ratios of those bests, and each ratio's median over the rounds (measured back
+to back within a round) is printed beside it. Single-thread figures are per second of CPU time (as
+`openssl speed` reports by default); thread scaling is by wall clock. Exit status 1 if a target
 is missed.
 
   openssl          `openssl speed -seconds N ecdsap256|rsa2048` verify/s, measured here: the baseline; also
@@ -180,9 +180,9 @@ def verdict(ok: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of every measurement")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds of every measurement")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs per measurement and round")
-    parser.add_argument("--openssl-seconds", type=int, default=2)
+    parser.add_argument("--openssl-seconds", type=int, default=1)
     parser.add_argument("--stream", type=int, default=1_000_000, help="quotes for the streaming run (0: skip)")
     parser.add_argument("--stream-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -198,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()}, {openssl}, {cores} cores, load average {os.getloadavg()[0]:.2f}; "
           f"corpus {sum(map(len, sets.values())):,} quotes", flush=True)
 
-    # The cores are shared with other tenants and their speed drifts from second to second, so each
-    # ratio is taken between measurements made back to back, once per round, and the target is judged
-    # on the median over rounds. The table shows each figure's best over all rounds.
+    # The cores are shared with other tenants (a microVM whose CPU time includes what the host steals),
+    # so any figure can come out slower, never faster, than what the hardware does. Each figure is
+    # therefore the best of many short interleaved samples, and targets are judged on ratios of bests;
+    # the median of the ratios paired within a round is shown too, as a view of the noise.
     single, pooled = NativeQuoteVerifier(threads=1), NativeQuoteVerifier(threads=cores)
     kinds = ("ecc", "rsa")
     best_of: dict[str, dict[str, float]] = {}
@@ -213,11 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.rounds):
         for k in kinds:
             checks, sec = sets[k], args.openssl_seconds
-            before = openssl_speed(k, sec)
+            base = keep("openssl speed (user CPU time)", k, openssl_speed(k, sec))
             c1 = keep("native C, 1 thread (CPU time)", k, c_rate(checks, args.repeat).cpu)
             e1 = keep("native 1 thread (CPU time)", k, e2e_rate(single, checks, args.repeat).cpu)
-            after = openssl_speed(k, sec)
-            base = keep("openssl speed (user CPU time)", k, (before + after) / 2)  # brackets the native runs
             w1 = keep("openssl speed, 1 process (wall)", k, openssl_speed(k, sec, elapsed=True))
             wn = keep(f"openssl speed, {cores} processes (wall)", k,
                       openssl_speed(k, sec, elapsed=True, processes=cores))
@@ -247,9 +246,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| {'digest only, C (CPU time)':<38} | {digest_c.cpu:>27,.0f} |")
     print(f"| {'digest only, 1 thread (CPU time)':<38} | {digest_e2e.cpu:>27,.0f} |")
 
+    of_bests = {"c1": ("native C, 1 thread (CPU time)", "openssl speed (user CPU time)"),
+                "e1": ("native 1 thread (CPU time)", "openssl speed (user CPU time)"),
+                "cn": (f"native C, {cores} threads (wall)", "native C, 1 thread (wall)"),
+                "en": (f"native {cores} threads (wall)", "native 1 thread (wall)"),
+                "openssl": (f"openssl speed, {cores} processes (wall)", "openssl speed, 1 process (wall)")}
+
     def judged(k: str, name: str) -> tuple[float, str]:
-        values = ratios[k][name]
-        return statistics.median(values), " ".join(f"{v:.2f}" for v in values)
+        top, bottom = of_bests[name]
+        return best_of[top][k] / best_of[bottom][k], f"paired median {statistics.median(ratios[k][name]):.2f}"
 
     failed = False
 
@@ -259,27 +264,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{text.rstrip()} | {verdict(ok)} |")
 
     print()
-    print("| target (median of the rounds' paired ratios; every round's in brackets) | measured | result |")
+    print("| target (ratio of the best figures above) | measured | result |")
     print("|---|---|---|")
     labels = {"ecc": "ECDSA P-256", "rsa": "RSA-2048"}
     # The targets are the module's: its batch call over the pre-generated corpus (PCR-digest-only at
     # 1M quotes/s per core can only mean that call). The adapter's rows below add the Python on either
     # side of it (QuoteChecks in, QuoteResults out) and are reported against the same bars, as info.
     for k in kinds:
-        median, each = judged(k, "c1")
-        target(f"| native C, 1 thread >= 85% of openssl, {labels[k]} | {median:.0%} ({each}) ", median >= 0.85)
+        ratio, each = judged(k, "c1")
+        target(f"| native C, 1 thread >= 85% of openssl, {labels[k]} | {ratio:.0%} ({each}) ", ratio >= 0.85)
     for k in kinds:
-        median, each = judged(k, "cn")
-        target(f"| native C, {cores} threads >= 1.7x 1 thread, {labels[k]} | {median:.2f}x ({each}; openssl itself "
-               f"{judged(k, 'openssl')[0]:.2f}x) ", median >= 1.7)
+        ratio, each = judged(k, "cn")
+        target(f"| native C, {cores} threads >= 1.7x 1 thread, {labels[k]} | {ratio:.2f}x ({each}; openssl itself "
+               f"{judged(k, 'openssl')[0]:.2f}x) ", ratio >= 1.7)
     for k in kinds:
-        median, each = judged(k, "e1")
-        print(f"| adapter, 1 thread (with Python marshalling), share of openssl, {labels[k]} | {median:.0%} "
-              f"({each}) | info: {'above' if median >= 0.85 else 'below'} 85% |")
+        ratio, each = judged(k, "e1")
+        print(f"| adapter, 1 thread (with Python marshalling), share of openssl, {labels[k]} | {ratio:.0%} "
+              f"({each}) | info: {'above' if ratio >= 0.85 else 'below'} 85% |")
     for k in kinds:
-        median, each = judged(k, "en")
-        print(f"| adapter, {cores} threads vs 1 thread, {labels[k]} | {median:.2f}x ({each}) | "
-              f"info: {'above' if median >= 1.7 else 'below'} 1.7x |")
+        ratio, each = judged(k, "en")
+        print(f"| adapter, {cores} threads vs 1 thread, {labels[k]} | {ratio:.2f}x ({each}) | "
+              f"info: {'above' if ratio >= 1.7 else 'below'} 1.7x |")
     for k in kinds:
         per_core = best_of["native 1 thread (CPU time)"][k] / best_of["python reference (CPU time)"][k]
         print(f"| speed-up over the python reference, {labels[k]} | {per_core:.1f}x per core, "
