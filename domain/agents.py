@@ -78,3 +78,35 @@ def split_credential(credential: str) -> tuple[str, str] | None:
     """``<device_id>.<secret>`` -> (device_id, secret); the secret never contains a dot."""
     device_id, dot, secret = credential.rpartition(".")
     return (device_id, secret) if dot and device_id and secret else None
+
+
+class RecentCredentials:
+    """Device credentials verified in the last ``ttl``, so a heartbeat does not pay a database round trip
+    to prove who sent it. Per process: what this process revokes (re-enrolment replaces a credential,
+    decommissioning retires a device) is forgotten at once; what another API worker revokes takes
+    effect here within ``ttl``. Only SHA-256 digests are kept, as in the database."""
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000) -> None:
+        self._ttl, self._capacity = ttl, capacity
+        self._by_digest: dict[str, tuple[str, datetime]] = {}  # digest -> (device id, valid until)
+        self._by_device: dict[str, str] = {}  # device id -> digest of its one current credential
+
+    def device_for(self, credential: str, now: datetime) -> str | None:
+        found = self._by_digest.get(digest(credential))
+        return found[0] if found is not None and now < found[1] else None
+
+    def remember(self, credential: str, device_id: str, now: datetime) -> None:
+        if self._ttl <= timedelta(0):
+            return
+        if len(self._by_digest) >= self._capacity:  # oldest half out: dicts keep insertion order
+            for old in list(self._by_digest)[: self._capacity // 2 or 1]:
+                self._by_device.pop(self._by_digest.pop(old)[0], None)
+        key = digest(credential)
+        self.forget(device_id)
+        self._by_digest[key] = (device_id, now + self._ttl)
+        self._by_device[device_id] = key
+
+    def forget(self, device_id: str) -> None:
+        key = self._by_device.pop(device_id, None)
+        if key is not None:
+            self._by_digest.pop(key, None)

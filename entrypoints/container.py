@@ -32,6 +32,7 @@ from adapters.tpm.ek_certificates import BundleEkCertificateVerifier
 from adapters.tpm.sealing import PytssSealMaker
 from adapters.verifiers.choice import choose_verifier
 from adapters.verifiers.keys import attestation_key_from_public
+from domain.agents import RecentCredentials
 from domain.services.agents import AgentService
 from domain.services.alerts import AlertService
 from domain.services.attestation import AttestationService
@@ -103,9 +104,12 @@ class Services(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
+    recent_credentials = providers.Singleton(
+        RecentCredentials, ttl=providers.Factory(timedelta, seconds=settings.provided.credential_cache_ttl_seconds)
+    )
     inventory = providers.Singleton(
         DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock,
-        raw_retention=settings.provided.metrics_retention,
+        raw_retention=settings.provided.metrics_retention, recent_credentials=recent_credentials,
     )
     commands = providers.Singleton(
         CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals,
@@ -117,7 +121,7 @@ class Services(containers.DeclarativeContainer):
     agents = providers.Singleton(
         AgentService, uow=gateways.unit_of_work.provider, clock=core.clock, queries=gateways.fleet_queries,
         telemetry=telemetry, heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
-        events=core.events,
+        events=core.events, recent_credentials=recent_credentials,
     )
     attestation = providers.Singleton(
         AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,

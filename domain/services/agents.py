@@ -10,6 +10,7 @@ from domain.agents import (
     DeviceCredential,
     EnrolmentTokenInvalid,
     EnrollmentToken,
+    RecentCredentials,
     digest,
     split_credential,
 )
@@ -29,8 +30,9 @@ SELF_REPORTED = ("platform", "model", "cores", "memory_gb", "firmware_version", 
 class AgentService:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, queries: FleetQueries,
                  telemetry: TelemetryRecorder, heartbeat_interval_seconds: int,
-                 events: EventBus | None = None) -> None:
+                 events: EventBus | None = None, recent_credentials: RecentCredentials | None = None) -> None:
         self._uow = uow
+        self._recent = recent_credentials or RecentCredentials(ttl=timedelta(0))
         self._clock = clock
         self._queries = queries
         self._telemetry = telemetry
@@ -70,6 +72,7 @@ class AgentService:
             credential, secret = DeviceCredential.issue(device.id, now)
             await uow.credentials.put(credential)
             await uow.commit()
+        self._recent.forget(device.id)  # the credential it replaced is no longer accepted
         self._queries.invalidate()
         return device, secret
 
@@ -79,11 +82,15 @@ class AgentService:
         if parts is None:
             raise EnrolmentTokenInvalid("Malformed device credential")
         device_id, secret = parts
+        now = self._clock.now()
+        if self._recent.device_for(credential, now) == device_id:
+            return device_id
         async with self._uow() as uow:
             stored = await uow.credentials.get(device_id)
             device = await uow.devices.get(device_id) if stored is not None else None
         if stored is None or not stored.accepts(secret) or device is None or device.decommissioned:
             raise EnrolmentTokenInvalid("Unknown or revoked device credential")
+        self._recent.remember(credential, device_id, now)
         return device_id
 
     async def heartbeat(self, device_id: str, samples: list[MetricSample]) -> DeviceStatus:

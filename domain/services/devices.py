@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.agents import RecentCredentials
 from domain.devices import Device, DeviceRecord, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.metrics_history import MetricPoint, Resolution, choose_resolution
@@ -26,9 +27,10 @@ class Viewer:
 class DeviceInventory:
     def __init__(
         self, uow: Callable[[], UnitOfWork], queries: FleetQueries, clock: Clock,
-        raw_retention: timedelta = timedelta(days=7),
+        raw_retention: timedelta = timedelta(days=7), recent_credentials: RecentCredentials | None = None,
     ) -> None:
         self._uow = uow
+        self._recent = recent_credentials
         self._queries = queries
         self._clock = clock
         self._raw_retention = raw_retention
@@ -68,6 +70,8 @@ class DeviceInventory:
             device = await self._visible(uow, device_id, Viewer())
             device.decommission(self._clock.now())
             await uow.commit()
+        if self._recent is not None:
+            self._recent.forget(device_id)  # its credential stops working now, not when the cache expires
         self._queries.invalidate()
 
     def history_resolution(self, window: TimeWindow, requested: Resolution = Resolution.AUTO) -> Resolution:

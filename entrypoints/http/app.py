@@ -59,7 +59,9 @@ def create_app(container: Container | None = None) -> Litestar:
                    middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware]),
             Router(path="/", route_handlers=[AgentController, AgentSealController],
                    middleware=[agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
-                               DefineMiddleware(DeviceCredentialMiddleware, agents=services.agents)],
+                               # a closure, not the provider: Litestar deep-copies nested routers,
+                               # and a copied provider would build a second AgentService (and engine)
+                               DefineMiddleware(DeviceCredentialMiddleware, agents=lambda: services.agents())],
                    security=[{"deviceCredential": []}]),
         ],
     )
