@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from domain.access import Principal
 from domain.alert_evaluation import (
@@ -14,7 +14,7 @@ from domain.alert_evaluation import (
     judge_status,
     offline_escalation,
 )
-from domain.alert_rules import RuleName, RuleSet, Severity
+from domain.alert_rules import METRICS, RuleName, RuleSet, Severity
 from domain.alerts import (
     OPEN,
     STATUS_FILTERS,
@@ -39,17 +39,65 @@ JUDGES = {DeviceStatusChanged: judge_status, AttestationRecorded: judge_attestat
 RELEVANT = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
 FIRST_PAGE = PageRequest(50)
+THRESHOLD_RULES = frozenset(rule.value for rule in METRICS)
+
+
+def _within_limits(findings: list[Finding], after: dict) -> bool:
+    return not any(after.values()) and all(finding.severity is None for finding in findings)
+
+
+class QuietDevices:
+    """Devices whose last evaluation here left no stored breach and no open threshold alert, until when
+    that is trusted. An evaluation that overlaps one storing a breach for the same device never marks
+    it quiet (it may have read the store before the breach was written). Bounded: past ``capacity``
+    the oldest half is dropped (they just take the store path again)."""
+
+    def __init__(self, ttl: timedelta, capacity: int = 200_000) -> None:
+        self._ttl, self._capacity = ttl, capacity
+        self._until: dict[str, datetime] = {}
+        self._running: dict[str, int] = {}  # device -> evaluations reading the store right now
+        self._overlapped: set[str] = set()  # ...one of which stored a breach while others ran
+
+    def holds(self, device_id: str, now: datetime) -> bool:
+        until = self._until.get(device_id)
+        return until is not None and now < until
+
+    def begin(self, device_id: str) -> None:
+        self._until.pop(device_id, None)
+        self._running[device_id] = self._running.get(device_id, 0) + 1
+
+    def end(self, device_id: str, now: datetime, quiet: bool) -> None:
+        running = self._running.pop(device_id) - 1
+        if not quiet:
+            self._until.pop(device_id, None)
+            if running:
+                self._overlapped.add(device_id)
+        elif device_id not in self._overlapped and self._ttl > timedelta(0):
+            if len(self._until) >= self._capacity:
+                for old in list(self._until)[: self._capacity // 2 or 1]:
+                    del self._until[old]
+            self._until[device_id] = now + self._ttl
+        if running:
+            self._running[device_id] = running
+        else:
+            self._overlapped.discard(device_id)
 
 
 class AlertService:
     def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, events: EventBus | None = None,
                  base_rules: RuleSet | None = None, *, rules_ttl_seconds: float = 10.0,
-                 health_timeout_seconds: float = 5.0) -> None:
+                 health_timeout_seconds: float = 5.0, quiet_ttl_seconds: float = 60.0) -> None:
         """``base_rules``: the domain defaults, or those with a rules file laid over; admins' stored
-        overrides go over them. Other workers' rule changes show within ``rules_ttl_seconds``."""
+        overrides go over them. Other workers' rule changes show within ``rules_ttl_seconds``.
+
+        ``quiet_ttl_seconds``: how long a device known to have no stored breach and no open threshold
+        alert is trusted to stay so, letting its within-limits samples skip the store (most samples
+        of a healthy fleet). Only this process's own evaluations set it and any breach clears it; a
+        breach another API worker stores is settled here at most this late."""
         self._uow, self._clock, self._events = uow, clock, events
         self._rulebook = RuleBook(uow, clock, base_rules or RuleSet.defaults(), rules_ttl_seconds)
         self._health_timeout = health_timeout_seconds
+        self._quiet = QuietDevices(timedelta(seconds=quiet_ttl_seconds))
 
     async def on_event(self, event: Event) -> None:
         """Event-bus handler: evaluate the rules the event touches and settle the device's alerts."""
@@ -66,23 +114,43 @@ class AlertService:
         await self._publish(changes)
 
     async def _evaluate(self, rules: RuleSet, event: Event) -> _Changes:
-        findings = [] if isinstance(event, SampleRecorded) else JUDGES[type(event)](rules, event)
-        if not findings and not isinstance(event, SampleRecorded):
+        if isinstance(event, SampleRecorded):
+            return await self._evaluate_sample(rules, event)
+        findings = JUDGES[type(event)](rules, event)
+        if not findings:
             return []  # e.g. a command being delivered: nothing to read or write
         async with self._uow() as uow:
-            if isinstance(event, SampleRecorded):
+            changes, _ = await self._settle(uow, event.device_id, findings)
+            await uow.commit()
+        return changes
+
+    async def _evaluate_sample(self, rules: RuleSet, event: SampleRecorded) -> _Changes:
+        now = self._clock.now()
+        if self._quiet.holds(event.device_id, now) and _within_limits(
+                *judge_sample(rules, event.platform, event.sample, {})):
+            return []  # nothing stored to clear, nothing open to resolve, nothing to raise
+        self._quiet.begin(event.device_id)
+        quiet = False
+        try:
+            async with self._uow() as uow:
                 before = await uow.breaches.for_device(event.device_id)
                 findings, after = judge_sample(rules, event.platform, event.sample, before)
                 for rule, breach in after.items():
                     if breach != before.get(rule):
                         await uow.breaches.put(event.device_id, rule, breach)
-            changes = await self._settle(uow, event.device_id, findings)
-            await uow.commit()
+                changes, open_after = await self._settle(uow, event.device_id, findings)
+                await uow.commit()
+            quiet = open_after is not None and not any(after.values()) and not any(
+                rule in THRESHOLD_RULES for rule, _ in open_after)
+        finally:
+            self._quiet.end(event.device_id, now, quiet)
         return changes
 
-    async def _settle(self, uow: AlertUnitOfWork, device_id: str, findings: list[Finding]) -> _Changes:
+    async def _settle(self, uow: AlertUnitOfWork, device_id: str, findings: list[Finding]
+                      ) -> tuple[_Changes, set[tuple[str, str]] | None]:
+        """The changes, and the keys of the device's alerts open afterwards (None: not looked up)."""
         if not findings:
-            return []
+            return [], None
         now, changes = self._clock.now(), []
         open_alerts = {alert.key: alert for alert in await uow.alerts.open_for_device(device_id)}
         for finding in findings:
@@ -100,7 +168,8 @@ class AlertService:
                 if alert.observe(finding, now):
                     changes.append((alert, "escalated"))
                 await uow.alerts.save(alert)
-        return changes
+        return changes, {alert.key for alert in open_alerts.values() if alert.resolved_at is None} | {
+            alert.key for alert, change in changes if change == "raised"}
 
     async def _publish(self, changes: _Changes) -> None:
         if self._events is not None:
