@@ -16,7 +16,6 @@ from domain.errors import DeviceUnreachable
 from domain.services.commands import device_topic
 from ports.signals import Signals
 
-
 REOFFER_SECONDS = 5.0
 
 

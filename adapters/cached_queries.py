@@ -7,12 +7,12 @@ allows. In-process only; several API workers share a cache through Redis (see th
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from collections import OrderedDict
+from datetime import datetime
 
 from domain.devices import DeviceRecord
-from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
+from domain.security import SecurityCounts
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter
 

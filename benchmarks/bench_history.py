@@ -141,9 +141,9 @@ async def measure(runs: int) -> None:
             print(f"{'resolution':<10} {'points':>8} {'first page':>11} {'all pages':>10} {'one query':>10}"
                   f" {'SQL only':>9}")
             for resolution in (Resolution.RAW, Resolution.MINUTE, Resolution.HOUR):
-                first, _ = await timed(runs, lambda: first_page(resolution))
-                all_pages, points = await timed(max(3, runs // 2), lambda: paged(resolution))
-                one, _ = await timed(max(3, runs // 2), lambda: whole(resolution))
+                first, _ = await timed(runs, lambda r=resolution: first_page(r))
+                all_pages, points = await timed(max(3, runs // 2), lambda r=resolution: paged(r))
+                one, _ = await timed(max(3, runs // 2), lambda r=resolution: whole(r))
                 sql = sql_only(runs, resolution)
                 print(f"{resolution.value:<10} {points:>8,} {first:>11.1f} {all_pages:>10.1f} {one:>10.1f} {sql:>9.1f}")
     finally:

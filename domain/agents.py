@@ -42,7 +42,7 @@ class EnrollmentToken:
 
     @classmethod
     def issue(cls, created_by: str, now: datetime, ttl: timedelta = TOKEN_TTL_DEFAULT,
-              device_id: str | None = None) -> tuple["EnrollmentToken", str]:
+              device_id: str | None = None) -> tuple[EnrollmentToken, str]:
         secret = "et_" + new_secret()
         token = cls(token_hash=digest(secret), created_by=created_by, created_at=now, expires_at=now + ttl,
                     device_id=device_id)
@@ -66,7 +66,7 @@ class DeviceCredential:
     revoked_at: datetime | None = None
 
     @classmethod
-    def issue(cls, device_id: str, now: datetime) -> tuple["DeviceCredential", str]:
+    def issue(cls, device_id: str, now: datetime) -> tuple[DeviceCredential, str]:
         secret = new_secret()
         return cls(device_id=device_id, secret_hash=digest(secret), created_at=now), f"{device_id}.{secret}"
 
@@ -83,30 +83,39 @@ def split_credential(credential: str) -> tuple[str, str] | None:
 class RecentCredentials:
     """Device credentials verified in the last ``ttl``, so a heartbeat does not pay a database round trip
     to prove who sent it. Per process: what this process revokes (re-enrolment replaces a credential,
-    decommissioning retires a device) is forgotten at once; what another API worker revokes takes
-    effect here within ``ttl``. Only SHA-256 digests are kept, as in the database."""
+    decommissioning retires a device) is forgotten at once, including a check that was still reading
+    the database when the revocation landed; what another API worker revokes takes effect here within
+    ``ttl``. Only SHA-256 digests of whole credentials are kept."""
 
     def __init__(self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000) -> None:
         self._ttl, self._capacity = ttl, capacity
         self._by_digest: dict[str, tuple[str, datetime]] = {}  # digest -> (device id, valid until)
         self._by_device: dict[str, str] = {}  # device id -> digest of its one current credential
+        self._revocations: dict[str, int] = {}  # device id -> how often it was forgotten
 
     def device_for(self, credential: str, now: datetime) -> str | None:
         found = self._by_digest.get(digest(credential))
         return found[0] if found is not None and now < found[1] else None
 
-    def remember(self, credential: str, device_id: str, now: datetime) -> None:
-        if self._ttl <= timedelta(0):
-            return
+    def revision(self, device_id: str) -> int:
+        """Read before checking a credential in the database; ``remember`` takes it back."""
+        return self._revocations.get(device_id, 0)
+
+    def remember(self, credential: str, device_id: str, now: datetime, revision: int) -> None:
+        if self._ttl <= timedelta(0) or self._revocations.get(device_id, 0) != revision:
+            return  # revoked while the check was reading the database: not trusted, not cached
         if len(self._by_digest) >= self._capacity:  # oldest half out: dicts keep insertion order
             for old in list(self._by_digest)[: self._capacity // 2 or 1]:
                 self._by_device.pop(self._by_digest.pop(old)[0], None)
         key = digest(credential)
-        self.forget(device_id)
+        previous = self._by_device.pop(device_id, None)
+        if previous is not None:
+            self._by_digest.pop(previous, None)
         self._by_digest[key] = (device_id, now + self._ttl)
         self._by_device[device_id] = key
 
     def forget(self, device_id: str) -> None:
+        self._revocations[device_id] = self._revocations.get(device_id, 0) + 1
         key = self._by_device.pop(device_id, None)
         if key is not None:
             self._by_digest.pop(key, None)

@@ -112,7 +112,7 @@ class RuleSet:
     events: Mapping[RuleName, EventRule]
 
     @classmethod
-    def defaults(cls) -> "RuleSet":
+    def defaults(cls) -> RuleSet:
         return cls(DEFAULT_THRESHOLDS, DEFAULT_EVENTS)
 
     def threshold(self, platform: Platform | str, rule: RuleName) -> Threshold:

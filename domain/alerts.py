@@ -72,7 +72,7 @@ class Alert:
     id: int | None = field(default=None)
 
     @classmethod
-    def raised(cls, device_id: str, finding: Finding, now: datetime) -> "Alert":
+    def raised(cls, device_id: str, finding: Finding, now: datetime) -> Alert:
         return cls(device_id, finding.rule, finding.severity, finding.message, now, now, finding.subject,
                    finding.value, finding.threshold)
 

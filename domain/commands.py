@@ -107,7 +107,7 @@ class Command:
 
     @classmethod
     def create(cls, device_id: str, name: str, parameters: dict, requested_by: str, now: datetime,
-               idempotency_key: str | None = None) -> "Command":
+               idempotency_key: str | None = None) -> Command:
         command = parse_command(name)
         clean = check_parameters(command, parameters)
         return cls(device_id=device_id, command=command, parameters=clean, requested_by=requested_by,

@@ -123,14 +123,14 @@ class Device(DeviceRecord):
             if getattr(self, name) == "":
                 raise ValidationFailed(f"{name} must not be empty (omit it or send null)")
 
-    def record_telemetry(self, sample: "MetricSample") -> None:
+    def record_telemetry(self, sample: MetricSample) -> None:
         self.cpu_usage = sample.cpu_usage
         self.memory_usage = sample.memory_usage
         self.temperature = sample.temperature
         self.uptime_seconds = sample.uptime_seconds
         self.last_heartbeat = sample.timestamp
 
-    def status_after(self, sample: "MetricSample") -> DeviceStatus:
+    def status_after(self, sample: MetricSample) -> DeviceStatus:
         """Online unless a threshold is exceeded or the latest attestation failed (then degraded)."""
         limits = DEGRADED_LIMITS[self.platform]
         exceeded = any((getattr(sample, name) or 0.0) > limit for name, limit in limits.items())

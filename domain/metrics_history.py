@@ -56,7 +56,7 @@ class MetricPoint:
     temperature_max: float | None = None
 
     @classmethod
-    def of_sample(cls, s: MetricSample) -> "MetricPoint":
+    def of_sample(cls, s: MetricSample) -> MetricPoint:
         return cls(s.timestamp, s.cpu_usage, s.memory_usage, s.temperature, s.status, s.uptime_seconds,
                    s.ai_core_usage, s.npu_memory_used_mb, s.power_w)
 

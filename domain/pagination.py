@@ -15,7 +15,7 @@ class PageRequest:
     offset: int = 0
 
     @classmethod
-    def checked(cls, limit: int, offset: int, max_limit: int) -> "PageRequest":
+    def checked(cls, limit: int, offset: int, max_limit: int) -> PageRequest:
         if not 1 <= limit <= max_limit:
             raise ValidationFailed(f"limit must be between 1 and {max_limit}")
         if offset < 0:

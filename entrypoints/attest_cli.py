@@ -2,7 +2,6 @@
 and offline verification of stored evidence. Exit 0 when all passed, 1 when any failed, 2 on misuse."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys

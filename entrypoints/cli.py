@@ -74,9 +74,8 @@ def _container():
 def _serve(args) -> int:
     import uvicorn
 
-    from entrypoints.http.app import create_app
-
     from adapters.observability.json_logs import configure_json_logging
+    from entrypoints.http.app import create_app
 
     configure_json_logging(args.log_level)
     uvicorn.run(create_app(_container()), host=args.host, port=args.port, log_level=args.log_level, log_config=None)

@@ -87,8 +87,8 @@ def _agent(args) -> int:
 
 
 def _simulate(args) -> int:
-    from entrypoints.agent.fleet_tokens import read_token_file
     from entrypoints.agent.fleet import SimulationConfig
+    from entrypoints.agent.fleet_tokens import read_token_file
     from entrypoints.simulate import simulate
 
     if args.devices < 1:

@@ -6,18 +6,17 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.agent_gateway import AgentGateway
+from adapters.alert_rules_file import load_alert_rules
 from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
 from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
-from adapters.alert_rules_file import load_alert_rules
 from adapters.event_bus import InProcessEventBus
 from adapters.live_stream import LiveStream
-from adapters.persistence.alert_store import SqlAlertUnitOfWork
-from adapters.redis_live import RedisLiveRelay
 from adapters.observability.prometheus import FleetMetrics
 from adapters.observability.seed_log import log_event
 from adapters.observability.timed_verifier import TimedVerifier
+from adapters.persistence.alert_store import SqlAlertUnitOfWork
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
 from adapters.persistence.audit import SqlAuditLog
 from adapters.persistence.compliance import SqlComplianceFacts
@@ -26,6 +25,7 @@ from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.redis_live import RedisLiveRelay
 from adapters.signals import InProcessSignals
 from adapters.tpm.credential import PytssCredentialChallenger
 from adapters.tpm.ek_certificates import BundleEkCertificateVerifier

@@ -61,7 +61,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
+    def from_env(cls, env: dict | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         var_dir = Path(env.get("EDGEFLEET_VAR_DIR") or "var").resolve()
         origins = tuple(o.strip() for o in env.get("EDGEFLEET_CORS_ORIGINS", "").split(",") if o.strip())

@@ -1,13 +1,12 @@
 """Read side: fleet views served straight from the store, without loading aggregates for change."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from datetime import datetime
-
 from domain.devices import DeviceRecord
-from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
+from domain.security import SecurityCounts
 from ports.repositories import DeviceFilter
 
 

@@ -110,7 +110,7 @@ class InMemoryAlertUnitOfWork:
     def __init__(self, store: InMemoryAlertStore) -> None:
         self._store = store
 
-    async def __aenter__(self) -> "InMemoryAlertUnitOfWork":
+    async def __aenter__(self) -> InMemoryAlertUnitOfWork:
         if not self._store.reachable:
             raise StoreUnavailable("Database unreachable (in-memory store switched off)")
         self._alerts = copy.deepcopy(self._store.alerts)

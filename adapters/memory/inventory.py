@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-
 from datetime import datetime
 
 from domain.agents import DeviceCredential, EnrollmentToken
@@ -172,7 +171,7 @@ class InMemoryUnitOfWork:
         self._store = store
         self.committed = False
 
-    async def __aenter__(self) -> "InMemoryUnitOfWork":
+    async def __aenter__(self) -> InMemoryUnitOfWork:
         self._devices = copy.deepcopy(self._store.devices)
         self._metrics = list(self._store.metrics)
         self._commands = copy.deepcopy(self._store.commands)

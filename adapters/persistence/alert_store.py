@@ -54,7 +54,7 @@ class SqlAlertUnitOfWork:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def __aenter__(self) -> "SqlAlertUnitOfWork":
+    async def __aenter__(self) -> SqlAlertUnitOfWork:
         try:
             self._connection = await self._engine.connect()
             await self._connection.begin()

@@ -10,7 +10,12 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from adapters.persistence.tables import attestation_keys, attestation_nonces, device_attestations, reference_policies
+from adapters.persistence.tables import (
+    attestation_keys,
+    attestation_nonces,
+    device_attestations,
+    reference_policies,
+)
 from domain.attestation.enrolment import EnrolledKey
 from domain.attestation.evidence import AttestationKey, ClockInfo, HashAlg, KeyType, SigScheme
 from domain.attestation.nonce import Nonce, NonceStatus

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-
 from datetime import datetime
 
 from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.seal_tables import seals
 from adapters.persistence.tables import (
     attestation_keys,
     device_attestations,
@@ -21,10 +21,9 @@ from adapters.persistence.tables import (
     device_counts,
     edge_devices,
 )
-from adapters.persistence.seal_tables import seals
 from domain.devices import AttestationState, DeviceRecord, DeviceStatus
-from domain.security import SecurityCounts
 from domain.pagination import Page, PageRequest
+from domain.security import SecurityCounts
 from ports.repositories import DeviceFilter
 
 

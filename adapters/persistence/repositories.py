@@ -11,8 +11,8 @@ from adapters.persistence.history import read_history
 from adapters.persistence.tables import device_commands, edge_devices, enrollment_tokens
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
-from domain.errors import Conflict
 from domain.devices import Device, DeviceStatus, MetricSample
+from domain.errors import Conflict
 from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 from ports.repositories import TimeWindow

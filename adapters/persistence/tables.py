@@ -221,5 +221,8 @@ device_commands = Table(
 
 
 # Tables kept in their own modules register on the same metadata (migrations are compared with it).
-from adapters.persistence import alert_tables, seal_tables  # noqa: E402,F401
-from adapters.persistence import rollup_tables  # noqa: E402,F401  (migration 0009)
+from adapters.persistence import (  # noqa: E402,F401
+    alert_tables,
+    rollup_tables,  # noqa: E402,F401  (migration 0009)
+    seal_tables,
+)

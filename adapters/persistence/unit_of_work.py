@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.persistence.repositories import (
@@ -20,7 +19,7 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
 
-    async def __aenter__(self) -> "SqlAlchemyUnitOfWork":
+    async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         self.session = self._sessions()
         self.devices = SqlDeviceRepository(self.session)
         self.metrics = SqlMetricsRepository(self.session)

@@ -23,7 +23,7 @@ class BundleEkCertificateVerifier:
         self._cas = cas
 
     @classmethod
-    def from_pem_file(cls, path: str | Path) -> "BundleEkCertificateVerifier":
+    def from_pem_file(cls, path: str | Path) -> BundleEkCertificateVerifier:
         return cls(x509.load_pem_x509_certificates(Path(path).read_bytes()))
 
     def verify(self, ek_public: bytes, ek_certificate: bytes | None) -> None:

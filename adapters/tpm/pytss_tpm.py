@@ -15,8 +15,14 @@ from pathlib import Path
 from tpm2_pytss import ESAPI, TSS2_Exception
 from tpm2_pytss.constants import ESYS_TR, TPM2_ALG, TPM2_SE
 from tpm2_pytss.types import (
-    TPM2B_ENCRYPTED_SECRET, TPM2B_ID_OBJECT, TPML_DIGEST_VALUES, TPML_PCR_SELECTION, TPMS_PCR_SELECTION,
-    TPMT_HA, TPMT_SYM_DEF, TPMU_HA,
+    TPM2B_ENCRYPTED_SECRET,
+    TPM2B_ID_OBJECT,
+    TPML_DIGEST_VALUES,
+    TPML_PCR_SELECTION,
+    TPMS_PCR_SELECTION,
+    TPMT_HA,
+    TPMT_SYM_DEF,
+    TPMU_HA,
 )
 
 from adapters.tpm.activation import ActivationFailed

@@ -5,7 +5,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from domain.attestation.evidence import HashAlg, SigScheme
 from domain.attestation.tpm_public import (
-    TPM_ALG_ECC, TPM_ALG_RSA, EccCurve, ObjectAttr, PublicArea, SymDef, build_public,
+    TPM_ALG_ECC,
+    TPM_ALG_RSA,
+    EccCurve,
+    ObjectAttr,
+    PublicArea,
+    SymDef,
+    build_public,
 )
 
 TPM_ALG_AES = 0x0006

@@ -13,8 +13,14 @@ from collections.abc import Sequence
 from tpm2_pytss import TSS2_Exception
 from tpm2_pytss.constants import ESYS_TR, TPM2_ALG, TPM2_SE
 from tpm2_pytss.types import (
-    TPM2B_DATA, TPM2B_ENCRYPTED_SECRET, TPM2B_PRIVATE, TPM2B_PUBLIC, TPML_PCR_SELECTION, TPMS_PCR_SELECTION,
-    TPMT_SYM_DEF, TPMT_SYM_DEF_OBJECT,
+    TPM2B_DATA,
+    TPM2B_ENCRYPTED_SECRET,
+    TPM2B_PRIVATE,
+    TPM2B_PUBLIC,
+    TPML_PCR_SELECTION,
+    TPMS_PCR_SELECTION,
+    TPMT_SYM_DEF,
+    TPMT_SYM_DEF_OBJECT,
 )
 
 from adapters.tpm.pytss_tpm import TPM_LAYER_MASK, PytssTpm

@@ -6,7 +6,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from domain.attestation.evidence import AttestationKey, HashAlg, KeyType, SigScheme
 from domain.attestation.tpm_public import (
-    TPM_ALG_NULL, TPM_ALG_RSA, EccCurve, PublicArea, parse_public, tpm_name,
+    TPM_ALG_NULL,
+    TPM_ALG_RSA,
+    EccCurve,
+    PublicArea,
+    parse_public,
+    tpm_name,
 )
 
 CURVES: dict[int, ec.EllipticCurve] = {

@@ -5,7 +5,8 @@ the calling thread verify it together: each C call claims a few quotes at a time
 (ef_verify_claimed) with the GIL released, so a thread slowed by sharing its core simply claims fewer
 and no core waits for another. The calling thread first does the round's Python (the previous round's
 results, the next round's flattening) while the pool's threads are already in C, then joins them: the
-Python share of the work hides behind the crypto, and there are never more busy threads than cores.
+Python share of the work hides behind the crypto, and one call never keeps more threads busy than
+``threads`` (concurrent calls share the pool: a second one waits for its helpers to free up).
 Verdicts equal the pure-Python reference's, quote by quote (tests/integration/native).
 """
 from __future__ import annotations
@@ -35,6 +36,9 @@ MALFORMED = QuoteResult(Reason.MALFORMED)
 # A result is built per quote: both result types are tuples, so whole columns become objects at C speed.
 _new_clock = partial(tuple.__new__, ClockInfo)
 _new_result = partial(tuple.__new__, QuoteResult)
+# tuple.__new__ skips the NamedTuple's arity check: a field added to either must be filled in below
+assert ClockInfo._fields == ("clock", "reset_count", "restart_count", "safe")
+assert QuoteResult._fields == ("reason", "mismatched_pcrs", "clock", "firmware_version")
 
 
 class NativeVerifierError(RuntimeError):
@@ -73,9 +77,9 @@ class NativeQuoteVerifier:
 
     def _verify(self, checks: Sequence[QuoteCheck], flags: int) -> list[QuoteResult]:
         checks = checks if isinstance(checks, (list, tuple)) else list(checks)
-        size, tables = self._round_for(len(checks)), PackTables(self.keys)
         if not checks:
             return []
+        size, tables = self._round_for(len(checks)), PackTables(self.keys)
         if self.threads == 1:
             results: list[QuoteResult] = []
             for start in range(0, len(checks), size):
@@ -89,23 +93,27 @@ class NativeQuoteVerifier:
         pool, results, previous = self._executor(), [], None
         current = pack(checks[:size], self.keys, tables)
         for start in range(size, len(checks) + size, size):
-            claim = ffi.new("ef_claim *")
-            helpers = self._start(pool, current, claim, flags)
+            claim, helpers = ffi.new("ef_claim *"), []
+            # The pool's work items hold ``current`` and ``claim`` until their C calls return, so no
+            # exception on this thread can free a buffer under them; the wait below is for results.
             try:
+                self._start(pool, current, claim, flags, helpers)
                 if previous is not None:
                     results += unpack_results(previous)
                 following = pack(checks[start:start + size], self.keys, tables) if start < len(checks) else None
                 run_claimed(current, claim, flags)
             finally:
-                wait(helpers)  # every C call on this round has returned before its buffers can go
+                wait(helpers)  # the round's outputs are read only once every C call on it has returned
             for helper in helpers:
                 helper.result()  # a helper's NativeVerifierError is the batch's
             previous, current = current, following
         return results + unpack_results(previous)
 
-    def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int) -> list[Future]:
+    def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int,
+               helpers: list[Future]) -> None:
         entered = threading.Semaphore(0)
-        helpers = [pool.submit(run_claimed, packed, claim, flags, entered) for _ in range(self.threads - 1)]
+        for _ in range(self.threads - 1):
+            helpers.append(pool.submit(run_claimed, packed, claim, flags, entered))
         # A pool thread needs the GIL to reach its C call, and this thread is about to run Python that
         # would hold it for up to the switch interval (5 ms) before handing it over: wait until each
         # helper is in C (the wait releases the GIL to them at once).
@@ -115,7 +123,6 @@ class NativeQuoteVerifier:
                 waiting -= 1
             elif all(helper.done() for helper in helpers):
                 break  # one never entered (the pool is shutting down): result() reports it
-        return helpers
 
     def _round_for(self, count: int) -> int:
         if self.chunk_size is not None:
@@ -136,9 +143,9 @@ class NativeQuoteVerifier:
             return self._pool
 
 
-def run(packed: PackedBatch, flags: int = 0, start: int = 0, end: int | None = None) -> None:
-    """One C call over quotes [start, end) of a packed batch; the GIL is released for its duration."""
-    rc = lib.ef_verify_batch(packed.batch, start, packed.count if end is None else end, flags, packed.out)
+def run(packed: PackedBatch, flags: int = 0) -> None:
+    """One C call over a whole packed batch; the GIL is released for its duration."""
+    rc = lib.ef_verify_batch(packed.batch, 0, packed.count, flags, packed.out)
     if rc != lib.EF_OK:
         raise NativeVerifierError(f"ef_verify_batch refused the batch (code {rc})")
 

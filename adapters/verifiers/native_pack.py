@@ -182,6 +182,7 @@ def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) ->
         slots = _by_identity(list(map(_key, checks)), keys.by_id, keys.slot)
         flats = _by_identity(list(map(_policy_of, checks)), policies.by_id,
                              lambda policy: _NO_POLICY if policy is None else policies.get(policy, size))
+        # size 0 is _NO_POLICY's alone: a flattened policy always carries its bank's value size
         if not set(map(itemgetter(0), flats)) <= {size, 0} or any(map(itemgetter(3), flats)):
             return None  # flattened for another bank, or entries C cannot take: the careful path sorts it out
         pol_idx, pol_val = list(map(itemgetter(1), flats)), list(map(itemgetter(2), flats))

@@ -12,7 +12,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from adapters.verifiers.keys import HASHES
 from domain.attestation.evidence import (
-    AttestationKey, HashAlg, KeyType, QuoteCheck, QuoteResult, Reason, SigScheme,
+    AttestationKey,
+    HashAlg,
+    KeyType,
+    QuoteCheck,
+    QuoteResult,
+    Reason,
+    SigScheme,
 )
 from domain.attestation.tpm_wire import Attest, Signature, WireError, parse_attest, parse_signature
 

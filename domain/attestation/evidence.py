@@ -137,10 +137,11 @@ class QuoteResult(_QuoteOutcome):
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not QuoteResult:
-            return NotImplemented
+            # a plain tuple would otherwise be compared field by field by tuple's own ==
+            return False if isinstance(other, tuple) else NotImplemented
         return self[0] == other[0] and self[1] == other[1]
 
-    def __ne__(self, other: object) -> bool:
+    def __ne__(self, other: object) -> bool:  # tuple defines its own !=: it must follow __eq__
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 

@@ -63,23 +63,23 @@ class Writer:
     def __init__(self) -> None:
         self._parts: list[bytes] = []
 
-    def raw(self, data: bytes) -> "Writer":
+    def raw(self, data: bytes) -> Writer:
         self._parts.append(bytes(data))
         return self
 
-    def u8(self, value: int) -> "Writer":
+    def u8(self, value: int) -> Writer:
         return self.raw(value.to_bytes(1, "big"))
 
-    def u16(self, value: int) -> "Writer":
+    def u16(self, value: int) -> Writer:
         return self.raw(value.to_bytes(2, "big"))
 
-    def u32(self, value: int) -> "Writer":
+    def u32(self, value: int) -> Writer:
         return self.raw(value.to_bytes(4, "big"))
 
-    def u64(self, value: int) -> "Writer":
+    def u64(self, value: int) -> Writer:
         return self.raw(value.to_bytes(8, "big"))
 
-    def tpm2b(self, data: bytes) -> "Writer":
+    def tpm2b(self, data: bytes) -> Writer:
         return self.u16(len(data)).raw(data)
 
     def value(self) -> bytes:

@@ -34,7 +34,7 @@ class Nonce:
             raise ValueError(f"a nonce needs at least {MIN_NONCE_BYTES} random bytes")
 
     @classmethod
-    def issue(cls, device_id: str, now: datetime, ttl: timedelta = DEFAULT_NONCE_TTL) -> "Nonce":
+    def issue(cls, device_id: str, now: datetime, ttl: timedelta = DEFAULT_NONCE_TTL) -> Nonce:
         if ttl <= timedelta(0):
             raise ValueError("nonce TTL must be positive")
         return cls(device_id, secrets.token_bytes(NONCE_BYTES), now, now + ttl)

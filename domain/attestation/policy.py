@@ -27,11 +27,11 @@ class PolicyScope:
             raise ValidationFailed("A policy scope is either a device id or a model with a firmware version")
 
     @classmethod
-    def for_device(cls, device_id: str) -> "PolicyScope":
+    def for_device(cls, device_id: str) -> PolicyScope:
         return cls(device_id=device_id)
 
     @classmethod
-    def for_model(cls, model: str, firmware_version: str) -> "PolicyScope":
+    def for_model(cls, model: str, firmware_version: str) -> PolicyScope:
         return cls(model=model, firmware_version=firmware_version)
 
     @property

@@ -35,7 +35,7 @@ class PcrSelect:
     select: bytes
 
     @classmethod
-    def of(cls, hash_alg: int, pcrs, size: int = 3) -> "PcrSelect":
+    def of(cls, hash_alg: int, pcrs, size: int = 3) -> PcrSelect:
         pcrs = list(pcrs)
         if any(not 0 <= pcr < MAX_SELECT_BYTES * 8 for pcr in pcrs):
             raise ValueError(f"PCR indexes must be 0..{MAX_SELECT_BYTES * 8 - 1}")

@@ -20,11 +20,22 @@ PolicyAuthorize (signed policies) would remove that and is the next step.
 """
 from domain.sealing.blob import SealedBlob
 from domain.sealing.pcr_policy import (
-    PcrPolicy, format_policy, parse_pcr_values, parse_policy, pcr_selection, policy_pcr_digest,
+    PcrPolicy,
+    format_policy,
+    parse_pcr_values,
+    parse_policy,
+    pcr_selection,
+    policy_pcr_digest,
     values_from_reference,
 )
 from domain.sealing.seal import (
-    KEY_ID_PATTERN, NotEnrolled, Seal, SealStatus, UnsealFailed, check_key_id, new_seal_id,
+    KEY_ID_PATTERN,
+    NotEnrolled,
+    Seal,
+    SealStatus,
+    UnsealFailed,
+    check_key_id,
+    new_seal_id,
 )
 
 __all__ = [

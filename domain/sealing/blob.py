@@ -34,7 +34,7 @@ class SealedBlob:
         return pcr_selection(self.bank, self.pcrs) + self.public + self.duplicate + self.encrypted_seed
 
     @classmethod
-    def parse(cls, data: bytes) -> "SealedBlob":
+    def parse(cls, data: bytes) -> SealedBlob:
         """Exact parsing; raises WireError for anything that is not one whole blob."""
         rd = Reader(data)
         if rd.u32() != 1:

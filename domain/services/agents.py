@@ -8,8 +8,8 @@ from domain.access import Principal
 from domain.agents import (
     TOKEN_TTL_MAX,
     DeviceCredential,
-    EnrolmentTokenInvalid,
     EnrollmentToken,
+    EnrolmentTokenInvalid,
     RecentCredentials,
     digest,
     split_credential,
@@ -18,8 +18,8 @@ from domain.devices import MISSED_HEARTBEATS_OFFLINE, Device, DeviceStatus, Metr
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.events import DeviceStatusChanged
 from domain.services.telemetry import TelemetryRecorder
-from ports.events import EventBus
 from ports.clock import Clock
+from ports.events import EventBus
 from ports.queries import FleetQueries
 from ports.unit_of_work import UnitOfWork
 
@@ -85,12 +85,13 @@ class AgentService:
         now = self._clock.now()
         if self._recent.device_for(credential, now) == device_id:
             return device_id
+        revision = self._recent.revision(device_id)
         async with self._uow() as uow:
             stored = await uow.credentials.get(device_id)
             device = await uow.devices.get(device_id) if stored is not None else None
         if stored is None or not stored.accepts(secret) or device is None or device.decommissioned:
             raise EnrolmentTokenInvalid("Unknown or revoked device credential")
-        self._recent.remember(credential, device_id, now)
+        self._recent.remember(credential, device_id, now, revision)
         return device_id
 
     async def heartbeat(self, device_id: str, samples: list[MetricSample]) -> DeviceStatus:

@@ -48,9 +48,9 @@ def _within_limits(findings: list[Finding], after: dict) -> bool:
 
 class QuietDevices:
     """Devices whose last evaluation here left no stored breach and no open threshold alert, until when
-    that is trusted. An evaluation that overlaps one storing a breach for the same device never marks
-    it quiet (it may have read the store before the breach was written). Bounded: past ``capacity``
-    the oldest half is dropped (they just take the store path again)."""
+    that is trusted. Only an evaluation that ran alone, or ended last of overlapping ones none of which
+    stored a breach, marks a device quiet (another may have read the store before a breach was
+    written). Bounded: past ``capacity`` the oldest half is dropped (they take the store path again)."""
 
     def __init__(self, ttl: timedelta, capacity: int = 200_000) -> None:
         self._ttl, self._capacity = ttl, capacity
@@ -72,7 +72,8 @@ class QuietDevices:
             self._until.pop(device_id, None)
             if running:
                 self._overlapped.add(device_id)
-        elif device_id not in self._overlapped and self._ttl > timedelta(0):
+        elif not running and device_id not in self._overlapped and self._ttl > timedelta(0):
+            # only the last of overlapping evaluations may say so: one still running may store a breach
             if len(self._until) >= self._capacity:
                 for old in list(self._until)[: self._capacity // 2 or 1]:
                     del self._until[old]

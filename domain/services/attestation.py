@@ -14,9 +14,9 @@ from domain.attestation.verdict import AttestationVerdict, BatchReport, judge
 from domain.devices import Device
 from domain.errors import AttestationFailed, DeviceNotFound, DeviceUnreachable, DomainError
 from domain.events import AttestationRecorded
-from ports.events import EventBus
 from ports.attestation import AttestationRepository, DeviceGateway, NonceStore
 from ports.clock import Clock
+from ports.events import EventBus
 from ports.verifier import QuoteVerifier
 
 # Firmware, boot configuration, option ROMs, boot loader and Secure Boot state on PC-Client-style TPMs.

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from domain.access import Permission, Principal
 from domain.commands import SAFE_COMMANDS, Command, CommandStatus, parse_command
 from domain.errors import Conflict, DeviceNotFound, DomainError
+from domain.events import CommandChanged
 from domain.pagination import Page, PageRequest
 from ports.clock import Clock
-from domain.events import CommandChanged
 from ports.events import EventBus
 from ports.signals import Signals
 from ports.unit_of_work import UnitOfWork

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from domain.agents import RecentCredentials
-from domain.devices import Device, DeviceRecord, MetricSample
+from domain.devices import Device, DeviceRecord
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.metrics_history import MetricPoint, Resolution, choose_resolution
 from domain.pagination import Page, PageRequest

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.attestation.enrolment import (
-    DEFAULT_CHALLENGE_TTL, EnrolledKey, EnrolmentRejected, check_attestation_key,
+    DEFAULT_CHALLENGE_TTL,
+    EnrolledKey,
+    EnrolmentRejected,
+    check_attestation_key,
 )
 from domain.attestation.marshal import WireError
 from domain.attestation.tpm_public import ObjectAttr, parse_public, tpm_name

@@ -18,7 +18,14 @@ from domain.attestation.policy import first_matching, scopes_for
 from domain.devices import Device
 from domain.errors import Conflict, DeviceNotFound, TeeNotAvailable, ValidationFailed
 from domain.sealing import (
-    NotEnrolled, PcrPolicy, Seal, SealedBlob, check_key_id, new_seal_id, parse_pcr_values, parse_policy,
+    NotEnrolled,
+    PcrPolicy,
+    Seal,
+    SealedBlob,
+    check_key_id,
+    new_seal_id,
+    parse_pcr_values,
+    parse_policy,
     values_from_reference,
 )
 from ports.attestation import AttestationRepository

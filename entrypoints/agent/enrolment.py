@@ -74,10 +74,10 @@ async def activate(client: AgentClient, state: AgentState, tpm: Tpm, challenge: 
         try:
             if challenge is None:
                 keys = await tpm_keys(tpm, call)
-                challenge = await retrying(backoff, "TPM challenge", lambda: client.begin_tpm(keys))
+                challenge = await retrying(backoff, "TPM challenge", lambda keys=keys: client.begin_tpm(keys))
             secret = await call(tpm.activate_credential, challenge.credential_blob,
                                 challenge.encrypted_secret)
-            await retrying(backoff, "TPM activation", lambda: client.activate(secret))
+            await retrying(backoff, "TPM activation", lambda secret=secret: client.activate(secret))
         except (AgentApiError, ValueError) as exc:  # expired challenge, or not made for this TPM: ask again
             log.warning("TPM activation refused: %s", exc)
             challenge = None

@@ -17,20 +17,20 @@ from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
-from entrypoints.http.observability import RequestMetricsMiddleware, metrics_endpoint
-from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
-from entrypoints.http.controllers.alerts import AlertController, HealthController
-from entrypoints.http.controllers.stream import stream_events
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
+from entrypoints.http.controllers.alerts import AlertController, HealthController
+from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.audit import AuditController
 from entrypoints.http.controllers.bulk import BulkController
-from entrypoints.http.controllers.compliance import ComplianceController
-from entrypoints.http.controllers.attestation import AttestationController, PolicyController
 from entrypoints.http.controllers.commands import CommandController
+from entrypoints.http.controllers.compliance import ComplianceController
 from entrypoints.http.controllers.devices import DeviceController
-from entrypoints.http.controllers.sealing import AgentSealController, SealController
 from entrypoints.http.controllers.fleet import FleetController
+from entrypoints.http.controllers.sealing import AgentSealController, SealController
+from entrypoints.http.controllers.stream import stream_events
 from entrypoints.http.errors import document_errors, exception_to_http_response
+from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
+from entrypoints.http.observability import RequestMetricsMiddleware, metrics_endpoint
 
 
 @get("/healthz", operation_id="liveness", tags=["ops"], sync_to_thread=False)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import logging
-
 from typing import Any
 
 from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from msgspec import Struct
-from litestar.exceptions import HTTPException
 
 from domain.errors import DomainError
 

@@ -101,8 +101,9 @@ typedef struct {
     size_t next;
 } ef_claim;
 
-/* Verifies claimed quotes of `batch` until all are claimed; same outputs and errors as
-   ef_verify_batch. `grain` must be 1..1048576. */
+/* Verifies claimed quotes of `batch` until all are claimed, writing their slots of `out`. Returns
+   EF_OK, or a negative error (then no output of the batch is meaningful, whoever wrote it).
+   `grain` must be 1..1048576. */
 int ef_verify_claimed(const ef_batch *batch, ef_claim *claim, size_t grain, unsigned int flags,
                       const ef_results *out);
 /* CDEF-END */

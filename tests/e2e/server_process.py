@@ -32,7 +32,7 @@ class ServerProcess:
             raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         self.cli("db", "upgrade")
         log = self.log.open("ab")
         self.process = subprocess.Popen(

@@ -106,7 +106,7 @@ def test_a_simulated_fleet_shows_its_tampered_device_failing_attestation(server,
         verdicts = {}
         for i in range(1, 5):
             device_id = f"sim-{i:03d}"
-            wait_for(lambda: admin.get(f"/api/v1/edge/devices/{device_id}").json()["last_seen"])
+            wait_for(lambda device_id=device_id: admin.get(f"/api/v1/edge/devices/{device_id}").json()["last_seen"])
             verdicts[device_id] = admin.post(f"/api/v1/edge/devices/{device_id}/attestation/verify").json()
         failed = {d: v["reasons"] for d, v in verdicts.items() if v.get("attestation_status") == "failed"}
         assert list(failed.values()) == [["policy_mismatch"]]

@@ -11,7 +11,6 @@ from tests.integration.agent_double import DeviceDouble
 from tests.integration.http_client import api_client
 
 
-
 @pytest.fixture
 async def client(container):
     async with api_client(container) as c:

@@ -11,7 +11,12 @@ from sqlalchemy import delete, event, func, select
 
 from adapters.persistence.history import read_history
 from adapters.persistence.retention import purge
-from adapters.persistence.rollup_tables import device_metrics_1h, device_metrics_1m, rollup_dirty, rollup_watermarks
+from adapters.persistence.rollup_tables import (
+    device_metrics_1h,
+    device_metrics_1m,
+    rollup_dirty,
+    rollup_watermarks,
+)
 from adapters.persistence.rollups import roll_up
 from adapters.persistence.tables import device_metrics
 from domain.devices import Device, MetricSample, Platform

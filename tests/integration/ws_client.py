@@ -24,7 +24,7 @@ class WebSocketSession:
         self._to_app: asyncio.Queue = asyncio.Queue()
         self._from_app: asyncio.Queue = asyncio.Queue()
 
-    async def __aenter__(self) -> "WebSocketSession":
+    async def __aenter__(self) -> WebSocketSession:
         self._task = asyncio.create_task(self._app(self._scope, self._to_app.get, self._from_app.put))
         await self._to_app.put({"type": "websocket.connect"})
         message = await asyncio.wait_for(self._from_app.get(), 5)

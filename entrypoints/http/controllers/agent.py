@@ -25,8 +25,20 @@ from domain.services.commands import CommandService
 from domain.services.enrolment import AkEnrolment
 from entrypoints.http.params import CommandId
 from entrypoints.http.schemas.agent import (
-    ActivateRequest, CommandReport, Enrolled, EnrolRequest, Evidence, EvidenceAck, Heartbeat, HeartbeatAck,
-    TpmChallenge, TpmKeys, Work, WorkChallenge, WorkCommand, unb64,
+    ActivateRequest,
+    CommandReport,
+    Enrolled,
+    EnrolRequest,
+    Evidence,
+    EvidenceAck,
+    Heartbeat,
+    HeartbeatAck,
+    TpmChallenge,
+    TpmKeys,
+    Work,
+    WorkChallenge,
+    WorkCommand,
+    unb64,
 )
 from entrypoints.http.schemas.attestation import BANK_NAMES
 from entrypoints.settings import Settings

@@ -13,9 +13,9 @@ from domain.access import Permission
 from domain.audit import AuditRecord
 from domain.errors import ValidationFailed
 from domain.pagination import PageRequest
-from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
 from entrypoints.http.controllers.devices import as_utc
+from entrypoints.http.params import Offset
 from ports.audit import AuditFilter, AuditLog
 
 AUDIT_PAGE_MAX = 500
@@ -37,7 +37,7 @@ class AuditEntry(Struct):
     request_id: str | None
 
     @classmethod
-    def of(cls, r: AuditRecord) -> "AuditEntry":
+    def of(cls, r: AuditRecord) -> AuditEntry:
         return cls(r.id, r.at, r.actor, r.role, r.action, r.method, r.path, r.outcome, r.device_id, r.target or {},
                    r.parameters, r.client_address, r.request_id)
 

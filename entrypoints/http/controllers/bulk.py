@@ -38,7 +38,7 @@ class BulkResult(Struct):
     error: dict[str, str] | None
 
     @classmethod
-    def of(cls, o: DeviceOutcome) -> "BulkResult":
+    def of(cls, o: DeviceOutcome) -> BulkResult:
         error = {"code": o.error_code, "message": o.message or ""} if o.error_code else None
         return cls(o.device_id, o.success, o.status, o.command_id, o.reasons, error)
 

@@ -11,9 +11,15 @@ from domain.access import Permission
 from domain.commands import CommandStatus
 from domain.pagination import PageRequest
 from domain.services.commands import CommandService
-from entrypoints.http.params import CommandId, Offset
 from entrypoints.http.auth import requires
-from entrypoints.http.schemas.commands import CommandAccepted, CommandList, CommandRequest, CommandResult, CommandView
+from entrypoints.http.params import CommandId, Offset
+from entrypoints.http.schemas.commands import (
+    CommandAccepted,
+    CommandList,
+    CommandRequest,
+    CommandResult,
+    CommandView,
+)
 
 Commands = NamedDependency[CommandService]
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=128, min_length=1)]

@@ -14,8 +14,8 @@ from domain.compliance import ComplianceReport
 from domain.devices import Platform
 from domain.pagination import PageRequest
 from domain.services.compliance import ComplianceReview
-from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
+from entrypoints.http.params import Offset
 from ports.repositories import DeviceFilter
 
 
@@ -29,7 +29,7 @@ class DeviceCompliance(Struct):
     failing: list[str]
 
     @classmethod
-    def of(cls, r: ComplianceReport) -> "DeviceCompliance":
+    def of(cls, r: ComplianceReport) -> DeviceCompliance:
         return cls(r.device_id, r.tee_status, r.tpm_status, r.encryption_status, r.compliance_score, r.last_check,
                    list(r.failing))
 

@@ -8,16 +8,16 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from domain.access import Permission, Principal
 from domain.devices import DeviceStatus, Platform
 from domain.metrics_history import Resolution
 from domain.pagination import Page, PageRequest
 from domain.services.devices import DeviceInventory, Viewer
-from entrypoints.http.params import Offset
 from entrypoints.http.auth import requires
+from entrypoints.http.params import Offset
 from entrypoints.http.schemas.devices import (
     DeviceCreate,
     DeviceDetail,

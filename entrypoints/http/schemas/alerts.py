@@ -29,7 +29,7 @@ class AlertView(Struct):
     resolved_at: datetime | None
 
     @classmethod
-    def of(cls, a: Alert) -> "AlertView":
+    def of(cls, a: Alert) -> AlertView:
         return cls(id=a.public_id, device_id=a.device_id, severity=a.severity.value, message=a.message,
                    timestamp=a.started_at, status=a.status.value, rule=a.rule.value,
                    subject=a.subject or None, value=a.value, threshold=a.threshold, updated_at=a.updated_at,
@@ -55,7 +55,7 @@ class HealthView(Struct):
     devices_degraded: int | None
 
     @classmethod
-    def of(cls, h: FleetHealth) -> "HealthView":
+    def of(cls, h: FleetHealth) -> HealthView:
         return cls(h.overall_status, h.devices_online, h.devices_offline, [AlertView.of(a) for a in h.alerts],
                    h.timestamp, h.devices_degraded)
 
@@ -92,7 +92,7 @@ class AlertRules(Struct, forbid_unknown_fields=True):
     events: dict[str, EventRuleBody] = {}
 
     @classmethod
-    def of(cls, rules: RuleSet) -> "AlertRules":
+    def of(cls, rules: RuleSet) -> AlertRules:
         return msgspec.convert(rules.to_document(), cls)
 
     def document(self) -> dict:

@@ -33,7 +33,7 @@ class AttestationStatus(Struct):
     reboot_observed: bool
 
     @classmethod
-    def of(cls, device_id: str, verdict: AttestationVerdict | None) -> "AttestationStatus":
+    def of(cls, device_id: str, verdict: AttestationVerdict | None) -> AttestationStatus:
         if verdict is None:
             return cls(device_id, "2.0", {}, "unknown", None, [], [], None, None, False)
         return cls(device_id=device_id, tpm_version=verdict.tpm_version, pcr_values=pcr_map(verdict.pcr_values),
@@ -70,7 +70,7 @@ class PolicyView(Struct):
     updated_at: datetime | None
 
     @classmethod
-    def of(cls, policy: ReferencePolicy) -> "PolicyView":
+    def of(cls, policy: ReferencePolicy) -> PolicyView:
         scope = {k: v for k, v in vars(policy.scope).items() if v is not None}
         return cls(scope, BANK_NAMES.get(policy.bank, str(policy.bank)), pcr_map(policy.pcrs), policy.updated_at)
 

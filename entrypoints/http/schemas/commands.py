@@ -34,7 +34,7 @@ class CommandResult(Struct):
     output: dict[str, Any] | None
 
     @classmethod
-    def of(cls, c: Command) -> "CommandResult":
+    def of(cls, c: Command) -> CommandResult:
         return cls(success=c.status == "succeeded", device_id=c.device_id, command=c.command.value,
                    result=_message(c), timestamp=c.executed_at or c.created_at, command_id=c.id,
                    status=c.status.value, output=c.result)
@@ -51,7 +51,7 @@ class CommandAccepted(Struct):
     location: str
 
     @classmethod
-    def of(cls, c: Command) -> "CommandAccepted":
+    def of(cls, c: Command) -> CommandAccepted:
         return cls(command_id=c.id, device_id=c.device_id, command=c.command.value, status=c.status.value,
                    timestamp=c.created_at, location=f"/api/v1/edge/devices/{c.device_id}/commands/{c.id}")
 
@@ -72,7 +72,7 @@ class CommandView(Struct):
     deadline: datetime | None
 
     @classmethod
-    def of(cls, c: Command) -> "CommandView":
+    def of(cls, c: Command) -> CommandView:
         return cls(id=c.id, device_id=c.device_id, command=c.command.value, parameters=c.parameters,
                    status=c.status.value, result=c.result, requested_by=c.requested_by,
                    idempotency_key=c.idempotency_key, created_at=c.created_at, delivered_at=c.delivered_at,

@@ -37,7 +37,7 @@ class DeviceSummary(Struct):
     memory_gb: int | None
 
     @classmethod
-    def of(cls, d: DeviceRecord) -> "DeviceSummary":
+    def of(cls, d: DeviceRecord) -> DeviceSummary:
         return cls(
             id=d.id,
             name=d.name,
@@ -103,7 +103,7 @@ class DeviceDetail(Struct):
     decommissioned_at: datetime | None
 
     @classmethod
-    def of(cls, d: Device, seal_status: str = "none") -> "DeviceDetail":
+    def of(cls, d: Device, seal_status: str = "none") -> DeviceDetail:
         return cls(
             id=d.id,
             name=d.name,
@@ -183,7 +183,7 @@ class HistoryPoint(Struct):
     temperature_max: float | None | UnsetType = UNSET
 
     @classmethod
-    def of(cls, p: MetricPoint) -> "HistoryPoint":
+    def of(cls, p: MetricPoint) -> HistoryPoint:
         ranges = {} if p.samples is None else {
             "samples": p.samples,
             "cpu_usage_min": p.cpu_usage_min, "cpu_usage_max": p.cpu_usage_max,

@@ -50,7 +50,7 @@ class SealResult(Struct):
     status: str
 
     @classmethod
-    def of(cls, seal: Seal) -> "SealResult":
+    def of(cls, seal: Seal) -> SealResult:
         return cls(success=True, device_id=seal.device_id, key_id=seal.key_id,
                    sealed_data=_hex(seal.sealed_blob), timestamp=seal.created_at, seal_id=seal.id,
                    policy=seal.policy,
@@ -73,7 +73,7 @@ class SealView(Struct):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, seal: Seal) -> "SealView":
+    def of(cls, seal: Seal) -> SealView:
         return cls(id=seal.id, device_id=seal.device_id, key_id=seal.key_id, policy=seal.policy,
                    bank=BANK_NAMES[seal.bank], pcr_values=[_hex(v) for v in seal.pcr_values.values()],
                    policy_digest=_hex(seal.policy_digest), sealed_data=_hex(seal.sealed_blob),

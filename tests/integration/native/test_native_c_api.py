@@ -88,8 +88,10 @@ def test_threads_claiming_grains_of_one_batch_give_the_verdicts_of_one_call(chec
     for grain, threads in ((1, 4), (7, 3), (64, 2), (1000, 2)):
         packed, claim = pack(batch, NativeKeyCache()), ffi.new("ef_claim *")
         codes: list[int] = []
-        workers = [threading.Thread(target=lambda: codes.append(
-            lib.ef_verify_claimed(packed.batch, claim, grain, 0, packed.out))) for _ in range(threads)]
+        def claim_until_done(packed=packed, claim=claim, grain=grain, codes=codes):
+            codes.append(lib.ef_verify_claimed(packed.batch, claim, grain, 0, packed.out))
+
+        workers = [threading.Thread(target=claim_until_done) for _ in range(threads)]
         for worker in workers:
             worker.start()
         for worker in workers:

@@ -8,7 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.verifiers.native_keys import NativeKeyCache
-from adapters.verifiers.native_pack import PackedBatch, _careful_columns, _KeyTable, _plain_columns, _PolicyTable
+from adapters.verifiers.native_pack import (
+    PackedBatch,
+    _careful_columns,
+    _KeyTable,
+    _plain_columns,
+    _PolicyTable,
+)
 from tests.integration.native.native_strategies import honest_checks, mutated_checks
 
 LAYOUT = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

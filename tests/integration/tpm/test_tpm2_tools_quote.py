@@ -13,10 +13,19 @@ import pytest
 
 from adapters.tpm.pytss_tpm import PytssTpm
 from adapters.tpm.tpm2_tools_evidence import (
-    attestation_key_from_tpm2_public_file, evidence_from_tpm2_quote, evidence_from_tpm2_quote_files,
+    attestation_key_from_tpm2_public_file,
+    evidence_from_tpm2_quote,
+    evidence_from_tpm2_quote_files,
 )
 from adapters.verifiers.python_ref import PythonQuoteVerifier
-from domain.attestation.evidence import AttestationKey, QuoteCheck, QuoteEvidence, QuoteResult, Reason, SigScheme
+from domain.attestation.evidence import (
+    AttestationKey,
+    QuoteCheck,
+    QuoteEvidence,
+    QuoteResult,
+    Reason,
+    SigScheme,
+)
 
 VECTORS = Path(__file__).parents[2] / "data" / "tpm2_quote"
 NONCE_HEX = "00112233445566778899aabbccddeeff01020304"

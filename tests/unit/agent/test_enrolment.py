@@ -1,8 +1,7 @@
 import asyncio
-
-import httpx
 import base64
 
+import httpx
 import pytest
 
 from entrypoints.agent.enrolment import EnrolmentFailed

@@ -1,10 +1,10 @@
 import random
 
+from entrypoints.agent.fleet import SimulationConfig, build_devices, plan_anomalies
 from entrypoints.agent.fleet_report import FleetReport
 from entrypoints.agent.fleet_tokens import from_list
 from entrypoints.agent.simulated import golden_pcrs
 from entrypoints.agent.synthetic import SyntheticProbe
-from entrypoints.agent.fleet import SimulationConfig, build_devices, plan_anomalies
 from entrypoints.simulate import run_fleet
 from tests.unit.agent.conftest import ATLAS_500, HI3559A
 from tests.unit.agent.fake_server import SERVER, FakeAgentServer

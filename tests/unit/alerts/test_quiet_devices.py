@@ -62,10 +62,11 @@ def test_an_evaluation_overlapping_one_that_stored_a_breach_never_marks_the_devi
     quiet.end("d", now, quiet=False)
     quiet.end("d", now, quiet=True)
     assert not quiet.holds("d", now)
-    # the clear one finishes first, then the breach
+    # the clear one finishes first: not quiet yet, the other may still store a breach...
     quiet.begin("d"), quiet.begin("d")
     quiet.end("d", now, quiet=True)
-    quiet.end("d", now, quiet=False)
+    assert not quiet.holds("d", now)
+    quiet.end("d", now, quiet=False)  # ...and it did
     assert not quiet.holds("d", now)
     # alone again, it may be quiet
     quiet.begin("d")

@@ -10,7 +10,12 @@ from adapters.verifiers.keys import attestation_key_from_public
 from adapters.verifiers.python_ref import PythonQuoteVerifier
 from domain.attestation.evidence import HashAlg, QuoteCheck, Reason, SigScheme
 from domain.attestation.tpm_wire import (
-    PcrSelect, Signature, build_attest, build_signature, parse_attest, parse_signature,
+    PcrSelect,
+    Signature,
+    build_attest,
+    build_signature,
+    parse_attest,
+    parse_signature,
 )
 
 NONCE = bytes(range(32))

@@ -10,11 +10,25 @@ from hypothesis import strategies as st
 from domain.attestation.evidence import ClockInfo, HashAlg, SigScheme
 from domain.attestation.marshal import WireError
 from domain.attestation.tpm_public import (
-    TPM_ALG_ECC, TPM_ALG_NULL, TPM_ALG_RSA, EccCurve, ObjectAttr, PublicArea, SymDef,
+    TPM_ALG_ECC,
+    TPM_ALG_NULL,
+    TPM_ALG_RSA,
+    EccCurve,
+    ObjectAttr,
+    PublicArea,
+    SymDef,
 )
 from domain.attestation.tpm_wire import (
-    Attest, PcrSelect, Signature, build_attest, build_public, build_signature, parse_attest,
-    parse_public, parse_signature, tpm_name,
+    Attest,
+    PcrSelect,
+    Signature,
+    build_attest,
+    build_public,
+    build_signature,
+    parse_attest,
+    parse_public,
+    parse_signature,
+    tpm_name,
 )
 
 FAST = settings(max_examples=60, deadline=None)

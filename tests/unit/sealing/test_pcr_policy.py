@@ -12,7 +12,11 @@ from domain.attestation.evidence import HashAlg
 from domain.attestation.policy import PolicyScope, ReferencePolicy
 from domain.errors import ValidationFailed
 from domain.sealing import (
-    format_policy, parse_pcr_values, parse_policy, policy_pcr_digest, values_from_reference,
+    format_policy,
+    parse_pcr_values,
+    parse_policy,
+    policy_pcr_digest,
+    values_from_reference,
 )
 
 VECTORS = json.loads((Path(__file__).parents[2] / "data/sealing/policy_pcr.json").read_text())["vectors"]
