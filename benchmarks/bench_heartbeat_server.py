@@ -1,17 +1,19 @@
 """Heartbeats/s one `edgefleet serve` process sustains, measured from outside with wrk (issue 5).
 
 Run: .venv/bin/python benchmarks/bench_heartbeat_server.py [--devices 1000] [--seconds 30] [--connections 64]
-                                                           [--database-url URL]
+                                                           [--postgres | --database-url URL]
 
 The simulator benchmark (bench_heartbeats.py) runs 1,000 Python agents on the same two cores as the
 server, so it mostly measures the agents. This one enrols --devices devices over the API first, then
 lets wrk (C, a few percent of a core) post heartbeats round-robin across all of them, each with its
 own device credential, for --seconds, and prints req/s, latency percentiles and the check that every
-acknowledged heartbeat is stored. Also run against PostgreSQL when --database-url is given.
+acknowledged heartbeat is stored. --postgres starts a throw-away PostgreSQL server (initdb + pg_ctl,
+fsync on) and measures on it instead.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import shutil
@@ -22,11 +24,13 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.e2e.server_process import ServerProcess  # noqa: E402
+from tests.postgres_server import PostgresServer  # noqa: E402
 
 SECRET = "bench-secret-" + "s" * 40
 
@@ -89,11 +93,15 @@ def stored_samples(database_url: str, db: Path | None) -> int:
     if db is not None:
         with sqlite3.connect(db) as connection:
             return connection.execute(query).fetchone()[0]
-    import sqlalchemy
-    engine = sqlalchemy.create_engine(database_url.replace("+asyncpg", "+psycopg2") if "+asyncpg" in database_url
-                                      else database_url)
-    with engine.connect() as connection:
-        return connection.execute(sqlalchemy.text(query)).scalar_one()
+
+    async def count() -> int:
+        connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return await connection.fetchval(query)
+        finally:
+            await connection.close()
+
+    return asyncio.run(count())
 
 
 def main() -> int:
@@ -102,10 +110,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throw-away PostgreSQL (fsync on) and use it")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="edgefleet-hbs-"))
-    db = None if args.database_url else work / "fleet.db"
-    url = args.database_url or f"sqlite+aiosqlite:///{db}"
+    postgres = PostgresServer(durable=True).start() if args.postgres else None
+    try:
+        return measure(args, work, postgres.url if postgres else args.database_url)
+    finally:
+        if postgres is not None:
+            postgres.stop()
+
+
+def measure(args, work: Path, database_url: str | None) -> int:
+    db = None if database_url else work / "fleet.db"
+    url = database_url or f"sqlite+aiosqlite:///{db}"
     server = ServerProcess(work, url, SECRET, {"EDGEFLEET_RATE_LIMIT_AGENT": "100000000",
                                                "EDGEFLEET_RATE_LIMIT_ENROL": "100000000",
                                                "EDGEFLEET_ATTESTATION_INTERVAL": "0"}).start()

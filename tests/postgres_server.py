@@ -28,7 +28,9 @@ def _pg_bin(name: str) -> str | None:
 class PostgresServer:
     """Runs as the unprivileged ``postgres`` user when started by root (initdb refuses root)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """``durable``: fsync and full-page writes on, as in production (benchmarks); tests go without."""
+        self.durable = durable
         self.initdb, self.pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
         if not (self.initdb and self.pg_ctl):
             raise RuntimeError("PostgreSQL server binaries not found (install Debian's postgresql package)")
@@ -50,7 +52,8 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self._run(self.initdb, "-D", str(self.data), "-U", "edgefleet", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        options += "" if self.durable else " -c fsync=off -c full_page_writes=off"
         self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         createdb = _pg_bin("createdb")
         self._run(createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", "edgefleet")
