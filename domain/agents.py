@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from domain.bounded import make_room
 from domain.errors import DomainError
 
 TOKEN_TTL_DEFAULT = timedelta(hours=24)
@@ -104,9 +105,8 @@ class RecentCredentials:
     def remember(self, credential: str, device_id: str, now: datetime, revision: int) -> None:
         if self._ttl <= timedelta(0) or self._revocations.get(device_id, 0) != revision:
             return  # revoked while the check was reading the database: not trusted, not cached
-        if len(self._by_digest) >= self._capacity:  # oldest half out: dicts keep insertion order
-            for old in list(self._by_digest)[: self._capacity // 2 or 1]:
-                self._by_device.pop(self._by_digest.pop(old)[0], None)
+        for device, _ in make_room(self._by_digest, self._capacity):
+            self._by_device.pop(device, None)
         key = digest(credential)
         previous = self._by_device.pop(device_id, None)
         if previous is not None:

@@ -6,6 +6,7 @@ import threading
 from native._edgefleet_native import ffi, lib
 
 from domain.attestation.evidence import KeyType
+from domain.bounded import make_room
 
 NATIVE_KEY_TYPES = {KeyType.RSA: lib.EF_KEY_RSA, KeyType.ECC: lib.EF_KEY_ECC}
 
@@ -41,8 +42,5 @@ class NativeKeyCache:
         raw = lib.ef_key_load(spki, len(spki))
         handle = ffi.gc(raw, lib.ef_key_free) if raw != ffi.NULL else ffi.NULL
         with self._lock:
-            if len(self._handles) >= self._capacity:
-                # Oldest half out (dicts keep insertion order): cheap, and amortised over many loads.
-                for old in list(self._handles)[: max(1, self._capacity // 2)]:
-                    del self._handles[old]
+            make_room(self._handles, self._capacity)
             return self._handles.setdefault(spki, handle)

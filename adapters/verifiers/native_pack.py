@@ -210,7 +210,6 @@ def _by_identity(objects: list, known: dict, convert) -> list:
 
 def _careful_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable, packed: PackedBatch) -> tuple:
     """Quote by quote: odd inputs take the careful helpers, and what cannot be passed is flagged malformed."""
-    slot_by_id, flat_by_id = keys.by_id, policies.by_id  # hot-loop lookups first, methods on a miss
     quotes, sigs, nonces, banks, slots = [], [], [], [], []
     pcr_idx, pcr_val, pol_idx, pol_val = [], [], [], []
     flags = bytearray(len(checks))
@@ -221,10 +220,7 @@ def _careful_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable, 
             quote, sig, nonce = evidence.quote, evidence.signature, check.nonce
             if not (type(quote) is bytes and type(sig) is bytes and type(nonce) is bytes):
                 quote, sig, nonce = _blob(quote), _blob(sig), _blob(nonce)
-            key = check.key
-            slot = slot_by_id.get(id(key))
-            if slot is None:
-                slot = keys.slot(key)
+            slot = keys.slot(check.key)
             pcrs = evidence.pcr_values
             try:  # fast path: bytes() takes int keys 0..255 (C flags 32..255), the lengths prove each value
                 idx, values = bytes(pcrs), pcrs.values()
@@ -238,10 +234,7 @@ def _careful_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable, 
             if policy is None:
                 pidx = pval = b""
             else:
-                flat = flat_by_id.get(id(policy))
-                if flat is None or flat[0] != size:
-                    flat = policies.get(policy, size)
-                _, pidx, pval, forced = flat
+                _, pidx, pval, forced = policies.get(policy, size)
                 if forced:
                     flags[i] |= lib.EF_Q_POLICY_EXTRA
                     packed.policy_extra[i] = forced

@@ -25,6 +25,7 @@ from domain.alerts import (
     StoreUnavailable,
     parse_alert_id,
 )
+from domain.bounded import make_room
 from domain.errors import Conflict, ValidationFailed
 from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, SampleRecorded
 from domain.fleet_health import HEALTH_ALERTS, FleetHealth, judge_health, unavailable
@@ -40,10 +41,6 @@ RELEVANT = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
 FIRST_PAGE = PageRequest(50)
 THRESHOLD_RULES = frozenset(rule.value for rule in METRICS)
-
-
-def _within_limits(findings: list[Finding], after: dict) -> bool:
-    return not any(after.values()) and all(finding.severity is None for finding in findings)
 
 
 class QuietDevices:
@@ -74,9 +71,7 @@ class QuietDevices:
                 self._overlapped.add(device_id)
         elif not running and device_id not in self._overlapped and self._ttl > timedelta(0):
             # only the last of overlapping evaluations may say so: one still running may store a breach
-            if len(self._until) >= self._capacity:
-                for old in list(self._until)[: self._capacity // 2 or 1]:
-                    del self._until[old]
+            make_room(self._until, self._capacity)
             self._until[device_id] = now + self._ttl
         if running:
             self._running[device_id] = running
@@ -127,8 +122,9 @@ class AlertService:
 
     async def _evaluate_sample(self, rules: RuleSet, event: SampleRecorded) -> _Changes:
         now = self._clock.now()
-        if self._quiet.holds(event.device_id, now) and _within_limits(
-                *judge_sample(rules, event.platform, event.sample, {})):
+        # a sample that breaches nothing can raise nothing (a finding's severity needs a held breach)
+        if self._quiet.holds(event.device_id, now) and not any(
+                judge_sample(rules, event.platform, event.sample, {})[1].values()):
             return []  # nothing stored to clear, nothing open to resolve, nothing to raise
         self._quiet.begin(event.device_id)
         quiet = False

@@ -30,7 +30,7 @@ class DeviceInventory:
         raw_retention: timedelta = timedelta(days=7), recent_credentials: RecentCredentials | None = None,
     ) -> None:
         self._uow = uow
-        self._recent = recent_credentials
+        self._recent = recent_credentials or RecentCredentials(ttl=timedelta(0))
         self._queries = queries
         self._clock = clock
         self._raw_retention = raw_retention
@@ -70,8 +70,7 @@ class DeviceInventory:
             device = await self._visible(uow, device_id, Viewer())
             device.decommission(self._clock.now())
             await uow.commit()
-        if self._recent is not None:
-            self._recent.forget(device_id)  # its credential stops working now, not when the cache expires
+        self._recent.forget(device_id)  # its credential stops working now, not when the cache expires
         self._queries.invalidate()
 
     def history_resolution(self, window: TimeWindow, requested: Resolution = Resolution.AUTO) -> Resolution:

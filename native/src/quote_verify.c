@@ -189,6 +189,24 @@ static int outputs_present(const ef_results *out)
            && out->firmware;
 }
 
+/* Moves the cursor from quote *at to `first` (cursors only move forward), then verifies [first, stop).
+   Returns EF_OK or the first negative error from OpenSSL. */
+static int verify_span(const ef_batch *b, size_t *at, size_t first, size_t stop, cursor *c, ef_verifier *v,
+                       unsigned int flags, const ef_results *out)
+{
+    for (; *at < first; (*at)++)
+        advance(b, *at, c);
+    for (; *at < stop; (*at)++) {
+        out->mismatch[*at] = 0;
+        int st = verify_one(b, *at, c, v, flags, out);
+        if (st < 0)
+            return st;
+        out->status[*at] = (uint8_t)st;
+        advance(b, *at, c);
+    }
+    return EF_OK;
+}
+
 int ef_verify_batch(const ef_batch *b, size_t start, size_t end, unsigned int flags, const ef_results *out)
 {
     if (b == NULL || out == NULL || start > end || end > b->count || !batch_consistent(b))
@@ -197,23 +215,12 @@ int ef_verify_batch(const ef_batch *b, size_t start, size_t end, unsigned int fl
         return EF_OK;
     if (!outputs_present(out))
         return EF_ERR_ARGS;
-    cursor c = {0};
-    for (size_t i = 0; i < start; i++)
-        advance(b, i, &c);
     ef_verifier *v = ef_verifier_new(b->key_count);
     if (v == NULL)
         return EF_ERR_NOMEM;
-    int rc = EF_OK;
-    for (size_t i = start; i < end; i++) {
-        out->mismatch[i] = 0;
-        int st = verify_one(b, i, &c, v, flags, out);
-        if (st < 0) {
-            rc = st;
-            break;
-        }
-        out->status[i] = (uint8_t)st;
-        advance(b, i, &c);
-    }
+    cursor c = {0};
+    size_t at = 0;
+    int rc = verify_span(b, &at, start, end, &c, v, flags, out);
     ef_verifier_free(v);
     return rc;
 }
@@ -230,31 +237,20 @@ int ef_verify_claimed(const ef_batch *b, ef_claim *claim, size_t grain, unsigned
         return EF_ERR_ARGS;
     ef_verifier *v = NULL;
     cursor c = {0};
-    size_t at = 0; /* c holds the buffer offsets of quote `at`; claims only ever move forward */
+    size_t at = 0; /* c holds the buffer offsets of quote `at` */
     int rc = EF_OK;
     for (;;) {
         size_t first = __atomic_fetch_add(&claim->next, grain, __ATOMIC_RELAXED);
         if (first >= b->count)
             break;
-        size_t stop = b->count - first > grain ? first + grain : b->count;
         if (v == NULL && (v = ef_verifier_new(b->key_count)) == NULL) {
             rc = EF_ERR_NOMEM;
             break;
         }
-        for (; at < first; at++)
-            advance(b, at, &c);
-        for (; at < stop; at++) {
-            out->mismatch[at] = 0;
-            int st = verify_one(b, at, &c, v, flags, out);
-            if (st < 0) {
-                rc = st;
-                goto done;
-            }
-            out->status[at] = (uint8_t)st;
-            advance(b, at, &c);
-        }
+        rc = verify_span(b, &at, first, b->count - first > grain ? first + grain : b->count, &c, v, flags, out);
+        if (rc != EF_OK)
+            break;
     }
-done:
     ef_verifier_free(v);
     return rc;
 }
