@@ -1,10 +1,6 @@
-"""Attest N in-process simulated devices end to end (nonce, quote, batch verification, verdicts) with
-in-memory stores: a demo of the pipeline and a way to measure it without a server."""
+"""Composition root of ``edgefleet attest`` (the server's is entrypoints/container.py): the only place
+the attest modes get adapters from."""
 from __future__ import annotations
-
-import time
-
-from rich.console import Console
 
 from adapters.clock import SystemClock
 from adapters.memory.attestation import InMemoryAttestationRepository, InMemoryNonceStore
@@ -14,10 +10,19 @@ from adapters.verifiers.keys import attestation_key_from_public
 from domain.attestation.enrolment import EnrolledKey
 from domain.devices import Device, Platform
 from domain.services.attestation import AttestationService
-from entrypoints.attest_cli import elapsed_since, progress
+from ports.verifier import QuoteVerifier
 
 
-async def attest_simulated(count: int, verifier_name: str, console: Console):
+def quote_verifier(name: str, workers: int = 0) -> QuoteVerifier:
+    """``workers``: verifier threads, 0 for one per core (the native verifier's default)."""
+    verifier = choose_verifier(name)
+    if workers and hasattr(verifier, "threads"):
+        verifier.threads = workers
+    return verifier
+
+
+def simulated_fleet(count: int, verifier_name: str) -> tuple[AttestationService, list[str]]:
+    """An attestation service over ``count`` simulated devices with in-memory stores, and their ids."""
     fleet = build_fleet(count, prefix="sim", seed="edgefleet-attest")
     repo = InMemoryAttestationRepository()
     for device_id, tpm in fleet.items():
@@ -27,11 +32,5 @@ async def attest_simulated(count: int, verifier_name: str, console: Console):
         repo.keys[device_id] = EnrolledKey(device_id, attestation_key_from_public(ak), ak, tpm.ek_public(),
                                            activated=True)
     service = AttestationService(repo, InMemoryNonceStore(), SimulatedFleetGateway(fleet),
-                                 choose_verifier(verifier_name), SystemClock())
-    bar, task = progress(console, count)
-    started = time.perf_counter()
-    with bar:
-        report = await service.verify_many(list(fleet), on_progress=lambda done, total: bar.update(task, completed=done))
-    outcomes = [(v.status.value, list(v.reasons)) for v in report.verdicts]
-    outcomes += [("unreachable", []) for _ in report.unreachable] + [("error", []) for _ in report.skipped]
-    return outcomes, elapsed_since(started)
+                                 quote_verifier(verifier_name), SystemClock())
+    return service, list(fleet)

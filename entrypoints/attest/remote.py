@@ -8,7 +8,9 @@ import time
 import httpx
 from rich.console import Console
 
-from entrypoints.attest_cli import CHUNK, elapsed_since, progress
+from entrypoints.attest.report import Tally, elapsed_since, progress
+
+CHUNK = 256  # devices per bulk call: the server challenges them together and verifies their quotes in chunks
 
 
 def _device_ids(http: httpx.Client, args) -> list[str]:
@@ -38,12 +40,12 @@ def _ok(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def attest_remote(args, console: Console) -> tuple[list[tuple[str, list[str]]], float]:
+def attest_remote(args, console: Console) -> tuple[Tally, float]:
     token = args.token or os.environ.get("EDGEFLEET_TOKEN")
     if not token:
         raise SystemExit("edgefleet attest: give --token or set EDGEFLEET_TOKEN (an admin or auditor token)")
     headers = {"Authorization": f"Bearer {token}"}
-    outcomes: list[tuple[str, list[str]]] = []
+    tally = Tally()
     with httpx.Client(base_url=args.server, headers=headers, timeout=httpx.Timeout(120.0)) as http:
         ids = _device_ids(http, args)
         started = time.perf_counter()
@@ -54,6 +56,6 @@ def attest_remote(args, console: Console) -> tuple[list[tuple[str, list[str]]], 
                 body = _ok(http.post("/api/v1/edge/devices/bulk", json={"operation": "attest", "device_ids": chunk}))
                 for result in body.json()["results"]:
                     status = result["status"] if result["status"] in ("success", "failed", "unreachable") else "error"
-                    outcomes.append((status, result["reasons"]))
+                    tally.add(status, result["reasons"])
                 bar.advance(task, len(chunk))
-    return outcomes, elapsed_since(started)
+    return tally, elapsed_since(started)
