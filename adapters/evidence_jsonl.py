@@ -19,6 +19,7 @@ import msgspec
 
 from adapters.verifiers.keys import attestation_key_from_public
 from domain.attestation.evidence import BANK_BY_NAME, AttestationKey, KeyType, QuoteCheck, QuoteEvidence
+from domain.bounded import make_room
 
 NO_FIELD = msgspec.Raw()
 
@@ -44,7 +45,7 @@ _decode = msgspec.json.Decoder(EvidenceLine).decode
 _decode_pcr_map = msgspec.json.Decoder(dict[str, str]).decode
 
 
-def decode_line(raw: bytes) -> tuple[str, QuoteCheck]:
+def decode_line(raw: bytes | memoryview) -> tuple[str, QuoteCheck]:
     """(device_id, check) of one line's bytes; EvidenceLineError names what is wrong."""
     try:
         line = _decode(raw)
@@ -58,21 +59,35 @@ def decode_line(raw: bytes) -> tuple[str, QuoteCheck]:
     except ValueError:
         raise EvidenceLineError("nonce must be hex") from None
     key = _key(line.ak_public)
-    policy = None if line.policy is NO_FIELD else _pcr_map(bytes(line.policy), "policy")
-    evidence = QuoteEvidence(line.quote, line.signature, _pcr_map(bytes(line.pcrs), "pcrs"), bank)
+    policy = None if line.policy is NO_FIELD else _policy[bytes(line.policy)]
+    evidence = QuoteEvidence(line.quote, line.signature, _pcrs[bytes(line.pcrs)], bank)
     return str(line.device_id), QuoteCheck(evidence, key, nonce, policy)
 
 
-@lru_cache(maxsize=16384)  # shared by every line that repeats the same JSON text; the dicts are never mutated
-def _pcr_map(text: bytes, field: str) -> dict[int, bytes] | None:
-    if text == b"null":
-        if field == "policy":
-            return None
-        raise EvidenceLineError("pcrs must be an object of PCR index to hex value")
+class _Shared(dict):
+    """Raw JSON text -> its converted value, made once and shared by every line that repeats the text
+    (bounded; a dict, so a hit costs one C-level lookup). The values are never mutated."""
+
+    def __init__(self, convert, capacity: int = 16384) -> None:
+        super().__init__()
+        self._convert, self._capacity = convert, capacity
+
+    def __missing__(self, text: bytes):
+        value = self._convert(text)  # raises EvidenceLineError: nothing is kept
+        make_room(self, self._capacity)
+        self[text] = value
+        return value
+
+
+def _pcr_map(text: bytes, field: str) -> dict[int, bytes]:
     try:
         return {int(k): bytes.fromhex(v) for k, v in _decode_pcr_map(text).items()}
     except (msgspec.DecodeError, ValueError):
         raise EvidenceLineError(f"{field} must map PCR indexes to hex values") from None
+
+
+_pcrs = _Shared(lambda text: _pcr_map(text, "pcrs"))
+_policy = _Shared(lambda text: None if text == b"null" else _pcr_map(text, "policy"))
 
 
 @lru_cache(maxsize=16384)  # a fleet file repeats each device's key on every line: decode it once

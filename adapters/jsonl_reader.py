@@ -1,13 +1,17 @@
-"""A JSON Lines file read once, in blocks, as chunks of numbered lines: memory stays a block and a chunk
-whatever the file's size. A line longer than ``max_line`` is skipped without being buffered (reported as
-``TOO_LONG`` in its place), and a file that is not text is refused before anything is read from it."""
+"""A JSON Lines file read once, block by block into one reused buffer, as chunks of numbered lines.
+
+Lines are memoryviews into the buffer (no copy: at a few KiB a line, copying and faulting in fresh
+memory cost more than decoding), valid only until the next chunk is asked for: decode a chunk before
+pulling the next. Memory is one block whatever the file's size. A line longer than the block is
+skipped without being buffered (``TooLong`` stands in its place), and a file with a NUL byte in its
+first block is refused as binary before any line is returned.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
 
-BLOCK = 1 << 20
-MAX_LINE = 8 << 20  # an evidence line is a few KiB; an event log may add a few hundred
+BLOCK = 4 << 20  # also the longest line read: an evidence line is a few KiB, with an event log a few hundred
 
 
 class TooLong(NamedTuple):
@@ -22,41 +26,34 @@ class JsonlFileError(ValueError):
 
 class LineChunk(NamedTuple):
     first: int  # line number of lines[0], from 1
-    lines: list[bytes | TooLong]
+    lines: list[memoryview | TooLong]
     consumed: int  # bytes of the file read up to the end of this chunk
 
 
-def read_chunks(stream: BinaryIO, lines_per_chunk: int, *, max_line: int = MAX_LINE,
-                block: int = BLOCK) -> Iterator[LineChunk]:
-    lines: list[bytes | TooLong] = []
-    first, consumed = 1, 0
-    for batch, consumed in _lines(stream, max_line, block):
-        lines += batch
-        while len(lines) >= lines_per_chunk:
-            yield LineChunk(first, lines[:lines_per_chunk], consumed)
-            first += lines_per_chunk
-            lines = lines[lines_per_chunk:]
-    if lines:
-        yield LineChunk(first, lines, consumed)
-
-
-def _lines(stream: BinaryIO, max_line: int, block: int) -> Iterator[tuple[list[bytes | TooLong], int]]:
-    """The complete lines each block read adds, and the bytes read so far."""
-    pending, skipping, consumed = b"", False, 0
-    while data := stream.read(block):
-        if consumed == 0 and b"\0" in data:
-            raise JsonlFileError(f"binary data (a NUL byte at offset {data.index(0)}), not JSON Lines")
-        consumed += len(data)
+def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None = None) -> Iterator[LineChunk]:
+    """One chunk per block read. With ``first_block``, reads start that small and double up to ``block``:
+    a consumer that overlaps its work on one chunk with the next gets going sooner."""
+    buffer = bytearray(block)
+    view, find = memoryview(buffer), buffer.find
+    size, kept, number, consumed, skipping = min(first_block or block, block), 0, 1, 0, False
+    while n := stream.readinto(view[kept:size]):
+        if consumed == 0 and (nul := find(b"\0", 0, n)) >= 0:
+            raise JsonlFileError(f"binary data (a NUL byte at offset {nul}), not JSON Lines")
+        consumed, end, pos, lines = consumed + n, kept + n, 0, []
         if skipping:  # inside an overlong line: drop everything up to its end
-            end = data.find(b"\n")
-            if end < 0:
-                continue
-            data, skipping = data[end + 1:], False
-        pieces = (pending + data).split(b"\n")
-        pending = pieces.pop()
-        if len(pending) > max_line:
-            pieces.append(TooLong(max_line))
-            pending, skipping = b"", True
-        yield [TooLong(max_line) if len(p) > max_line else p for p in pieces], consumed
-    if pending or skipping:
-        yield ([] if skipping else [TooLong(max_line) if len(pending) > max_line else pending]), consumed
+            pos = find(b"\n", 0, end) + 1
+            skipping = pos == 0
+        while not skipping and (newline := find(b"\n", pos, end)) >= 0:
+            lines.append(view[pos:newline])
+            pos = newline + 1
+        if not skipping and pos == 0 and end == block:
+            lines.append(TooLong(block))
+            pos, skipping = end, True
+        if lines:
+            yield LineChunk(number, lines, consumed)
+            number += len(lines)
+        kept = 0 if skipping else end - pos
+        buffer[:kept] = buffer[pos:end]  # the start of a line, moved once the chunk's lines are done with
+        size = min(size * 2, block)
+    if kept and not skipping:
+        yield LineChunk(number, [view[:kept]], consumed)

@@ -20,7 +20,6 @@ are judged on ratios of bests from the same run. Exit status 1 if a target is mi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess

@@ -10,8 +10,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
-
 EDGEFLEET = str(Path(sys.executable).with_name("edgefleet"))
 
 
@@ -25,6 +23,8 @@ def add_demo_run(demo_commands, parse_duration) -> None:
 
 
 def _wait_ready(url: str, server: subprocess.Popen) -> None:
+    import httpx  # here, not at the top: every ``edgefleet`` command would pay its import
+
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -2,15 +2,13 @@
 the attest modes get adapters from."""
 from __future__ import annotations
 
-from adapters.clock import SystemClock
-from adapters.memory.attestation import InMemoryAttestationRepository, InMemoryNonceStore
-from adapters.tpm.fleet import SimulatedFleetGateway, build_fleet
+from typing import TYPE_CHECKING
+
 from adapters.verifiers.choice import choose_verifier
-from adapters.verifiers.keys import attestation_key_from_public
-from domain.attestation.enrolment import EnrolledKey
-from domain.devices import Device, Platform
-from domain.services.attestation import AttestationService
 from ports.verifier import QuoteVerifier
+
+if TYPE_CHECKING:
+    from domain.services.attestation import AttestationService
 
 
 def quote_verifier(name: str, workers: int = 0) -> QuoteVerifier:
@@ -23,6 +21,15 @@ def quote_verifier(name: str, workers: int = 0) -> QuoteVerifier:
 
 def simulated_fleet(count: int, verifier_name: str) -> tuple[AttestationService, list[str]]:
     """An attestation service over ``count`` simulated devices with in-memory stores, and their ids."""
+    # imported here: the offline mode, which does not need them, should not pay for them at start-up
+    from adapters.clock import SystemClock
+    from adapters.memory.attestation import InMemoryAttestationRepository, InMemoryNonceStore
+    from adapters.tpm.fleet import SimulatedFleetGateway, build_fleet
+    from adapters.verifiers.keys import attestation_key_from_public
+    from domain.attestation.enrolment import EnrolledKey
+    from domain.devices import Device, Platform
+    from domain.services.attestation import AttestationService
+
     fleet = build_fleet(count, prefix="sim", seed="edgefleet-attest")
     repo = InMemoryAttestationRepository()
     for device_id, tpm in fleet.items():
