@@ -53,7 +53,7 @@ def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None
             yield LineChunk(number, lines, consumed)
             number += len(lines)
         kept = 0 if skipping else end - pos
-        buffer[:kept] = buffer[pos:end]  # the start of a line, moved once the chunk's lines are done with
+        view[:kept] = buffer[end - kept:end]  # the start of a line, moved once the chunk's lines are done with
         size = min(size * 2, block)
     if kept and not skipping:
         yield LineChunk(number, [view[:kept]], consumed)

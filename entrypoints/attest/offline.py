@@ -54,14 +54,19 @@ def verify_evidence_file(path: Path, output: Path | None, verifier: QuoteVerifie
     tally, started = Tally(), time.perf_counter()
     with path.open("rb") as stream, (output.open("wb") if output else nullcontext()) as out:
         bar, task = progress(console, os.fstat(stream.fileno()).st_size, "verifying")
-        with bar:
-            parsed = _parse_all(read_chunks(stream, first_block=FIRST_BLOCK), console)
-            for chunk, results in verifier.verify_stream((p, p.checks) for p in parsed):
-                rows = _verdicts(chunk, results)
-                _count(tally, chunk, results)
-                if out is not None:
-                    out.write(_encode(rows))
-                bar.update(task, completed=chunk.consumed)
+        try:
+            with bar:
+                parsed = _parse_all(read_chunks(stream, first_block=FIRST_BLOCK), console)
+                for chunk, results in verifier.verify_stream((p, p.checks) for p in parsed):
+                    rows = _verdicts(chunk, results)
+                    _count(tally, chunk, results)
+                    if out is not None:
+                        out.write(_encode(rows))
+                    bar.update(task, completed=chunk.consumed)
+        except EvidenceFileError:
+            if output is not None:
+                output.unlink(missing_ok=True)  # refused before any verdict: leave no empty output behind
+            raise
     return tally, elapsed_since(started)
 
 
