@@ -14,7 +14,7 @@ from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
 from adapters.live_stream import LiveStream
 from adapters.observability.prometheus import FleetMetrics
-from adapters.observability.seed_log import log_event
+from adapters.observability.operational_log import OperationalLog
 from adapters.observability.timed_verifier import TimedVerifier
 from adapters.persistence.alert_store import SqlAlertUnitOfWork
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
@@ -110,6 +110,7 @@ class Services(containers.DeclarativeContainer):
     inventory = providers.Singleton(
         DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock,
         raw_retention=settings.provided.metrics_retention, recent_credentials=recent_credentials,
+        seals=gateways.seal_repository,
     )
     commands = providers.Singleton(
         CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals,
@@ -164,7 +165,7 @@ def build_container(settings: Settings | None = None) -> Container:
     container = Container(settings=settings or Settings.from_env())
     events = container.core.events()
     events.subscribe(container.core.metrics().on_event)
-    events.subscribe(log_event)
+    events.subscribe(OperationalLog(container.services.alerts().rules).on_event)
     # The live stream first, so a status change reaches clients before the alert it raises.
     live = container.gateways.live_relay() if container.settings().redis_url else container.core.live_stream()
     events.subscribe(live.on_event)
