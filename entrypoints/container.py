@@ -13,8 +13,8 @@ from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
 from adapters.live_stream import LiveStream
-from adapters.observability.prometheus import FleetMetrics
 from adapters.observability.operational_log import OperationalLog
+from adapters.observability.prometheus import FleetMetrics
 from adapters.observability.timed_verifier import TimedVerifier
 from adapters.persistence.alert_store import SqlAlertUnitOfWork
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
