@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
 
 BLOCK = 4 << 20  # also the longest line read: an evidence line is a few KiB, with an event log a few hundred
+MAX_LINES = 4096
 
 
 class TooLong(NamedTuple):
@@ -30,9 +31,11 @@ class LineChunk(NamedTuple):
     consumed: int  # bytes of the file read up to the end of this chunk
 
 
-def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None = None) -> Iterator[LineChunk]:
-    """One chunk per block read. With ``first_block``, reads start that small and double up to ``block``:
-    a consumer that overlaps its work on one chunk with the next gets going sooner."""
+def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None = None,
+                max_lines: int = MAX_LINES) -> Iterator[LineChunk]:
+    """A chunk per block read, or per ``max_lines`` of it (a block of blank lines is millions of them).
+    With ``first_block``, reads start that small and double up to ``block``: a consumer that overlaps
+    its work on one chunk with the next gets going sooner."""
     buffer = bytearray(block)
     view, find = memoryview(buffer), buffer.find
     size, kept, number, consumed, skipping = min(first_block or block, block), 0, 1, 0, False
@@ -46,6 +49,9 @@ def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None
         while not skipping and (newline := find(b"\n", pos, end)) >= 0:
             lines.append(view[pos:newline])
             pos = newline + 1
+            if len(lines) == max_lines:  # the buffer stays as it is until this block is done
+                yield LineChunk(number, lines, consumed - (end - pos))
+                number, lines = number + len(lines), []
         if not skipping and pos == 0 and end == block:
             lines.append(TooLong(block))
             pos, skipping = end, True

@@ -26,13 +26,20 @@ def read_all(data: bytes, **options) -> list:
 
 @settings(max_examples=300)
 @given(lines=st.lists(line_bytes, max_size=40), block=st.integers(16, 64), first=st.integers(1, 64),
-       final_newline=st.booleans())
-def test_every_line_comes_back_in_order_and_overlong_ones_are_marked_not_read(lines, block, first, final_newline):
+       most=st.integers(1, 8), final_newline=st.booleans())
+def test_every_line_comes_back_in_order_and_overlong_ones_are_marked_not_read(lines, block, first, most,
+                                                                              final_newline):
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
     expected = [TooLong(block) if len(line) >= block else line for line in lines]
     if not final_newline and lines and lines[-1] == b"":
         expected.pop()  # "a\n" + nothing: no last line
-    assert read_all(data, block=block, first_block=first) == expected
+    assert read_all(data, block=block, first_block=first, max_lines=most) == expected
+
+
+def test_a_block_of_blank_lines_comes_in_chunks_of_at_most_max_lines():
+    chunks = list(read_chunks(io.BytesIO(b"\n" * 10_000), block=1 << 20, max_lines=4096))
+    assert [len(chunk.lines) for chunk in chunks] == [4096, 4096, 1808]
+    assert [chunk.first for chunk in chunks] == [1, 4097, 8193]
 
 
 def test_a_line_longer_than_the_block_is_skipped_without_being_buffered():
