@@ -9,6 +9,7 @@ each device's key, PCR values and policy on line after line, so each distinct on
 shared (bounded caches): a shared policy object is also what lets the native verifier flatten it once.
 Unknown fields are ignored, so files from newer writers still verify here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -50,7 +51,9 @@ def decode_line(raw: bytes | memoryview) -> tuple[str, QuoteCheck]:
     try:
         line = _decode(raw)
     except msgspec.DecodeError as exc:  # ValidationError included: a wrong or missing field
-        raise EvidenceLineError(str(exc) if isinstance(exc, msgspec.ValidationError) else f"not JSON: {exc}") from None
+        raise EvidenceLineError(
+            str(exc) if isinstance(exc, msgspec.ValidationError) else f"not JSON: {exc}"
+        ) from None
     bank = BANK_BY_NAME.get(line.hash_alg)
     if bank is None:
         raise EvidenceLineError(f"hash_alg must be one of {', '.join(BANK_BY_NAME)}")

@@ -6,6 +6,7 @@ pulling the next. Memory is one block whatever the file's size. A line longer th
 skipped without being buffered (``TooLong`` stands in its place), and a file with a NUL byte in its
 first block is refused as binary before any line is returned.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -31,8 +32,9 @@ class LineChunk(NamedTuple):
     consumed: int  # bytes of the file read up to the end of this chunk
 
 
-def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None = None,
-                max_lines: int = MAX_LINES) -> Iterator[LineChunk]:
+def read_chunks(
+    stream: BinaryIO, *, block: int = BLOCK, first_block: int | None = None, max_lines: int = MAX_LINES
+) -> Iterator[LineChunk]:
     """A chunk per block read, or per ``max_lines`` of it (a block of blank lines is millions of them).
     With ``first_block``, reads start that small and double up to ``block``: a consumer that overlaps
     its work on one chunk with the next gets going sooner."""
@@ -59,7 +61,9 @@ def read_chunks(stream: BinaryIO, *, block: int = BLOCK, first_block: int | None
             yield LineChunk(number, lines, consumed)
             number += len(lines)
         kept = 0 if skipping else end - pos
-        view[:kept] = buffer[end - kept:end]  # the start of a line, moved once the chunk's lines are done with
+        view[:kept] = buffer[
+            end - kept : end
+        ]  # the start of a line, moved once the chunk's lines are done with
         size = min(size * 2, block)
     if kept and not skipping:
         yield LineChunk(number, [view[:kept]], consumed)

@@ -5,6 +5,7 @@ device's reference policy; every quote passes every check. Lines alternate ECDSA
 is mixed. RSA-PSS is left out because Keylime's ``checkquote`` refuses it (benchmarks compare both on
 the same corpus). Beside it, the same quotes as Keylime's ``checkquote`` takes them: PEM AK, base64
 nonce, TPMT_SIGNATURE, TPMS_ATTEST and a tpm2-tools PCR file (little-endian ``tpm2_pcrs`` layout)."""
+
 from __future__ import annotations
 
 import base64
@@ -36,8 +37,10 @@ def tpm2_tools_pcr_file(values: dict[int, bytes], bank: int = HashAlg.SHA256) ->
 
 
 def generate(count: int, evidence_path: Path, keylime_path: Path) -> None:
-    fleets = {ak: list(build_fleet(DEVICES, seed="bench-attest", ak=ak, rsa_pool=8).values())
-              for ak in ("ecc", "rsassa")}
+    fleets = {
+        ak: list(build_fleet(DEVICES, seed="bench-attest", ak=ak, rsa_pool=8).values())
+        for ak in ("ecc", "rsassa")
+    }
     for fleet in fleets.values():
         for i, tpm in enumerate(fleet):
             tpm.pcr_extend(i % 8, i.to_bytes(32, "big"))  # devices differ in their measured state
@@ -54,10 +57,21 @@ def generate(count: int, evidence_path: Path, keylime_path: Path) -> None:
             line["ak"] = ak  # ignored by the verifier; lets the benchmark split the corpus per algorithm
             evidence_out.write(json.dumps(line) + "\n")
             if ak_public not in pems:
-                pems[ak_public] = public_key(parse_public(ak_public)).public_bytes(
-                    Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-            keylime_out.write(json.dumps({
-                "ak": ak, "aik_pem": pems[ak_public], "nonce": base64.b64encode(nonce).decode(),
-                "sig": line["signature"], "quote": line["quote"],
-                "pcrs": base64.b64encode(tpm2_tools_pcr_file(evidence.pcr_values)).decode(),
-            }) + "\n")
+                pems[ak_public] = (
+                    public_key(parse_public(ak_public))
+                    .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+                    .decode()
+                )
+            keylime_out.write(
+                json.dumps(
+                    {
+                        "ak": ak,
+                        "aik_pem": pems[ak_public],
+                        "nonce": base64.b64encode(nonce).decode(),
+                        "sig": line["signature"],
+                        "quote": line["quote"],
+                        "pcrs": base64.b64encode(tpm2_tools_pcr_file(evidence.pcr_values)).decode(),
+                    }
+                )
+                + "\n"
+            )

@@ -17,6 +17,7 @@ which its ``tpm_util`` needs and its wheel does not declare). Each round, interl
 Figures are the best of the rounds (noise on these shared cores only slows things down); the targets
 are judged on ratios of bests from the same run. Exit status 1 if a target is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ EDGEFLEET = str(Path(sys.executable).with_name("edgefleet"))
 KEYLIME = "keylime==7.14.3"
 KEYLIME_VENV = BENCH / "keylime-venv"
 KINDS = {"mixed": None, "ecdsa": "ecc", "rsa": "rsassa"}
-OPENSSL = {"ecc": ("ecdsap256", r"^\s*256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+\S+\s+(\S+)"),
-           "rsassa": ("rsa2048", r"^rsa 2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)")}
+OPENSSL = {
+    "ecc": ("ecdsap256", r"^\s*256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+\S+\s+(\S+)"),
+    "rsassa": ("rsa2048", r"^rsa 2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)"),
+}
 
 # Runs in Keylime's virtualenv: decode every input first, then time checkquote alone.
 KEYLIME_RUN = """
@@ -86,7 +89,9 @@ def keylime_python() -> str:
     if not python.exists():
         print(f"installing {KEYLIME} into {KEYLIME_VENV.relative_to(ROOT)} (once)...", flush=True)
         venv.create(KEYLIME_VENV, with_pip=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", KEYLIME, "cryptography", "pyyaml"], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", KEYLIME, "cryptography", "pyyaml"], check=True
+        )
     return str(python)
 
 
@@ -107,12 +112,17 @@ def edgefleet_rates(evidence: Path, quotes: int) -> tuple[float, float]:
     """(quotes per second of wall clock, per second of the process's CPU time, all threads)."""
     out = BENCH / "attest_verdicts.jsonl"
     started, started_cpu = time.perf_counter(), children_cpu()
-    done = subprocess.run([EDGEFLEET, "attest", "--evidence", str(evidence), "--output", str(out)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [EDGEFLEET, "attest", "--evidence", str(evidence), "--output", str(out)],
+        capture_output=True,
+        text=True,
+    )
     seconds, cpu = time.perf_counter() - started, children_cpu() - started_cpu
     verdicts = out.read_text().count('"status":"success"')
     if done.returncode != 0 or verdicts != quotes:
-        raise SystemExit(f"edgefleet attest: exit {done.returncode}, {verdicts} of {quotes} verified:\n{done.stderr}")
+        raise SystemExit(
+            f"edgefleet attest: exit {done.returncode}, {verdicts} of {quotes} verified:\n{done.stderr}"
+        )
     return quotes / seconds, quotes / cpu
 
 
@@ -131,8 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files, python = corpus(args.quotes), keylime_python()
     openssl_version = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
-    print(f"{openssl_version}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
-          f"{args.quotes:,} quotes ({files['ecdsa'][2]:,} ECDSA P-256, {files['rsa'][2]:,} RSASSA-2048)", flush=True)
+    print(
+        f"{openssl_version}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+        f"{args.quotes:,} quotes ({files['ecdsa'][2]:,} ECDSA P-256, {files['rsa'][2]:,} RSASSA-2048)",
+        flush=True,
+    )
     best: dict[str, float] = {}
 
     def keep(name: str, value: float) -> None:
@@ -153,17 +166,21 @@ def main(argv: list[str] | None = None) -> int:
 
     def one_core(clock: str) -> dict[str, float]:
         """Seconds one openssl core needs for each set's signatures, by ``clock``."""
-        seconds = {"ecdsa": counts["ecdsa"] / best[f"openssl ecc {clock}"],
-                   "rsa": counts["rsa"] / best[f"openssl rsassa {clock}"]}
+        seconds = {
+            "ecdsa": counts["ecdsa"] / best[f"openssl ecc {clock}"],
+            "rsa": counts["rsa"] / best[f"openssl rsassa {clock}"],
+        }
         return {"mixed": seconds["ecdsa"] + seconds["rsa"], **seconds}
 
     openssl = {clock: one_core(clock) for clock in ("wall", "cpu")}
     print()
     print("| quotes/s, best of rounds | mixed | ECDSA P-256 | RSASSA-2048 |")
     print("|---|--:|--:|--:|")
-    rows = {"openssl speed, 1 process ({}; mixed: the corpus's signatures)": "openssl",
-            "edgefleet attest --evidence, whole process, 2 cores ({})": "edgefleet",
-            "Keylime checkquote, in-process, 1 core ({}, calls only)": "keylime"}
+    rows = {
+        "openssl speed, 1 process ({}; mixed: the corpus's signatures)": "openssl",
+        "edgefleet attest --evidence, whole process, 2 cores ({})": "edgefleet",
+        "Keylime checkquote, in-process, 1 core ({}, calls only)": "keylime",
+    }
     for clock, label in (("wall", "wall clock"), ("cpu", "per CPU-second")):
         for text, who in rows.items():
             if who == "openssl":
@@ -179,13 +196,17 @@ def main(argv: list[str] | None = None) -> int:
         judged = kind == "mixed"
         of_openssl = best[f"edgefleet {kind} wall"] * openssl["wall"][kind] / counts[kind]
         of_keylime = best[f"edgefleet {kind} wall"] / best[f"keylime {kind} wall"]
-        for text, value, bar in ((f"{kind}: edgefleet (wall) >= 1.5x one openssl process (wall)", of_openssl, 1.5),
-                                 (f"{kind}: edgefleet (wall) >= 3x Keylime checkquote (wall)", of_keylime, 3.0)):
+        for text, value, bar in (
+            (f"{kind}: edgefleet (wall) >= 1.5x one openssl process (wall)", of_openssl, 1.5),
+            (f"{kind}: edgefleet (wall) >= 3x Keylime checkquote (wall)", of_keylime, 3.0),
+        ):
             failed |= judged and value < bar
             print(f"| {text} | {value:.2f}x | {('PASS' if value >= bar else 'FAIL') if judged else 'info'} |")
         efficiency = best[f"edgefleet {kind} cpu"] * openssl["cpu"][kind] / counts[kind]
-        print(f"| {kind}: edgefleet CPU time vs openssl's for the same signatures (1.0: no overhead) | "
-              f"{efficiency:.2f} | info |")
+        print(
+            f"| {kind}: edgefleet CPU time vs openssl's for the same signatures (1.0: no overhead) | "
+            f"{efficiency:.2f} | info |"
+        )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 1 if failed else 0
 

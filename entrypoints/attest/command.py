@@ -1,5 +1,6 @@
 """``edgefleet attest``: fleet-wide verification (through the server, or a simulated in-process fleet)
 and offline verification of stored evidence. Exit 0 when all passed, 1 when any failed, 2 on misuse."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,9 @@ from entrypoints.attest.report import print_summary
 
 
 def add_attest_command(commands) -> None:
-    attest = commands.add_parser("attest", help="verify device attestation in bulk, or stored evidence offline")
+    attest = commands.add_parser(
+        "attest", help="verify device attestation in bulk, or stored evidence offline"
+    )
     scope = attest.add_mutually_exclusive_group()
     scope.add_argument("--all", action="store_true", help="every device")
     scope.add_argument("--platform", choices=["atlas", "hisilicon"])
@@ -39,8 +42,9 @@ def run_attest(args) -> int:
         from entrypoints.attest.root import quote_verifier
 
         try:
-            tally, seconds = verify_evidence_file(args.evidence, args.output, quote_verifier(args.verifier, args.workers),
-                                                  console)
+            tally, seconds = verify_evidence_file(
+                args.evidence, args.output, quote_verifier(args.verifier, args.workers), console
+            )
         except (OSError, EvidenceFileError) as exc:
             print(f"edgefleet attest: {args.evidence}: {exc}", file=sys.stderr)
             return 2
@@ -48,14 +52,18 @@ def run_attest(args) -> int:
         from entrypoints.attest.root import simulated_fleet
         from entrypoints.attest.simulated import attest_simulated
 
-        tally, seconds = asyncio.run(attest_simulated(*simulated_fleet(args.simulated, args.verifier), console))
+        tally, seconds = asyncio.run(
+            attest_simulated(*simulated_fleet(args.simulated, args.verifier), console)
+        )
     elif args.all or args.platform or args.location or args.device:
         from entrypoints.attest.remote import attest_remote
 
         tally, seconds = attest_remote(args, console)
     else:
-        print("edgefleet attest: choose --all, --platform, --location, --device, --simulated or --evidence",
-              file=sys.stderr)
+        print(
+            "edgefleet attest: choose --all, --platform, --location, --device, --simulated or --evidence",
+            file=sys.stderr,
+        )
         return 2
     print_summary(tally, seconds, console)
     return 0 if tally.all_succeeded else 1

@@ -2,6 +2,7 @@
 verifier pulls the next chunk (read and decoded here) while its threads verify the current one, and the
 verdicts of a chunk are encoded and written while the next is verified. A chunk is a block of the
 file (4 MiB, ~2,000 lines, ~0.1 s of crypto on a core); memory is a few chunks for any file size; malformed lines keep their line numbers and their place in the output."""
+
 from __future__ import annotations
 
 import os
@@ -49,10 +50,11 @@ MALFORMED = ["malformed"]
 _encode = msgspec.json.Encoder().encode_lines
 
 
-def verify_evidence_file(path: Path, output: Path | None, verifier: QuoteVerifier,
-                         console: Console) -> tuple[Tally, float]:
+def verify_evidence_file(
+    path: Path, output: Path | None, verifier: QuoteVerifier, console: Console
+) -> tuple[Tally, float]:
     tally, started = Tally(), time.perf_counter()
-    with path.open("rb") as stream, (output.open("wb") if output else nullcontext()) as out:
+    with path.open("rb") as stream, output.open("wb") if output else nullcontext() as out:
         bar, task = progress(console, os.fstat(stream.fileno()).st_size, "verifying")
         try:
             with bar:
@@ -88,7 +90,9 @@ def _parse_all(chunks: Iterator[LineChunk], console: Console) -> Iterator[Parsed
         for offset, why in malformed.items():
             reported += 1
             if reported <= REPORTED:
-                console.print(f"[yellow]line {chunk.first + offset}: malformed: {escape(why)}", highlight=False)
+                console.print(
+                    f"[yellow]line {chunk.first + offset}: malformed: {escape(why)}", highlight=False
+                )
             elif reported == REPORTED + 1:
                 console.print("[yellow]more malformed lines: only the output file lists them all")
         yield Parsed(chunk.first, len(chunk.lines), device_ids, checks, malformed, chunk.consumed)

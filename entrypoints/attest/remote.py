@@ -1,5 +1,6 @@
 """Fleet-wide attestation through the server: list the matching devices, then attest them in chunks
 with the bulk endpoint (which challenges the agents and verifies each chunk as one batch)."""
+
 from __future__ import annotations
 
 import os
@@ -52,10 +53,16 @@ def attest_remote(args, console: Console) -> tuple[Tally, float]:
         bar, task = progress(console, len(ids))
         with bar:
             for start in range(0, len(ids), CHUNK):
-                chunk = ids[start:start + CHUNK]
-                body = _ok(http.post("/api/v1/edge/devices/bulk", json={"operation": "attest", "device_ids": chunk}))
+                chunk = ids[start : start + CHUNK]
+                body = _ok(
+                    http.post("/api/v1/edge/devices/bulk", json={"operation": "attest", "device_ids": chunk})
+                )
                 for result in body.json()["results"]:
-                    status = result["status"] if result["status"] in ("success", "failed", "unreachable") else "error"
+                    status = (
+                        result["status"]
+                        if result["status"] in ("success", "failed", "unreachable")
+                        else "error"
+                    )
                     tally.add(status, result["reasons"])
                 bar.advance(task, len(chunk))
     return tally, elapsed_since(started)

@@ -1,5 +1,6 @@
 """What every ``edgefleet attest`` mode reports: a running tally (constant memory however many quotes),
 a progress bar and the summary table."""
+
 from __future__ import annotations
 
 import time
@@ -43,7 +44,9 @@ def print_summary(tally: Tally, seconds: float, console: Console) -> None:
     if statuses["error"]:
         table.add_row("not attestable", str(statuses["error"]))
     table.add_row("duration", f"{seconds:.2f} s")
-    table.add_row("quotes/s", f"{(statuses['success'] + statuses['failed']) / seconds:,.0f}" if seconds else "-")
+    table.add_row(
+        "quotes/s", f"{(statuses['success'] + statuses['failed']) / seconds:,.0f}" if seconds else "-"
+    )
     console.print(table)
 
 

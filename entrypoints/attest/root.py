@@ -1,5 +1,6 @@
 """Composition root of ``edgefleet attest`` (the server's is entrypoints/container.py): the only place
 the attest modes get adapters from."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -36,8 +37,10 @@ def simulated_fleet(count: int, verifier_name: str) -> tuple[AttestationService,
         repo.add_device(Device(id=device_id, name=device_id, platform=Platform.ATLAS, tpm_enabled=True))
         ak = tpm.ak_public()
         # Simulated devices skip the credential activation round trip: their keys are known good.
-        repo.keys[device_id] = EnrolledKey(device_id, attestation_key_from_public(ak), ak, tpm.ek_public(),
-                                           activated=True)
-    service = AttestationService(repo, InMemoryNonceStore(), SimulatedFleetGateway(fleet),
-                                 quote_verifier(verifier_name), SystemClock())
+        repo.keys[device_id] = EnrolledKey(
+            device_id, attestation_key_from_public(ak), ak, tpm.ek_public(), activated=True
+        )
+    service = AttestationService(
+        repo, InMemoryNonceStore(), SimulatedFleetGateway(fleet), quote_verifier(verifier_name), SystemClock()
+    )
     return service, list(fleet)

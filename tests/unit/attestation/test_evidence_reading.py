@@ -1,4 +1,5 @@
 """The offline evidence file, read and decoded: every line keeps its number, nothing odd crashes."""
+
 from __future__ import annotations
 
 import io
@@ -25,10 +26,16 @@ def read_all(data: bytes, **options) -> list:
 
 
 @settings(max_examples=300)
-@given(lines=st.lists(line_bytes, max_size=40), block=st.integers(16, 64), first=st.integers(1, 64),
-       most=st.integers(1, 8), final_newline=st.booleans())
-def test_every_line_comes_back_in_order_and_overlong_ones_are_marked_not_read(lines, block, first, most,
-                                                                              final_newline):
+@given(
+    lines=st.lists(line_bytes, max_size=40),
+    block=st.integers(16, 64),
+    first=st.integers(1, 64),
+    most=st.integers(1, 8),
+    final_newline=st.booleans(),
+)
+def test_every_line_comes_back_in_order_and_overlong_ones_are_marked_not_read(
+    lines, block, first, most, final_newline
+):
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
     expected = [TooLong(block) if len(line) >= block else line for line in lines]
     if not final_newline and lines and lines[-1] == b"":
@@ -73,14 +80,18 @@ HONEST = honest_line()
 def test_an_honest_line_decodes_to_its_check_and_repeated_texts_share_one_object():
     device_id, check = decode_line(json.dumps(HONEST).encode())
     _, again = decode_line(json.dumps({**HONEST, "extra": "ignored"}).encode())
-    assert device_id == "dev" and check.nonce == bytes(range(32)) and sorted(check.evidence.pcr_values) == [0, 7]
+    assert (
+        device_id == "dev" and check.nonce == bytes(range(32)) and sorted(check.evidence.pcr_values) == [0, 7]
+    )
     assert again.policy is check.policy and again.evidence.pcr_values is check.evidence.pcr_values
     assert again.key is check.key
 
 
-junk = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-                    max_leaves=8)
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=300)
