@@ -134,10 +134,48 @@ def keylime_rates(python: str, inputs: Path) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
+def peak_memory(evidence: Path, copies: int) -> tuple[int, float, float]:
+    """(lines, seconds, peak RSS in MB) of ``edgefleet attest`` over ``copies`` of the corpus in one file."""
+    big = BENCH / f"{evidence.stem}.x{copies}.jsonl"
+    if not big.exists():
+        with big.open("wb") as out:
+            for _ in range(copies):
+                out.write(evidence.read_bytes())
+    lines = sum(1 for _ in big.open("rb"))
+    # a fresh interpreter whose only child is the CLI: RUSAGE_CHILDREN's peak is then the CLI's own
+    measure = (
+        "import resource, subprocess, sys, time; started = time.perf_counter(); "
+        "done = subprocess.run(sys.argv[1:], capture_output=True); "
+        "print(done.returncode, time.perf_counter() - started, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        measure,
+        EDGEFLEET,
+        "attest",
+        "--evidence",
+        str(big),
+        "--output",
+        os.devnull,
+    ]
+    code, seconds, rss = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+    if code != "0":
+        raise SystemExit(f"edgefleet attest over {big} exited {code}")
+    return lines, float(seconds), float(rss)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quotes", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--memory-copies",
+        type=int,
+        default=0,
+        help="also run once over this many copies of the corpus in one file, reporting peak RSS",
+    )
     args = parser.parse_args(argv)
     files, python = corpus(args.quotes), keylime_python()
     openssl_version = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
@@ -206,6 +244,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {kind}: edgefleet CPU time vs openssl's for the same signatures (1.0: no overhead) | "
             f"{efficiency:.2f} | info |"
+        )
+    if args.memory_copies:
+        lines, seconds, rss = peak_memory(files["mixed"][0], args.memory_copies)
+        ok = rss < 500
+        failed |= not ok
+        print(
+            f"| {lines:,} lines in one file ({args.memory_copies} copies of the corpus): peak RSS < 500 MB | "
+            f"{rss:,.0f} MB ({lines / seconds:,.0f} quotes/s) | {'PASS' if ok else 'FAIL'} |"
         )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 1 if failed else 0
