@@ -108,17 +108,25 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def edgefleet_rates(evidence: Path, quotes: int) -> tuple[float, float]:
+def edgefleet_command(checkout: Path | None) -> list[str]:
+    """The ``edgefleet`` command, or the same CLI run from another checkout (its native module built)."""
+    if checkout is None:
+        return [EDGEFLEET]
+    run = f"import sys; sys.path.insert(0, {str(checkout)!r}); from entrypoints.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", run]
+
+
+def edgefleet_rates(evidence: Path, quotes: int, checkout: Path | None = None) -> tuple[float, float]:
     """(quotes per second of wall clock, per second of the process's CPU time, all threads)."""
     out = BENCH / "attest_verdicts.jsonl"
     started, started_cpu = time.perf_counter(), children_cpu()
     done = subprocess.run(
-        [EDGEFLEET, "attest", "--evidence", str(evidence), "--output", str(out)],
+        [*edgefleet_command(checkout), "attest", "--evidence", str(evidence), "--output", str(out)],
         capture_output=True,
         text=True,
     )
     seconds, cpu = time.perf_counter() - started, children_cpu() - started_cpu
-    verdicts = out.read_text().count('"status":"success"')
+    verdicts = len(re.findall(r'"status": ?"success"', out.read_text()))  # json.dumps of older versions: ": "
     if done.returncode != 0 or verdicts != quotes:
         raise SystemExit(
             f"edgefleet attest: exit {done.returncode}, {verdicts} of {quotes} verified:\n{done.stderr}"
@@ -171,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quotes", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
+        "--before",
+        type=Path,
+        help="also measure the CLI of this checkout (e.g. a git worktree "
+        "of an older commit, native module built) on the mixed corpus: the before/after figure",
+    )
+    parser.add_argument(
         "--memory-copies",
         type=int,
         default=0,
@@ -198,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
                 keep(f"edgefleet {kind} {clock}", rate)
             for clock, rate in zip(("wall", "cpu"), keylime_rates(python, keylime), strict=True):
                 keep(f"keylime {kind} {clock}", rate)
+        if args.before:
+            for clock, rate in zip(
+                ("wall", "cpu"), edgefleet_rates(*files["mixed"][::2], args.before), strict=True
+            ):
+                keep(f"before mixed {clock}", rate)
         print(f"round {round_ + 1}: " + ", ".join(f"{k} {v:,.0f}/s" for k, v in best.items()), flush=True)
 
     counts = {kind: files[kind][2] for kind in KINDS}
@@ -244,6 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"| {kind}: edgefleet CPU time vs openssl's for the same signatures (1.0: no overhead) | "
             f"{efficiency:.2f} | info |"
+        )
+    if args.before:
+        print(
+            f"| before ({args.before}): whole process, wall / per CPU-second | "
+            f"{best['before mixed wall']:,.0f} / {best['before mixed cpu']:,.0f} quotes/s | "
+            f"now {best['edgefleet mixed wall'] / best['before mixed wall']:.2f}x by wall clock, "
+            f"{best['edgefleet mixed cpu'] / best['before mixed cpu']:.2f}x per CPU-second |"
         )
     if args.memory_copies:
         lines, seconds, rss = peak_memory(files["mixed"][0], args.memory_copies)
