@@ -118,7 +118,7 @@ def edgefleet_command(checkout: Path | None) -> list[str]:
 
 def edgefleet_rates(evidence: Path, quotes: int, checkout: Path | None = None) -> tuple[float, float]:
     """(quotes per second of wall clock, per second of the process's CPU time, all threads)."""
-    out = BENCH / "attest_verdicts.jsonl"
+    out = BENCH / f"attest_verdicts.{os.getpid()}.jsonl"
     started, started_cpu = time.perf_counter(), children_cpu()
     done = subprocess.run(
         [*edgefleet_command(checkout), "attest", "--evidence", str(evidence), "--output", str(out)],
@@ -126,7 +126,8 @@ def edgefleet_rates(evidence: Path, quotes: int, checkout: Path | None = None) -
         text=True,
     )
     seconds, cpu = time.perf_counter() - started, children_cpu() - started_cpu
-    verdicts = len(re.findall(r'"status": ?"success"', out.read_text()))  # json.dumps of older versions: ": "
+    verdicts = len(re.findall(r'"status": ?"success"', out.read_text()))
+    out.unlink()  # json.dumps of older versions: ": "
     if done.returncode != 0 or verdicts != quotes:
         raise SystemExit(
             f"edgefleet attest: exit {done.returncode}, {verdicts} of {quotes} verified:\n{done.stderr}"
