@@ -33,6 +33,7 @@ for _reason, _code in REASON_CODES.items():
 REASONS[lib.EF_ST_UNKNOWN_KEY] = Reason.UNKNOWN_KEY
 MALFORMED = QuoteResult(Reason.MALFORMED)
 T = TypeVar("T")
+TABLES_LIMIT = 16384  # distinct keys plus policies one stream's conversion tables hold at a time
 
 
 # A result is built per quote: both result types are tuples, so whole columns become objects at C speed.
@@ -96,8 +97,15 @@ class NativeQuoteVerifier:
     def _stream(self, chunks: Iterator[tuple[T, Sequence[QuoteCheck]]], flags: int,
                 tables: PackTables) -> Iterator[tuple[T, list[QuoteResult]]]:
         def pack_next() -> tuple[T, PackedBatch] | None:
+            nonlocal tables
             chunk = next(chunks, None)
-            return None if chunk is None else (chunk[0], pack(chunk[1], self.keys, tables))
+            if chunk is None:
+                return None
+            if len(tables.keys.handles) + len(tables.policies.by_id) > TABLES_LIMIT:
+                # a long stream of ever new keys or policies: start afresh (a packed round keeps what
+                # it points into), so memory and each round's copy of the key table stay bounded
+                tables = PackTables(self.keys)
+            return chunk[0], pack(chunk[1], self.keys, tables)
 
         if self.threads == 1:
             while (current := pack_next()) is not None:
