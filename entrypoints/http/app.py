@@ -17,6 +17,7 @@ from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.auth import BearerTokenMiddleware
 from entrypoints.http.background import periodic_jobs
+from entrypoints.http.console import console_routes
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.alerts import AlertController, HealthController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
@@ -109,7 +110,7 @@ def create_app(container: Container | None = None) -> Litestar:
         return Provide(lambda: provider(), sync_to_thread=False)
 
     app = Litestar(
-        route_handlers=[liveness, metrics_endpoint(container.core.metrics()), edge, agent],
+        route_handlers=[liveness, metrics_endpoint(container.core.metrics()), edge, agent, *console_routes(container)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "inventory": provide(services.inventory),
