@@ -25,7 +25,7 @@ run: $(VENV)/.installed
 	$(BIN)/edgefleet demo run --host $(HOST) --port $(PORT) --devices 50
 
 test: $(VENV)/.installed
-	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 $(BIN)/pytest
+	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 EDGEFLEET_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 deps:
 	@missing=""; \

@@ -26,8 +26,9 @@ class ServerProcess:
         self.log = var_dir / "server.log"
         self.process: subprocess.Popen | None = None
 
-    def cli(self, *args: str) -> str:
-        done = subprocess.run([EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120)
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run([EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120,
+                              input=stdin)
         if done.returncode != 0:
             raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
