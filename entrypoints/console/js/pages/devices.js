@@ -62,6 +62,7 @@ export async function devicesPage(main, { query, go }) {
       page > 1 ? h("a", { href: link(page - 1), testid: "page-prev" }, "‹ previous") : null,
       h("span", {}, ` page ${fmtCount(page)} of ${fmtCount(pages)} `),
       page < pages ? h("a", { href: link(page + 1), testid: "page-next" }, "next ›") : null));
+  performance.mark("devices-rendered"); // what benchmarks/bench_console.py times
 
   return onLive((message) => {
     if (message.type !== "device_status") return;
