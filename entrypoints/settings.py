@@ -59,6 +59,7 @@ class Settings:
     redis_url: str | None = None
     metrics_retention: timedelta = timedelta(days=7)
     login_token_ttl: timedelta = timedelta(minutes=30)
+    workers: int = 1
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -89,4 +90,5 @@ class Settings:
             redis_url=env.get("EDGEFLEET_REDIS_URL") or None,
             metrics_retention=_duration(env, "EDGEFLEET_METRICS_RETENTION", timedelta(days=7)),
             login_token_ttl=_duration(env, "EDGEFLEET_LOGIN_TOKEN_TTL", timedelta(minutes=30)),
+            workers=_int(env, "EDGEFLEET_WORKERS", 1),
         )
