@@ -40,7 +40,7 @@ class ServerProcess:
             [EDGEFLEET, "serve", "--port", str(self.port), "--log-level", "warning"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # two shared cores under a full test run start slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
@@ -49,7 +49,7 @@ class ServerProcess:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not become ready in 30 s")
+        raise RuntimeError("server did not become ready in 60 s")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -241,6 +241,22 @@ def test_viewers_disabled_accounts_and_expired_sessions_get_clear_limits(console
         page.open(f"{server.base_url}/console/#/devices/no-such-device")
         assert "no longer exists" in page.text("page-error")
 
+        # The server restarts while the page is open: the page says so, then carries on.
+        page.open(f"{server.base_url}/console/#/devices")
+        page.wait(lambda: page.one("live-state").get_attribute("data-state") == "live", "the live stream")
+        server.stop()
+        page.wait(
+            lambda: page.one("live-state").get_attribute("data-state") == "reconnecting", "the stream to drop"
+        )
+        page.one("filter-apply").click()
+        assert "Cannot reach the server" in page.text("page-error")
+        server.start()
+        page.wait(
+            lambda: page.one("live-state").get_attribute("data-state") == "live", "the stream to return", 40
+        )
+        page.one("page-error").find_element("css selector", "button").click()
+        page.wait(lambda: len(page.all("device-row")) >= 5, "the list again")
+
         # A token the server no longer accepts (expired, or signed by another key): back to sign-in.
         page.script(
             "const s = JSON.parse(sessionStorage.getItem('edgefleet.session'));"

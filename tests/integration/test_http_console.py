@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from domain.access import Role
+from domain.access import Principal, Role
 from domain.devices import Device, Platform
 from entrypoints.http.app import create_app
+from entrypoints.http.controllers.stream import visible_types
 from tests.conftest import auth_header, token_for
 from tests.integration.http_client import api_client
 from tests.integration.ws_client import WebSocketSession
@@ -139,7 +140,7 @@ async def test_the_stream_accepts_the_token_as_a_subprotocol(container):
         app, "/api/v1/edge/stream", headers={"Sec-WebSocket-Protocol": f"edgefleet.bearer, {token}"}
     ) as socket:
         hello = await socket.receive_json()
-    assert hello == {"type": "hello", "role": "viewer", "types": ["device_status", "alert"]}
+    assert hello == {"type": "hello", "role": "viewer", "types": visible_types(Principal("t", Role.VIEWER))}
 
 
 async def test_the_console_is_served_with_a_strict_policy_and_no_inline_script(client):
