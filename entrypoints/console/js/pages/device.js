@@ -172,7 +172,7 @@ export async function devicePage(main, { params, query, go }) {
   const commands = may("commands:read") ? commandsPanel(id) : null;
   const attestation = may("attestation:read") ? attestationPanel(id) : null;
   main.append(h("section", { class: "panel" }, h("h2", {}, "Metrics"), ranges, chartBox),
-    commands ? commands.box : null, attestation ? attestation.box : null, may("attestation:read") ? sealsPanel(id) : null);
+    commands ? commands.box : null, attestation ? attestation.box : null, may("keys:read-seals") ? sealsPanel(id) : null);
   try {
     mount(chartBox, charts(await history(id, range)));
   } catch (error) {
