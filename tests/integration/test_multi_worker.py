@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import pytest
 
 from adapters.leadership import AdvisoryLockLeadership
+from adapters.persistence.throwaway_postgres import free_port
 from adapters.tpm.simulated import SimulatedTpm
 from entrypoints.container import build_container, channels, shutdown_container
 from tests.conftest import auth_header, make_settings
@@ -102,7 +103,9 @@ async def test_one_worker_runs_the_fleet_wide_jobs_and_another_takes_over_when_i
 async def test_health_says_degraded_while_the_worker_is_cut_off_from_the_channel(workers):
     (a, container), _ = workers
     assert (await a.get("/api/v1/edge/health")).json()["channel"] == "connected"
-    await container.core.signals().stop()
-    container.core.signals()._up.clear()
+    signals = container.core.signals()
+    await signals.stop()
+    signals._dsn = f"postgresql://edgefleet@127.0.0.1:{free_port()}/gone"  # the channel's server is unreachable
+    await signals.start(timeout=0.5)
     body = (await a.get("/api/v1/edge/health")).json()
     assert (body["channel"], body["overall_status"]) == ("disconnected", "degraded")
