@@ -48,6 +48,9 @@ class PostgresSignals(InProcessSignals):
         self.deliver(topic)
         if self._outbox is None:
             return  # not started (a CLI command): nobody else to tell
+        if len(topic.encode()) > MAX_PAYLOAD - 16:
+            logger.warning("signal of %d bytes is too long for the channel; it reaches this worker only", len(topic))
+            return
         try:
             self._outbox.put_nowait(topic)
         except asyncio.QueueFull:
