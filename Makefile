@@ -6,9 +6,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Build tools and OpenSSL for the native module, PostgreSQL for the tests, swtpm + tpm2-tools + TSS for
-# real-TPM tests, wrk for the load benchmark.
+# real-TPM tests, wrk for the load benchmark, node/npm for the console's libraries, chromium and its
+# driver for the console's browser tests. A package also counts as present when a command of its name is
+# (NodeSource's nodejs package brings its own npm and conflicts with Debian's).
 APT_PACKAGES := build-essential pkg-config libssl-dev libffi-dev postgresql swtpm swtpm-tools tpm2-tools \
-                libtss2-dev wrk redis-server
+                libtss2-dev wrk redis-server nodejs npm chromium chromium-driver
+# The console's libraries, pinned in package-lock.json: npm ci, then only the minified files the server
+# serves are copied next to the console's own modules (a gitignored directory).
+CONSOLE_VENDOR := entrypoints/console/vendor
+CONSOLE_FILES := node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
 SOURCES := pyproject.toml setup.py native/build.py $(wildcard native/src/*.c native/src/*.h)
 
 .PHONY: run test deps fuzz sanitize bench clean
@@ -19,11 +25,13 @@ run: $(VENV)/.installed
 	$(BIN)/edgefleet demo run --host $(HOST) --port $(PORT) --devices 50
 
 test: $(VENV)/.installed
-	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 $(BIN)/pytest
+	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 EDGEFLEET_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 deps:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
 	$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	$(PYTHON) -c 'import os, sysconfig; assert os.path.exists(sysconfig.get_paths()["include"] + "/Python.h")' \
 	  >/dev/null 2>&1 || missing="$$missing python3-dev"; \
@@ -34,7 +42,13 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: $(SOURCES) | deps
+$(CONSOLE_VENDOR)/.copied: package.json package-lock.json | deps
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(CONSOLE_VENDOR)
+	cp $(CONSOLE_FILES) $(CONSOLE_VENDOR)/
+	touch $@
+
+$(VENV)/.installed: $(SOURCES) $(CONSOLE_VENDOR)/.copied | deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 	$(BIN)/pip install -q -e '.[test]'
@@ -50,4 +64,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info native/_edgefleet_native.* .hypothesis
+	rm -rf $(VENV) node_modules $(CONSOLE_VENDOR) build *.egg-info native/_edgefleet_native.* .hypothesis

@@ -59,6 +59,9 @@ class CachedFleetQueries:
     async def operational_counts(self) -> dict[str, int]:
         return await self._inner.operational_counts()
 
+    async def device_breakdown(self) -> list[tuple[str, str, str | None, int]]:
+        return await self._inner.device_breakdown()
+
     async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
         return await self._inner.due_for_attestation(attested_before, limit)
 

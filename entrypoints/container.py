@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.agent_gateway import AgentGateway
 from adapters.alert_rules_file import load_alert_rules
+from adapters.auth.argon2_passwords import Argon2idPasswords
 from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
 from adapters.cached_queries import CachedFleetQueries
@@ -28,6 +29,7 @@ from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.persistence.users import SqlUserRepository
 from adapters.pg_signals import PostgresSignals
 from adapters.redis_live import RedisLiveRelay
 from adapters.signals import InProcessSignals
@@ -48,7 +50,9 @@ from domain.services.devices import DeviceInventory
 from domain.services.enrolment import AkEnrolment
 from domain.services.reference_policies import ReferencePolicies
 from domain.services.sealing import SealingService
+from domain.services.sign_in import SignIn
 from domain.services.telemetry import TelemetryRecorder
+from domain.services.user_accounts import UserAccounts
 from entrypoints.settings import Settings
 
 
@@ -86,6 +90,7 @@ class Core(containers.DeclarativeContainer):
         settings.provided.var_dir,
     )
     tokens = providers.Singleton(TokenService, token_keys)
+    passwords = providers.Singleton(Argon2idPasswords)
     metrics = providers.Singleton(FleetMetrics)
     verifier = providers.Singleton(TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier),
                                    metrics)
@@ -112,6 +117,7 @@ class Gateways(containers.DeclarativeContainer):
     alert_unit_of_work = providers.Factory(SqlAlertUnitOfWork, engine)
     live_relay = providers.Singleton(RedisLiveRelay, settings.provided.redis_url, core.live_stream)
     seal_repository = providers.Singleton(SqlSealRepository, engine)
+    user_repository = providers.Singleton(SqlUserRepository, engine)
     seal_maker = providers.Singleton(PytssSealMaker)
     compliance_facts = providers.Singleton(SqlComplianceFacts, engine,
                                            sealed_devices=seal_repository.provided.sealed_devices)
@@ -166,6 +172,9 @@ class Services(containers.DeclarativeContainer):
     )
     sealing = providers.Singleton(SealingService, gateways.attestation_repository, gateways.seal_repository,
                                   gateways.seal_maker, core.clock)
+    sign_in = providers.Singleton(SignIn, gateways.user_repository, core.passwords, core.tokens,
+                                  gateways.audit_log, core.clock, settings.provided.login_token_ttl)
+    user_accounts = providers.Singleton(UserAccounts, gateways.user_repository, core.passwords, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
     compliance = providers.Singleton(
         ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,

@@ -2,7 +2,9 @@
 sees a live fleet at once. Ctrl-C stops both."""
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -41,6 +43,31 @@ def _wait_ready(url: str, server: subprocess.Popen) -> None:
     raise SystemExit("edgefleet demo run: the server did not become ready")
 
 
+DEMO_USERS = (("admin", "admin"), ("operator", "operator"), ("viewer", "viewer"), ("auditor", "auditor"))
+
+
+def _demo_users(password: str, env: dict) -> None:
+    """One console account per role, all with this run's password (created, or reset if they exist)."""
+    from domain.access import Role
+    from domain.users import UserExists
+    from entrypoints.container import build_container, shutdown_container
+    from entrypoints.settings import Settings
+
+    async def run() -> None:
+        container = build_container(Settings.from_env(env))  # the run's database (PostgreSQL with --postgres)
+        try:
+            accounts = container.services.user_accounts()
+            for name, role in DEMO_USERS:
+                try:
+                    await accounts.create(name, Role(role), password)
+                except UserExists:
+                    await accounts.set_password(name, password)
+        finally:
+            await shutdown_container(container)
+
+    asyncio.run(run())
+
+
 def demo_run(args) -> int:
     if not args.postgres:
         return _serve_with_fleet(args, os.environ.copy())
@@ -59,6 +86,8 @@ def demo_run(args) -> int:
 
 def _serve_with_fleet(args, env: dict) -> int:
     url = f"http://{args.host}:{args.port}"
+    password = secrets.token_urlsafe(9)
+    _demo_users(password, env)
     ttl = f"{int(args.token_ttl.total_seconds())}s"
     token = subprocess.run([EDGEFLEET, "token", "create", "--role", "admin", "--subject", "demo-admin", "--ttl", ttl],
                            check=True, capture_output=True, text=True, env=env).stdout.strip()
@@ -73,6 +102,8 @@ def _serve_with_fleet(args, env: dict) -> int:
             env=env | {"EDGEFLEET_ADMIN_TOKEN": token})
         print(f"\n== edgefleet is serving {url} ({args.workers} worker(s)) with {args.devices} simulated devices; "
               f"Ctrl-C stops both.\n"
+              f"== web console: {url}/console/  sign in as admin, operator, viewer or auditor, "
+              f"password {password} (new each run)\n"
               f"== API docs: {url}/schema/swagger\n== admin token (valid {args.token_ttl}):\nexport TOKEN={token}\n"
               f"curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/api/v1/edge/devices?limit=5'\n", flush=True)
         return server.wait()

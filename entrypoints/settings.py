@@ -58,6 +58,7 @@ class Settings:
     alert_rules_file: str | None = None
     redis_url: str | None = None
     metrics_retention: timedelta = timedelta(days=7)
+    login_token_ttl: timedelta = timedelta(minutes=30)
     workers: int = 1
     extra: dict = field(default_factory=dict)
 
@@ -88,5 +89,6 @@ class Settings:
             alert_rules_file=env.get("EDGEFLEET_ALERT_RULES") or None,
             redis_url=env.get("EDGEFLEET_REDIS_URL") or None,
             metrics_retention=_duration(env, "EDGEFLEET_METRICS_RETENTION", timedelta(days=7)),
+            login_token_ttl=_duration(env, "EDGEFLEET_LOGIN_TOKEN_TTL", timedelta(minutes=30)),
             workers=_int(env, "EDGEFLEET_WORKERS", 1),
         )

@@ -23,6 +23,10 @@ class FleetQueries(Protocol):
         """Devices per status (keys are status names) and ``queued_commands``, for monitoring."""
         ...
 
+    async def device_breakdown(self) -> list[tuple[str, str, str | None, int]]:
+        """(platform, status, location, devices) for every non-empty group of the fleet, from exact counts."""
+        ...
+
     async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
         """Reachable devices with an activated AK whose latest verdict is older than ``attested_before``."""
         ...

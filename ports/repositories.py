@@ -18,6 +18,7 @@ class DeviceFilter:
     status: DeviceStatus | None = None
     location: str | None = None
     include_decommissioned: bool = False
+    search: str | None = None  # case-insensitive part of the id or the name
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,14 @@ class InMemoryFleetQueries:
         counts["queued_commands"] = sum(c.status is CommandStatus.QUEUED for c in self._store.commands.values())
         return counts
 
+    async def device_breakdown(self) -> list[tuple[str, str, str | None, int]]:
+        groups: dict[tuple, int] = {}
+        for d in self._store.devices.values():
+            if not d.decommissioned:
+                key = (d.platform.value, d.status.value, d.location)
+                groups[key] = groups.get(key, 0) + 1
+        return [(*key, n) for key, n in groups.items()]
+
     async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
         return []  # the fake keeps no verdict times
 
@@ -81,6 +89,8 @@ def _matches(device: Device, filters: DeviceFilter) -> bool:
         and (filters.platform is None or device.platform == filters.platform)
         and (filters.status is None or device.status == filters.status)
         and (filters.location is None or device.location == filters.location)
+        and (filters.search is None or any(filters.search.lower() in text.lower()
+                                           for text in (device.id, device.name)))
     )
 
 

@@ -27,7 +27,15 @@ from domain.security import SecurityCounts
 from ports.repositories import DeviceFilter
 
 
+def _search(filters: DeviceFilter):
+    columns = edge_devices.c
+    return or_(columns.id.icontains(filters.search, autoescape=True),
+               columns.name.icontains(filters.search, autoescape=True))
+
+
 def _count_statement(filters: DeviceFilter):
+    if filters.search is not None:  # the trigger-kept counts know no names: count the matching rows
+        return _page_statement(filters, None).with_only_columns(func.count()).order_by(None)
     counts = device_counts.c
     statement = select(func.coalesce(func.sum(counts.n), 0))
     if not filters.include_decommissioned:
@@ -41,7 +49,7 @@ def _count_statement(filters: DeviceFilter):
     return statement
 
 
-def _page_statement(filters: DeviceFilter, page: PageRequest):
+def _page_statement(filters: DeviceFilter, page: PageRequest | None):
     columns = edge_devices.c
     statement = select(edge_devices)
     if not filters.include_decommissioned:
@@ -52,6 +60,10 @@ def _page_statement(filters: DeviceFilter, page: PageRequest):
         statement = statement.where(columns.status == filters.status)
     if filters.location is not None:
         statement = statement.where(columns.location == filters.location)
+    if filters.search is not None:
+        statement = statement.where(_search(filters))
+    if page is None:
+        return statement
     return statement.order_by(columns.id).limit(page.limit).offset(page.offset)
 
 
@@ -115,6 +127,14 @@ class SqlFleetQueries:
             result["queued_commands"] = int(await connection.scalar(
                 select(func.count()).select_from(device_commands).where(device_commands.c.status == "queued")) or 0)
         return result
+
+    async def device_breakdown(self) -> list[tuple[str, str, str | None, int]]:
+        counts = device_counts.c
+        query = (select(counts.platform, counts.status, counts.location, func.sum(counts.n))
+                 .where(counts.retired.is_(False)).group_by(counts.platform, counts.status, counts.location))
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(query)
+            return [(platform, status, location or None, int(n)) for platform, status, location, n in rows if n]
 
     async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
         d, k, a = edge_devices.c, attestation_keys.c, device_attestations.c

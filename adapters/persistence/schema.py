@@ -7,6 +7,7 @@ from adapters.persistence import (  # noqa: F401  (importing a table module regi
     rollup_tables,
     seal_tables,
     tables,
+    user_tables,
 )
 from adapters.persistence.metadata import metadata
 

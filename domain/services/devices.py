@@ -42,6 +42,10 @@ class DeviceInventory:
     async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
 
+    async def breakdown(self) -> list[tuple[str, str, str | None, int]]:
+        """(platform, status, location, devices) groups of the fleet, decommissioned devices left out."""
+        return await self._queries.device_breakdown()
+
     async def security_counts(self, attestation_max_age: timedelta) -> SecurityCounts:
         return await self._queries.security_counts(self._clock.now() - attestation_max_age)
 

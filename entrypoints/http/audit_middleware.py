@@ -22,8 +22,9 @@ from ports.clock import Clock
 logger = logging.getLogger("edgefleet.audit")
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_BODY = 64 * 1024
-# High-volume device traffic is not an operator action; enrolment is (it creates a device).
-NOT_AUDITED = ("agentHeartbeat", "agentWork", "agentSubmitQuote", "agentReportCommand")
+# High-volume device traffic is not an operator action; enrolment is (it creates a device). Sign-in
+# audits itself: only the use case knows whose account was tried and why it failed.
+NOT_AUDITED = ("agentHeartbeat", "agentWork", "agentSubmitQuote", "agentReportCommand", "login")
 
 
 def _actor(scope: Scope) -> tuple[str, str]:

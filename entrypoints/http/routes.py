@@ -7,6 +7,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from entrypoints.container import Container
 from entrypoints.http.auth import BearerTokenMiddleware
+from entrypoints.http.console import console_routes
 from entrypoints.http.controllers.agent import AgentController, DeviceCredentialMiddleware, EnrolController
 from entrypoints.http.controllers.alerts import AlertController, HealthController
 from entrypoints.http.controllers.attestation import AttestationController, PolicyController
@@ -57,4 +58,5 @@ def device_api(container: Container) -> Router:
 
 
 def route_handlers(container: Container) -> list:
-    return [liveness, metrics_endpoint(container.core.metrics()), operator_api(container), device_api(container)]
+    return [liveness, metrics_endpoint(container.core.metrics()), operator_api(container), device_api(container),
+            *console_routes(container)]

@@ -26,8 +26,9 @@ class ServerProcess:
         self.log = var_dir / "server.log"
         self.process: subprocess.Popen | None = None
 
-    def cli(self, *args: str) -> str:
-        done = subprocess.run([EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120)
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run([EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120,
+                              input=stdin)
         if done.returncode != 0:
             raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
@@ -39,7 +40,8 @@ class ServerProcess:
             [EDGEFLEET, "serve", "--port", str(self.port), "--log-level", "warning", "--workers", str(workers)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30 * workers  # each worker imports and starts on its own
+        # each worker imports and starts on its own; two shared cores under a full test run start slowly
+        deadline = time.monotonic() + 60 * workers
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
@@ -48,7 +50,7 @@ class ServerProcess:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError(f"server did not become ready in {30 * workers} s")
+        raise RuntimeError(f"server did not become ready in {60 * workers} s")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

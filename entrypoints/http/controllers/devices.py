@@ -81,13 +81,15 @@ class DeviceController(Controller):
         status: FromQuery[DeviceStatus | None] = None,
         location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
         include_decommissioned: FromQuery[bool] = False,
+        q: Annotated[str | None, QueryParameter(min_length=1, max_length=64,
+                                                description="case-insensitive part of the id or name")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
         offset: Offset = 0,
     ) -> Response[DeviceList]:
         if include_decommissioned and not viewer_of(request).sees_decommissioned:
             raise PermissionDeniedException("Only auditors and admins may list decommissioned devices")
         page = await inventory.list(
-            DeviceFilter(platform, status, location, include_decommissioned),
+            DeviceFilter(platform, status, location, include_decommissioned, q),
             PageRequest.checked(limit, offset, DEVICE_PAGE_MAX),
         )
         return Response(_rendered(page), media_type=MediaType.JSON)

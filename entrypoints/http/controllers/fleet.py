@@ -30,8 +30,41 @@ class TokenCreated(Struct):
     device_id: str | None
 
 
+LOCATIONS_SHOWN = 50
+
+
+class FleetSummary(Struct):
+    """Devices by status, platform and location (the largest 50; ``other`` counts the rest, ``none`` the
+    devices without a location)."""
+
+    total: int
+    by_status: dict[str, int]
+    by_platform: dict[str, int]
+    by_location: dict[str, int]
+
+
+def summarise(groups: list[tuple[str, str, str | None, int]]) -> FleetSummary:
+    by_status: dict[str, int] = {}
+    by_platform: dict[str, int] = {}
+    by_location: dict[str, int] = {}
+    for platform, status, location, n in groups:
+        by_status[status] = by_status.get(status, 0) + n
+        by_platform[platform] = by_platform.get(platform, 0) + n
+        by_location[location or "none"] = by_location.get(location or "none", 0) + n
+    ranked = sorted(by_location.items(), key=lambda item: (-item[1], item[0]))
+    shown = dict(ranked[:LOCATIONS_SHOWN])
+    if len(ranked) > LOCATIONS_SHOWN:
+        shown["other"] = sum(n for _, n in ranked[LOCATIONS_SHOWN:])
+    return FleetSummary(sum(by_status.values()), by_status, by_platform, shown)
+
+
 class FleetController(Controller):
     tags = ["fleet"]
+
+    @get("/fleet/summary", operation_id="fleetSummary", guards=[requires(Permission.DEVICES_READ)])
+    async def fleet_summary(self, inventory: NamedDependency[DeviceInventory]) -> FleetSummary:
+        """Exact counts kept by database triggers: never a scan of the fleet."""
+        return summarise(await inventory.breakdown())
 
     @get("/metrics", operation_id="securityMetrics", guards=[requires(Permission.METRICS_READ)])
     async def security_metrics(self, inventory: NamedDependency[DeviceInventory],

@@ -1,7 +1,8 @@
 """Live updates over a WebSocket: /api/v1/edge/stream.
 
-Authenticates with the same bearer token as the REST API: the Authorization header, or ``?token=`` for
-browsers, which cannot set headers on a WebSocket (prefer short-lived tokens there: URLs end up in logs).
+Authenticates with the same bearer token as the REST API: the Authorization header, or for browsers,
+which cannot set headers on a WebSocket, the subprotocols ``edgefleet.bearer, <token>`` (what the console
+does: the token stays out of URLs) or ``?token=`` (prefer short-lived tokens there: URLs end up in logs).
 A client receives, in publication order, the event types its role may read over REST:
 device_status (devices:read), alert (alerts:read), command (commands:read), attestation (attestation:read).
 Bad tokens get an error message and close code 4401. What clients send is ignored.
@@ -22,6 +23,7 @@ from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChang
 from entrypoints.http.schemas.stream import ErrorMessage, Hello, encode, message_for
 
 CLOSE_UNAUTHORIZED = 4401
+BEARER_PROTOCOL = "edgefleet.bearer"
 STREAMED = {  # message type -> (event class, permission to see it)
     "device_status": (DeviceStatusChanged, Permission.DEVICES_READ),
     "alert": (AlertChanged, Permission.ALERTS_READ),
@@ -34,12 +36,17 @@ def visible_types(principal: Principal) -> list[str]:
     return [name for name, (_, permission) in STREAMED.items() if principal.may(permission)]
 
 
+def _protocol_token(socket: WebSocket) -> str:
+    offered = [p.strip() for p in socket.headers.get("sec-websocket-protocol", "").split(",")]
+    return offered[1] if len(offered) == 2 and offered[0] == BEARER_PROTOCOL else ""
+
+
 def _principal(socket: WebSocket, tokens: TokenService) -> Principal:
     header = socket.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if header and scheme.lower() != "bearer":
         raise InvalidToken("Authorization header must be 'Bearer <token>'")
-    token = token.strip() or socket.query_params.get("token", "")
+    token = token.strip() or _protocol_token(socket) or socket.query_params.get("token", "")
     if not token:
         raise InvalidToken("Missing bearer token (Authorization header or ?token=)")
     return tokens.verify(token)
@@ -58,7 +65,7 @@ async def _until_closed(socket: WebSocket) -> None:
 @websocket("/stream", name="liveStream", opt={"exclude_from_auth": True})
 async def stream_events(socket: WebSocket, live_stream: NamedDependency[LiveStream],
                         tokens: NamedDependency[TokenService]) -> None:
-    await socket.accept()
+    await socket.accept(subprotocols=BEARER_PROTOCOL if _protocol_token(socket) else None)
     try:
         principal = _principal(socket, tokens)
     except InvalidToken as exc:
