@@ -30,6 +30,7 @@ from entrypoints.http.controllers.sealing import AgentSealController, SealContro
 from entrypoints.http.controllers.stream import stream_events
 from entrypoints.http.errors import document_errors, exception_to_http_response
 from entrypoints.http.hardening import SecurityHeadersMiddleware, agent_rate_limit, enrol_rate_limit
+from entrypoints.http.json_depth import DepthCheckedRequest
 from entrypoints.http.observability import RequestMetricsMiddleware, metrics_endpoint
 
 
@@ -132,6 +133,7 @@ def create_app(container: Container | None = None) -> Litestar:
                                      clock=container.core.clock())],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
+        request_class=DepthCheckedRequest,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
             title="edgefleet",
