@@ -1,4 +1,5 @@
 """The nesting-depth scan that guards every JSON body agrees with the structure it scans."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,11 @@ from entrypoints.http.json_depth import MAX_JSON_DEPTH, nesting_depth, too_deep
 # Strings full of brackets, quotes and backslashes: the scan must not count what is inside them.
 tricky_text = st.text(alphabet='[]{}"\\ab ,:\n\u00e9', max_size=12)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | tricky_text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | tricky_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(tricky_text, inner, max_size=4),
     max_leaves=40,
 )
