@@ -64,7 +64,8 @@ class Core(containers.DeclarativeContainer):
         settings.provided.jwt_private_key,
         settings.provided.var_dir,
     )
-    tokens = providers.Singleton(TokenService, token_keys)
+    tokens = providers.Singleton(TokenService, token_keys, clock=clock,
+                                 leeway_seconds=settings.provided.jwt_leeway_seconds)
     metrics = providers.Singleton(FleetMetrics)
     verifier = providers.Singleton(TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier),
                                    metrics)

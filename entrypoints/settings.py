@@ -20,6 +20,13 @@ def _int(env: dict, name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _bounded(env: dict, name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise SystemExit(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -42,6 +49,7 @@ class Settings:
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
     jwt_private_key: str | None = None
+    jwt_leeway_seconds: int = 5
     max_body_bytes: int = 1024 * 1024
     cors_origins: tuple[str, ...] = ()
     nonce_ttl_seconds: int = 60
@@ -71,6 +79,7 @@ class Settings:
             jwt_secret=env.get("EDGEFLEET_JWT_SECRET") or None,
             jwt_public_key=env.get("EDGEFLEET_JWT_PUBLIC_KEY") or None,
             jwt_private_key=env.get("EDGEFLEET_JWT_PRIVATE_KEY") or None,
+            jwt_leeway_seconds=_bounded(env, "EDGEFLEET_JWT_LEEWAY", 5, 0, 300),
             max_body_bytes=_int(env, "EDGEFLEET_MAX_BODY_BYTES", 1024 * 1024),
             cors_origins=origins,
             nonce_ttl_seconds=_int(env, "EDGEFLEET_NONCE_TTL", 60),
