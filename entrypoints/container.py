@@ -74,7 +74,9 @@ class Core(containers.DeclarativeContainer):
 class Gateways(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
-    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    engine = providers.Singleton(create_engine, settings.provided.database_url,
+                                 connect_timeout=settings.provided.db_connect_timeout_seconds,
+                                 command_timeout=settings.provided.db_command_timeout_seconds)
     sessions = providers.Singleton(session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
     read_engine = providers.Singleton(create_sync_read_engine, settings.provided.database_url)

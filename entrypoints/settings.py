@@ -46,6 +46,8 @@ def _duration(env: dict, name: str, default: timedelta) -> timedelta:
 class Settings:
     var_dir: Path
     database_url: str
+    db_connect_timeout_seconds: int = 2
+    db_command_timeout_seconds: int = 30
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
     jwt_private_key: str | None = None
@@ -76,6 +78,8 @@ class Settings:
         return cls(
             var_dir=var_dir,
             database_url=env.get("EDGEFLEET_DATABASE_URL") or sqlite_url(var_dir / "edgefleet.db"),
+            db_connect_timeout_seconds=_bounded(env, "EDGEFLEET_DB_CONNECT_TIMEOUT", 2, 1, 60),
+            db_command_timeout_seconds=_bounded(env, "EDGEFLEET_DB_COMMAND_TIMEOUT", 30, 1, 3600),
             jwt_secret=env.get("EDGEFLEET_JWT_SECRET") or None,
             jwt_public_key=env.get("EDGEFLEET_JWT_PUBLIC_KEY") or None,
             jwt_private_key=env.get("EDGEFLEET_JWT_PRIVATE_KEY") or None,
