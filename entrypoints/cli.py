@@ -76,9 +76,14 @@ def _serve(args) -> int:
 
     from adapters.observability.json_logs import configure_json_logging
     from entrypoints.http.app import create_app
+    from entrypoints.http.slow_clients import bounded_protocol
 
     configure_json_logging(args.log_level)
-    uvicorn.run(create_app(_container()), host=args.host, port=args.port, log_level=args.log_level, log_config=None)
+    container = _container()
+    settings = container.settings()
+    uvicorn.run(create_app(container), host=args.host, port=args.port, log_level=args.log_level, log_config=None,
+                http=bounded_protocol(settings.header_timeout_seconds, settings.max_connections),
+                timeout_keep_alive=settings.idle_timeout_seconds)
     return 0
 
 

@@ -53,6 +53,9 @@ class Settings:
     jwt_private_key: str | None = None
     jwt_leeway_seconds: int = 5
     max_body_bytes: int = 1024 * 1024
+    header_timeout_seconds: int = 10
+    idle_timeout_seconds: int = 5
+    max_connections: int = 4096
     cors_origins: tuple[str, ...] = ()
     nonce_ttl_seconds: int = 60
     attestation_max_age_seconds: int = 86400
@@ -85,6 +88,9 @@ class Settings:
             jwt_private_key=env.get("EDGEFLEET_JWT_PRIVATE_KEY") or None,
             jwt_leeway_seconds=_bounded(env, "EDGEFLEET_JWT_LEEWAY", 5, 0, 300),
             max_body_bytes=_int(env, "EDGEFLEET_MAX_BODY_BYTES", 1024 * 1024),
+            header_timeout_seconds=_bounded(env, "EDGEFLEET_HEADER_TIMEOUT", 10, 1, 300),
+            idle_timeout_seconds=_bounded(env, "EDGEFLEET_IDLE_TIMEOUT", 5, 1, 300),
+            max_connections=_bounded(env, "EDGEFLEET_MAX_CONNECTIONS", 4096, 1, 1_000_000),
             cors_origins=origins,
             nonce_ttl_seconds=_int(env, "EDGEFLEET_NONCE_TTL", 60),
             attestation_max_age_seconds=_int(env, "EDGEFLEET_ATTESTATION_MAX_AGE", 86400),
