@@ -10,11 +10,13 @@ reaches. A reverse proxy in front (see README) is still the first line in produc
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from entrypoints.http.errors import RETRY_AFTER_SECONDS
+from entrypoints.settings import Settings
 
 
 def _answer(status: int, reason: str, code: str, message: str, extra_headers: str = "") -> bytes:
@@ -37,16 +39,21 @@ OVER_CAPACITY = _answer(
 )
 
 
-class BoundedHttpProtocol(HttpToolsProtocol):
-    """Closes a connection whose request headers take longer than ``header_timeout`` seconds (counted
-    from the connection, or from the first byte of a later request on it), and turns away connections
-    beyond ``max_connections`` with 503 before reading anything."""
+@functools.cache
+def _bounds() -> tuple[int, int]:
+    """Read once per worker process (uvicorn imports this class by name in each worker)."""
+    settings = Settings.from_env()
+    return settings.header_timeout_seconds, settings.max_connections
 
-    header_timeout: float = 10.0
-    max_connections: int = 4096
+
+class BoundedHttpProtocol(HttpToolsProtocol):
+    """Closes a connection whose request headers take longer than EDGEFLEET_HEADER_TIMEOUT (counted
+    from the connection, or from the first byte of a later request on it), and turns away connections
+    beyond EDGEFLEET_MAX_CONNECTIONS with 503 before reading anything."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        over_capacity = len(self.connections) >= self.max_connections
+        self.header_timeout, max_connections = _bounds()
+        over_capacity = len(self.connections) >= max_connections
         super().connection_made(transport)
         self._header_timer: asyncio.TimerHandle | None = None
         if over_capacity:
