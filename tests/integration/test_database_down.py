@@ -12,11 +12,11 @@ import time
 import pytest
 
 from adapters.persistence.migrate import upgrade
+from adapters.persistence.throwaway_postgres import PostgresServer
 from entrypoints.container import build_container, shutdown_container
 from tests.conftest import auth_header, make_settings
 from tests.integration.agent_double import DeviceDouble
 from tests.integration.http_client import api_client
-from tests.postgres_server import PostgresServer
 
 
 async def assert_every_route_backs_off(container, device: DeviceDouble | None = None) -> None:
