@@ -94,7 +94,9 @@ def _serve(args) -> int:
     configure_json_logging(args.log_level)
     os.environ["EDGEFLEET_LOG_LEVEL"] = args.log_level  # each worker process configures its own logging
     uvicorn.run("entrypoints.http.served:served_app", factory=True, workers=workers, host=args.host,
-                port=args.port, log_level=args.log_level, log_config=None)
+                port=args.port, log_level=args.log_level, log_config=None,
+                http="entrypoints.http.slow_clients:BoundedHttpProtocol",  # bounds from the same settings
+                timeout_keep_alive=settings.idle_timeout_seconds)
     return 0
 
 

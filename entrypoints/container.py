@@ -89,7 +89,8 @@ class Core(containers.DeclarativeContainer):
         settings.provided.jwt_private_key,
         settings.provided.var_dir,
     )
-    tokens = providers.Singleton(TokenService, token_keys)
+    tokens = providers.Singleton(TokenService, token_keys, clock=clock,
+                                 leeway_seconds=settings.provided.jwt_leeway_seconds)
     passwords = providers.Singleton(Argon2idPasswords)
     metrics = providers.Singleton(FleetMetrics)
     verifier = providers.Singleton(TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier),
@@ -99,7 +100,9 @@ class Core(containers.DeclarativeContainer):
 class Gateways(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
-    engine = providers.Singleton(create_engine, settings.provided.database_url)
+    engine = providers.Singleton(create_engine, settings.provided.database_url,
+                                 connect_timeout=settings.provided.db_connect_timeout_seconds,
+                                 command_timeout=settings.provided.db_command_timeout_seconds)
     sessions = providers.Singleton(session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
     read_engine = providers.Singleton(create_sync_read_engine, settings.provided.database_url)

@@ -20,6 +20,13 @@ def _int(env: dict, name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _bounded(env: dict, name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise SystemExit(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -39,10 +46,16 @@ def _duration(env: dict, name: str, default: timedelta) -> timedelta:
 class Settings:
     var_dir: Path
     database_url: str
+    db_connect_timeout_seconds: int = 2
+    db_command_timeout_seconds: int = 30
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
     jwt_private_key: str | None = None
+    jwt_leeway_seconds: int = 5
     max_body_bytes: int = 1024 * 1024
+    header_timeout_seconds: int = 10
+    idle_timeout_seconds: int = 5
+    max_connections: int = 4096
     cors_origins: tuple[str, ...] = ()
     nonce_ttl_seconds: int = 60
     attestation_max_age_seconds: int = 86400
@@ -70,10 +83,16 @@ class Settings:
         return cls(
             var_dir=var_dir,
             database_url=env.get("EDGEFLEET_DATABASE_URL") or sqlite_url(var_dir / "edgefleet.db"),
+            db_connect_timeout_seconds=_bounded(env, "EDGEFLEET_DB_CONNECT_TIMEOUT", 2, 1, 60),
+            db_command_timeout_seconds=_bounded(env, "EDGEFLEET_DB_COMMAND_TIMEOUT", 30, 1, 3600),
             jwt_secret=env.get("EDGEFLEET_JWT_SECRET") or None,
             jwt_public_key=env.get("EDGEFLEET_JWT_PUBLIC_KEY") or None,
             jwt_private_key=env.get("EDGEFLEET_JWT_PRIVATE_KEY") or None,
+            jwt_leeway_seconds=_bounded(env, "EDGEFLEET_JWT_LEEWAY", 5, 0, 300),
             max_body_bytes=_int(env, "EDGEFLEET_MAX_BODY_BYTES", 1024 * 1024),
+            header_timeout_seconds=_bounded(env, "EDGEFLEET_HEADER_TIMEOUT", 10, 1, 300),
+            idle_timeout_seconds=_bounded(env, "EDGEFLEET_IDLE_TIMEOUT", 5, 1, 300),
+            max_connections=_bounded(env, "EDGEFLEET_MAX_CONNECTIONS", 4096, 1, 1_000_000),
             cors_origins=origins,
             nonce_ttl_seconds=_int(env, "EDGEFLEET_NONCE_TTL", 60),
             attestation_max_age_seconds=_int(env, "EDGEFLEET_ATTESTATION_MAX_AGE", 86400),

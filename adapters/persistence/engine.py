@@ -13,7 +13,10 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, connect_timeout: float = 2.0,
+                  command_timeout: float = 30.0) -> AsyncEngine:
+    """``connect_timeout`` and ``command_timeout`` (PostgreSQL) bound how long a request waits for a
+    database that is down or hung before it is answered 503."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -22,7 +25,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                               connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
 
 
 def create_sync_read_engine(url: str) -> Engine | None:

@@ -10,6 +10,7 @@ from entrypoints.http.audit_middleware import AuditMiddleware
 from entrypoints.http.dependencies import dependencies
 from entrypoints.http.errors import document_errors, exception_to_http_response
 from entrypoints.http.hardening import SecurityHeadersMiddleware
+from entrypoints.http.json_depth import DepthCheckedRequest
 from entrypoints.http.lifespan import lifespan
 from entrypoints.http.observability import RequestMetricsMiddleware
 from entrypoints.http.openapi import openapi_config
@@ -28,6 +29,7 @@ def create_app(container: Container | None = None) -> Litestar:
                                      clock=container.core.clock())],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
+        request_class=DepthCheckedRequest,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=openapi_config(),
         lifespan=[lifespan(container)],

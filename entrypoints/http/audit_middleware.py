@@ -16,6 +16,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from adapters.observability.json_logs import request_id
 from domain.access import Principal
 from domain.audit import AuditRecord, redact
+from entrypoints.http.json_depth import too_deep
 from ports.audit import AuditLog
 from ports.clock import Clock
 
@@ -71,6 +72,8 @@ class AuditMiddleware:
         actor, role = _actor(scope)
         target = {k: str(v) for k, v in (scope.get("path_params") or {}).items()}
         try:
+            if too_deep(body):
+                raise ValueError("nested too deep to record")
             parameters = redact(json.loads(body)) if body else None
         except ValueError:
             parameters = {"unparsed_bytes": len(body)}

@@ -8,10 +8,17 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from msgspec import Struct
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain.errors import DomainError
 
 logger = logging.getLogger("edgefleet.http")
+
+# The database cannot be reached: refused, reset or timed-out connections (asyncpg raises these bare),
+# a file SQLite cannot open or a lock held past the busy timeout, an exhausted pool.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, TimeoutError)
+RETRY_AFTER_SECONDS = 5  # a restarting database is usually back within seconds
 
 DOMAIN_STATUS = {
     "VALIDATION_ERROR": 400,
@@ -54,9 +61,23 @@ def error_response(message: str, code: str, status: int, details=None, headers=N
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
+def database_down(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_DOWN) or isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def unavailable_response(message: str = "Database unreachable; retry later") -> Response:
+    """503 that clients and load balancers back off from and retry."""
+    return error_response(message, "SERVICE_UNAVAILABLE", 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def exception_to_http_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DomainError):
+        if exc.code == "SERVICE_UNAVAILABLE":
+            return unavailable_response(exc.message)
         return error_response(exc.message, exc.code, DOMAIN_STATUS.get(exc.code, 400), exc.details or None)
+    if database_down(exc):
+        logger.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return unavailable_response()
     if isinstance(exc, HTTPException):
         status = exc.status_code
         code = HTTP_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR")

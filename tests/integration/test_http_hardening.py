@@ -1,8 +1,11 @@
 """Hardening at the edge: rate limits with Retry-After, security headers, CORS off by default."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from domain.access import Role
 from entrypoints.container import build_container, shutdown_container
 from tests.conftest import auth_header, make_settings
 from tests.integration.http_client import api_client
@@ -47,3 +50,11 @@ async def test_answers_carry_security_headers_and_no_cors(container):
     assert response.headers["content-security-policy"].startswith("default-src 'none'")
     assert response.headers["cache-control"] == "no-store"
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_a_token_expired_past_the_leeway_is_refused(container):
+    issued = datetime.now(UTC) - timedelta(hours=1)
+    stale = container.core.tokens().issue("late", Role.ADMIN, timedelta(minutes=59, seconds=50), issued)
+    async with api_client(container) as client:
+        response = await client.get("/api/v1/edge/devices", headers={"Authorization": f"Bearer {stale}"})
+    assert response.status_code == 401 and response.json()["code"] == "UNAUTHORIZED", response.text

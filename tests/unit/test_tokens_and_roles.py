@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -14,7 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from adapters.auth.jwt_tokens import InvalidToken, TokenKeys, TokenService
 from adapters.auth.key_material import load_token_keys
+from adapters.memory.clock import FakeClock
 from domain.access import Permission, Principal, Role
+from entrypoints.settings import Settings
 
 SECRET = "s" * 48
 
@@ -129,10 +130,55 @@ def test_the_permission_matrix(role, permission, allowed):
     assert Principal("x", role).may(permission) is allowed
 
 
-def test_a_remembered_token_still_expires():
-    service = TokenService(TokenKeys("HS256", SECRET, SECRET), leeway_seconds=0)
-    token = service.issue("alice", Role.ADMIN, timedelta(seconds=1), datetime.now(UTC))
+def at_leeway_edge(leeway: int | None = None):
+    clock = FakeClock()
+    options = {} if leeway is None else {"leeway_seconds": leeway}
+    service = TokenService(TokenKeys("HS256", SECRET, SECRET), clock=clock, **options)
+    token = service.issue("alice", Role.ADMIN, timedelta(minutes=10), clock.now())
+    return service, token, clock
+
+
+@pytest.mark.parametrize("remembered", [False, True])
+def test_an_expired_token_works_for_the_default_five_second_leeway_and_not_a_moment_more(remembered):
+    service, token, clock = at_leeway_edge()
+    if remembered:
+        service.verify(token)  # verified once: later checks come from the cache
+    clock.advance(minutes=10, seconds=4, microseconds=999_999)
     assert service.verify(token).subject == "alice"
-    time.sleep(1.2)
+    clock.advance(microseconds=1)
     with pytest.raises(InvalidToken, match="expired"):
         service.verify(token)
+
+
+def test_the_leeway_is_what_is_configured():
+    service, token, clock = at_leeway_edge(leeway=0)
+    clock.advance(minutes=10, microseconds=-1)
+    assert service.verify(token).subject == "alice"
+    clock.advance(microseconds=1)
+    with pytest.raises(InvalidToken, match="expired"):
+        service.verify(token)
+
+
+def test_a_token_issued_in_the_future_beyond_the_leeway_is_refused():
+    clock = FakeClock()
+    service = TokenService(TokenKeys("HS256", SECRET, SECRET), clock=clock)
+    early = service.issue("alice", Role.ADMIN, timedelta(hours=1), clock.now() + timedelta(seconds=5))
+    late = service.issue("bob", Role.ADMIN, timedelta(hours=1), clock.now() + timedelta(seconds=6))
+    assert service.verify(early).subject == "alice"
+    with pytest.raises(InvalidToken, match="not yet valid"):
+        service.verify(late)
+
+
+@pytest.mark.parametrize("exp", [float("inf"), "soon", True, None])
+def test_an_expiry_that_is_not_a_finite_number_is_refused(exp):
+    token = jwt.encode({"sub": "eve", "role": "admin", "iat": 1, "exp": exp}, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        hs256().verify(token)
+
+
+def test_the_leeway_setting_defaults_to_five_seconds_and_is_bounded():
+    assert Settings.from_env({}).jwt_leeway_seconds == 5
+    assert Settings.from_env({"EDGEFLEET_JWT_LEEWAY": "0"}).jwt_leeway_seconds == 0
+    for bad in ("-1", "301", "5s"):
+        with pytest.raises(SystemExit, match="EDGEFLEET_JWT_LEEWAY"):
+            Settings.from_env({"EDGEFLEET_JWT_LEEWAY": bad})

@@ -16,6 +16,8 @@ from domain.alerts import STATUS_FILTERS
 from domain.pagination import PageRequest
 from domain.services.alerts import AlertService
 from entrypoints.http.auth import requires
+from entrypoints.http.errors import RETRY_AFTER_SECONDS
+from entrypoints.http.params import Offset
 from entrypoints.http.schemas.alerts import AlertList, AlertRules, AlertView, HealthUnavailable, HealthView
 
 Alerts = NamedDependency[AlertService]
@@ -42,7 +44,7 @@ class AlertController(Controller):
         status: Annotated[str, QueryParameter(description=f"{' | '.join(STATUS_FILTERS)} (open: active or "
                                                           "acknowledged)")] = "open",
         limit: Annotated[int, QueryParameter(ge=1, le=ALERT_PAGE_MAX)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> AlertList:
         """Newest first; open (active or acknowledged) alerts unless ``status`` says otherwise."""
         page = PageRequest.checked(limit, offset, ALERT_PAGE_MAX)
@@ -77,5 +79,5 @@ class HealthController(Controller):
         if not health.available:
             body = HealthUnavailable(health.overall_status, None, None, [], health.timestamp, None,
                                      error=health.error or "Database unavailable")
-            return Response(body, status_code=503)
+            return Response(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return Response(HealthView.of(health), status_code=200)

@@ -11,11 +11,14 @@ from msgspec import Meta, Struct
 from domain.attestation.evidence import QuoteEvidence
 from domain.devices import MetricSample
 from domain.errors import ValidationFailed
+from entrypoints.http.params import INT64_MAX
 from entrypoints.http.schemas.attestation import BANKS
 from entrypoints.http.schemas.devices import DeviceCreate
 
 B64 = Annotated[str, Meta(max_length=16384)]
 Percent = Annotated[float, Meta(ge=0, le=100)]
+# BigInteger columns hold int64; floats are bounded where physics ends so rollup sums stay finite.
+Count = Annotated[int, Meta(ge=0, le=INT64_MAX)]
 
 
 def unb64(value: str, what: str) -> bytes:
@@ -66,10 +69,10 @@ class Sample(Struct, forbid_unknown_fields=True):
     cpu_usage: Percent | None = None
     memory_usage: Percent | None = None
     temperature: Annotated[float, Meta(ge=-273.15, le=1000)] | None = None
-    uptime_seconds: Annotated[int, Meta(ge=0)] | None = None
+    uptime_seconds: Count | None = None
     ai_core_usage: Percent | None = None
-    npu_memory_used_mb: Annotated[float, Meta(ge=0)] | None = None
-    power_w: Annotated[float, Meta(ge=0)] | None = None
+    npu_memory_used_mb: Annotated[float, Meta(ge=0, le=1e9)] | None = None
+    power_w: Annotated[float, Meta(ge=0, le=1e6)] | None = None
 
     def to_sample(self, device_id: str) -> MetricSample:
         at = self.timestamp if self.timestamp.tzinfo else self.timestamp.replace(tzinfo=UTC)
@@ -81,7 +84,7 @@ class Sample(Struct, forbid_unknown_fields=True):
 
 class Heartbeat(Struct, forbid_unknown_fields=True):
     samples: Annotated[list[Sample], Meta(min_length=1, max_length=100)]
-    dropped: Annotated[int, Meta(ge=0)] = 0
+    dropped: Count = 0
 
 
 class HeartbeatAck(Struct):
