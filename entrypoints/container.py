@@ -121,7 +121,7 @@ class Services(containers.DeclarativeContainer):
     agents = providers.Singleton(
         AgentService, uow=gateways.unit_of_work.provider, clock=core.clock, queries=gateways.fleet_queries,
         telemetry=telemetry, heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
-        events=core.events, recent_credentials=recent_credentials,
+        events=core.events, recent_credentials=recent_credentials, audit=gateways.audit_log,
     )
     attestation = providers.Singleton(
         AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,

@@ -22,6 +22,9 @@ class FleetMetrics:
         self.verification_seconds = Histogram(
             "edgefleet_attestation_verify_seconds", "Time to verify one batch of quotes", ["verifier"],
             buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.tpm_latency = Histogram(
+            "edgefleet_tpm_latency_seconds", "TPM attestation round trip: challenge issued to verdict stored",
+            buckets=LATENCY_BUCKETS, registry=self.registry)
         self.commands = Counter("edgefleet_command_transitions_total", "Command lifecycle transitions",
                                 ["command", "status"], registry=self.registry)
         self.heartbeats = Counter("edgefleet_heartbeats_total", "Heartbeat samples stored", registry=self.registry)
@@ -34,6 +37,8 @@ class FleetMetrics:
             self.heartbeats.inc()
         elif isinstance(event, AttestationRecorded):
             self.verdicts.labels(event.status).inc()
+            if event.tpm_latency_seconds is not None:
+                self.tpm_latency.observe(event.tpm_latency_seconds)
         elif isinstance(event, CommandChanged):
             self.commands.labels(event.command, event.status).inc()
 

@@ -51,6 +51,7 @@ async def test_an_enrolled_device_attests_and_the_verdict_is_stored(client, ak):
     assert all(v.startswith("0x") for v in verdict["pcr_values"].values())
     stored = (await client.get("/api/v1/edge/devices/edge-001/attestation")).json()
     assert stored["attestation_status"] == "success" and stored["timestamp"] == verdict["timestamp"]
+    assert stored["tpm_latency_seconds"] == verdict["tpm_latency_seconds"] >= 0  # the TPM round trip, stored
     listed = (await client.get("/api/v1/edge/devices")).json()["devices"][0]
     assert listed["tpm_attestation"] is True
 

@@ -42,7 +42,8 @@ async def test_device_detail_has_the_seed_nested_shape(client):
     assert set(body["metrics"]) == {"cpu_usage", "memory_usage", "temperature"}
     assert body["security"] == {"tee_enabled": True, "tee_type": "Ascend TEE", "tpm_version": "2.0",
                                 "tpm_attestation": False, "seal_status": "none"}
-    assert body["hardware"] == {"cores": 64, "memory_gb": 256, "model": "Atlas 500"}
+    assert body["hardware"] == {"cores": 64, "memory_gb": 256, "model": "Atlas 500",
+                                "capabilities": {}}
 
 
 async def test_patch_changes_given_fields_and_null_clears_optional_ones(client):

@@ -83,6 +83,7 @@ class DeviceHardware(Struct):
     cores: int | None
     memory_gb: int | None
     model: str | None
+    capabilities: dict  # as the device's agent reports them (NPU ids, driver version ...); {} until then
 
 
 class DeviceDetail(Struct):
@@ -112,12 +113,12 @@ class DeviceDetail(Struct):
             metrics=DeviceMetrics(d.cpu_usage, d.memory_usage, d.temperature),
             security=DeviceSecurity(
                 tee_enabled=d.tee_enabled,
-                tee_type=d.tee_type,
+                tee_type=d.tee_in_use,
                 tpm_version="2.0" if d.tpm_enabled else None,
                 tpm_attestation=d.tpm_attested,
                 seal_status=seal_status,
             ),
-            hardware=DeviceHardware(d.cores, d.memory_gb, d.model),
+            hardware=DeviceHardware(d.cores, d.memory_gb, d.model, d.capabilities or {}),
             location=d.location,
             firmware_version=d.firmware_version,
             uptime=d.uptime_seconds,
