@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.agent_client import AgentClient
 from entrypoints.agent.enrolment import EnrolmentFailed
 from entrypoints.agent.heartbeat import CredentialRejected
-from entrypoints.agent.identity import Identity, default_device_id
+from entrypoints.agent.identity import Identity, PlatformUnknown, default_device_id, reported_platform
 from entrypoints.agent.machine import HostMachine
 from entrypoints.agent.runtime import Agent, fixed_token
 from entrypoints.agent.state import AgentState
@@ -64,6 +64,11 @@ async def run_agent(options: AgentOptions) -> int:
     state = AgentState(options.state_dir or default_state_dir())
     device_id = resolve_device_id(state, options.device_id)
     probe = await asyncio.to_thread(detect_probe, options.platform, state_dir=state.directory)
+    try:
+        reported_platform(probe.name, options.platform)  # refuse before enrolling, not halfway through
+    except PlatformUnknown as exc:
+        log.error("%s", exc)
+        return 2
     tpm = open_tpm(options.tpm, state, options.ak)
     machine = HostMachine(probe, reboot_command=options.reboot_command, halt_command=options.halt_command,
                           update_command=options.update_command)

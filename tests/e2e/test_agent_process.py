@@ -58,13 +58,14 @@ def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_to
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
     agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-agent",
-                        "--platform", "linux")
+                        "--platform", "hisilicon")
     try:
         device = wait_for(lambda: (d := admin.get("/api/v1/edge/devices/e2e-agent")).status_code == 200
                           and d.json()["last_seen"] and d.json())
-        assert device["platform"] == "hisilicon"  # a generic Linux box is reported as hisilicon
+        assert device["platform"] == "hisilicon"  # as --platform said: the agent does not guess
+        assert "compatible" in device["hardware"]["capabilities"]  # the first heartbeat carried its facts
         status = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "status"}).json()
-        assert status["status"] == "succeeded" and status["output"]["facts"]["platform"] == "linux"
+        assert status["status"] == "succeeded" and status["output"]["facts"]["platform"] == "hisilicon"
         reboot = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "reboot"}).json()
         assert reboot["status"] == "rejected"  # no --reboot-command: the agent never reboots on its own
         verdict = admin.post("/api/v1/edge/devices/e2e-agent/attestation/verify").json()
