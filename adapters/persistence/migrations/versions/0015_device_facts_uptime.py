@@ -2,7 +2,7 @@
 the online spans behind device uptime percentages.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from adapters.persistence.types import UtcDateTime
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
