@@ -28,6 +28,7 @@ from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.persistence.uptime import SqlUptimeLedger
 from adapters.pg_signals import PostgresSignals
 from adapters.redis_live import RedisLiveRelay
 from adapters.signals import InProcessSignals
@@ -48,6 +49,7 @@ from domain.services.enrolment import AkEnrolment
 from domain.services.reference_policies import ReferencePolicies
 from domain.services.sealing import SealingService
 from domain.services.telemetry import TelemetryRecorder
+from domain.services.uptime import UptimeService
 from entrypoints.settings import Settings
 
 
@@ -120,6 +122,7 @@ class Gateways(containers.DeclarativeContainer):
     )
     credential_challenger = providers.Singleton(PytssCredentialChallenger)
     maintenance = providers.Singleton(SqlMetricsMaintenance, engine)
+    uptime_ledger = providers.Singleton(SqlUptimeLedger, engine)
     leadership = providers.Singleton(_leadership, settings.provided.database_url)
     ek_verifier = providers.Singleton(_ek_verifier, settings.provided.ek_ca_bundle)
 
@@ -166,6 +169,7 @@ class Services(containers.DeclarativeContainer):
     sealing = providers.Singleton(SealingService, gateways.attestation_repository, gateways.seal_repository,
                                   gateways.seal_maker, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
+    uptime = providers.Singleton(UptimeService, gateways.uptime_ledger, core.clock)
     compliance = providers.Singleton(
         ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,
         providers.Factory(timedelta, seconds=settings.provided.attestation_max_age_seconds),
@@ -202,4 +206,5 @@ def build_container(settings: Settings | None = None) -> Container:
     live = container.gateways.live_relay() if container.settings().redis_url else container.core.live_stream()
     events.subscribe(live.on_event)
     events.subscribe(container.services.alerts().on_event)
+    events.subscribe(container.services.uptime().on_event)
     return container

@@ -30,6 +30,9 @@ class FleetMetrics:
         self.heartbeats = Counter("edgefleet_heartbeats_total", "Heartbeat samples stored", registry=self.registry)
         self.queue_depth = Gauge("edgefleet_commands_queued", "Commands waiting for their device",
                                  registry=self.registry)
+        self.fleet_uptime = Gauge(
+            "edgefleet_fleet_uptime_percent", "Mean share of the window seen devices were online", ["window"],
+            registry=self.registry)
         self.devices = Gauge("edgefleet_devices", "Devices by status", ["status"], registry=self.registry)
 
     async def on_event(self, event: Event) -> None:

@@ -87,3 +87,6 @@ class SecurityMetrics(Struct):
     encryption_enabled: int
     seal_status: str
     device_binding: int
+    # Mean over seen devices of their online share of the last 24 h / 7 d (recomputed every 5 minutes).
+    uptime_percent_24h: float | None = None
+    uptime_percent_7d: float | None = None
