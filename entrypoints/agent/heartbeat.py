@@ -92,6 +92,7 @@ class HeartbeatLoop:
 
     async def flush(self) -> None:
         """Send every buffered sample, oldest first, waiting out outages with backoff."""
+        suspect = None  # (facts, facts sent before) while a refused batch is retried without its facts
         while (batch := self.buffer.batch()) is not None:
             started, facts = time.perf_counter(), self.facts_to_send()
             try:
@@ -107,9 +108,11 @@ class HeartbeatLoop:
                 if exc.status in (401, 403):
                     raise CredentialRejected(exc.message) from exc
                 if facts is not None:  # maybe the facts were refused: retry the samples without them
-                    self._facts_sent = facts
+                    suspect, self._facts_sent = (facts, self._facts_sent), facts
                     log.error("server refused the device facts or samples: %s", exc)
                     continue
+                if suspect is not None:  # refused without the facts too: the samples were at fault
+                    self._facts_sent, suspect = suspect[1], None
                 before = self.buffer.dropped_total
                 self.buffer.discard(batch)  # retrying a refused batch would block the ones after it
                 self.stats.samples_dropped += self.buffer.dropped_total - before
@@ -117,6 +120,7 @@ class HeartbeatLoop:
                 continue
             self.stats.heartbeat_latency_s.append(time.perf_counter() - started)
             self.buffer.acknowledge(batch)
+            suspect = None
             if facts is not None:
                 self._facts_sent = facts
             self.backoff.reset()

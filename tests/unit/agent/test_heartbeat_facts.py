@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import httpx
 import pytest
 
 from entrypoints.agent.backoff import Backoff
@@ -130,3 +131,14 @@ def test_heartbeat_facts_leave_out_what_the_probe_could_not_tell():
         "tee_type": None,
         "capabilities": {},
     }
+
+
+async def test_facts_refused_only_because_of_their_samples_go_out_again_with_the_next_batch(http, server):
+    loop, _ = await facts_loop(http)
+    server.refuse["/heartbeat"] = httpx.Response(
+        400, json={"error": "bad sample", "code": "VALIDATION_ERROR", "status": 400}
+    )
+    await beat(loop)  # refused with the facts, and again without them: the samples were at fault
+    server.refuse.clear()
+    await beat(loop)
+    assert server.heartbeats[-1]["facts"]["model"] == "Atlas 500"
