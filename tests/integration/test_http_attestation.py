@@ -105,7 +105,8 @@ async def test_security_metrics_follow_real_state(client):
     await client.post("/api/v1/edge/devices", json={"id": "plain", "name": "x", "platform": "hisilicon"})
     metrics = (await client.get("/api/v1/edge/metrics")).json()
     assert metrics == {"total_devices": 3, "secure_devices": 2, "attestation_success": 0, "encryption_enabled": 0,
-                       "seal_status": "none", "device_binding": 100}
+                       "seal_status": "none", "device_binding": 100,
+                       "uptime_percent_24h": None, "uptime_percent_7d": None}  # none seen yet: no uptime
 
 
 async def test_policies_can_be_written_read_and_deleted_by_admins_only(client, container):
