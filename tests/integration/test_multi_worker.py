@@ -121,7 +121,7 @@ async def test_one_worker_runs_the_fleet_wide_jobs_and_another_takes_over_when_i
         assert await first.holds() and await first.holds()
         assert not await second.holds()
         await first.release()  # as when its process dies: the session ends, PostgreSQL frees the lock
-        assert await second.holds()
+        assert await eventually(second.holds)  # as soon as the server has noticed the session is gone
         assert not await first.holds()
     finally:
         await first.release()
