@@ -117,8 +117,8 @@ class AgentClient:
     async def activate(self, secret: bytes) -> None:
         await self._call("POST", self._device("/tpm/activate"), json={"secret": b64(secret)})
 
-    async def heartbeat(self, samples: list[dict], dropped: int = 0) -> dict:
-        body = {"samples": samples, "dropped": dropped}
+    async def heartbeat(self, samples: list[dict], dropped: int = 0, facts: dict | None = None) -> dict:
+        body = {"samples": samples, "dropped": dropped} | ({"facts": facts} if facts is not None else {})
         return (await self._call("POST", self._device("/heartbeat"), json=body)).json()
 
     async def work(self, wait: int = 30) -> Work:

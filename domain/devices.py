@@ -82,14 +82,18 @@ class DeviceRecord:
     uptime_seconds: int | None = None
     attestation_status: AttestationState = AttestationState.UNKNOWN
     decommissioned_at: datetime | None = None
+    # Reported by the device's agent (heartbeat facts): the TEE it found, NPU ids, driver version ...
+    tee_type: str | None = None
+    capabilities: dict | None = None
 
     @property
     def decommissioned(self) -> bool:
         return self.decommissioned_at is not None
 
     @property
-    def tee_type(self) -> str | None:
-        return TEE_TYPES[self.platform] if self.tee_enabled else None
+    def tee_in_use(self) -> str | None:
+        """The TEE the device reported, else its platform family's; None without a TEE."""
+        return (self.tee_type or TEE_TYPES[self.platform]) if self.tee_enabled else None
 
     @property
     def tpm_attested(self) -> bool:
@@ -130,6 +134,20 @@ class Device(DeviceRecord):
         self.uptime_seconds = sample.uptime_seconds
         self.last_heartbeat = sample.timestamp
 
+    def apply_facts(self, facts: DeviceFacts, now: datetime) -> dict[str, dict]:
+        """Take what the device reports about itself; a fact it does not know (None) leaves the stored
+        value. Returns ``{field: {"old": ..., "new": ...}}`` for every field that changed."""
+        changes = {}
+        for name in REPORTED_FACTS:
+            new, old = getattr(facts, name), getattr(self, name)
+            if new is not None and new != old:
+                changes[name] = {"old": old, "new": new}
+                setattr(self, name, new)
+        if changes:
+            self._check_texts()
+            self.updated_at = now
+        return changes
+
     def status_after(self, sample: MetricSample) -> DeviceStatus:
         """Online unless a threshold is exceeded or the latest attestation failed (then degraded)."""
         limits = DEGRADED_LIMITS[self.platform]
@@ -146,6 +164,23 @@ class Device(DeviceRecord):
         self.decommissioned_at = now
         self.status = DeviceStatus.OFFLINE
         self.updated_at = now
+
+
+# What an agent reports about its device in heartbeats (when it changes), and the device row takes over.
+REPORTED_FACTS = ("model", "cores", "memory_gb", "firmware_version", "tee_enabled", "tee_type", "capabilities")
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """Facts the device reports about itself; None means the agent could not tell."""
+
+    model: str | None = None
+    cores: int | None = None
+    memory_gb: int | None = None
+    firmware_version: str | None = None
+    tee_enabled: bool | None = None
+    tee_type: str | None = None
+    capabilities: dict | None = None
 
 
 @dataclass(eq=False)

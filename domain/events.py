@@ -36,6 +36,7 @@ class DeviceStatusChanged(Event):
 class AttestationRecorded(Event):
     status: str  # success | failed
     reasons: tuple[str, ...]
+    tpm_latency_seconds: float | None = None  # challenge issued -> verdict
 
 
 @dataclass(frozen=True)

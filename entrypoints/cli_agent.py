@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-PLATFORM_CHOICES = ("atlas", "hisilicon", "linux")
+PLATFORM_CHOICES = ("atlas", "hisilicon")
 AK_CHOICES = ("ecc", "rsassa", "rsapss")
 
 
@@ -32,7 +32,7 @@ def add_agent_commands(subparsers) -> None:
     agent.add_argument("--name")
     agent.add_argument("--location")
     agent.add_argument("--platform", choices=PLATFORM_CHOICES,
-                       help="platform probe to use; linux is reported to the server as hisilicon")
+                       help="platform family (default: detected; a generic Linux host must say which)")
     agent.add_argument("--reboot-command", help="e.g. 'systemctl reboot'; reboot is rejected without one")
     agent.add_argument("--halt-command", help="e.g. 'systemctl poweroff'; halt is rejected without one")
     agent.add_argument("--update-command",

@@ -29,6 +29,7 @@ from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.persistence.uptime import SqlUptimeLedger
 from adapters.persistence.users import SqlUserRepository
 from adapters.pg_signals import PostgresSignals
 from adapters.redis_live import RedisLiveRelay
@@ -52,6 +53,7 @@ from domain.services.reference_policies import ReferencePolicies
 from domain.services.sealing import SealingService
 from domain.services.sign_in import SignIn
 from domain.services.telemetry import TelemetryRecorder
+from domain.services.uptime import UptimeService
 from domain.services.user_accounts import UserAccounts
 from entrypoints.settings import Settings
 
@@ -130,6 +132,7 @@ class Gateways(containers.DeclarativeContainer):
     )
     credential_challenger = providers.Singleton(PytssCredentialChallenger)
     maintenance = providers.Singleton(SqlMetricsMaintenance, engine)
+    uptime_ledger = providers.Singleton(SqlUptimeLedger, engine)
     leadership = providers.Singleton(_leadership, settings.provided.database_url)
     ek_verifier = providers.Singleton(_ek_verifier, settings.provided.ek_ca_bundle)
 
@@ -157,7 +160,7 @@ class Services(containers.DeclarativeContainer):
     agents = providers.Singleton(
         AgentService, uow=gateways.unit_of_work.provider, clock=core.clock, queries=gateways.fleet_queries,
         telemetry=telemetry, heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
-        events=core.events, recent_credentials=recent_credentials,
+        events=core.events, recent_credentials=recent_credentials, audit=gateways.audit_log,
     )
     attestation = providers.Singleton(
         AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,
@@ -179,6 +182,7 @@ class Services(containers.DeclarativeContainer):
                                   gateways.audit_log, core.clock, settings.provided.login_token_ttl)
     user_accounts = providers.Singleton(UserAccounts, gateways.user_repository, core.passwords, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
+    uptime = providers.Singleton(UptimeService, gateways.uptime_ledger, core.clock)
     compliance = providers.Singleton(
         ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,
         providers.Factory(timedelta, seconds=settings.provided.attestation_max_age_seconds),
@@ -225,4 +229,5 @@ def build_container(settings: Settings | None = None) -> Container:
     # The live stream first, so a status change reaches clients before the alert it raises.
     events.subscribe(live_relay(container).on_event)
     events.subscribe(container.services.alerts().on_event)
+    events.subscribe(container.services.uptime().on_event)
     return container

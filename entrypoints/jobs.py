@@ -17,10 +17,17 @@ def server_jobs(container: Container) -> list[Job]:
         for status in ("online", "offline", "degraded", "unknown"):
             metrics.devices.labels(status).set(counts.get(status, 0))
 
+    async def refresh_fleet_uptime() -> None:
+        fleet = await services.uptime().refresh_fleet()
+        for window, percent in fleet.percent.items():
+            if percent is not None:
+                metrics.fleet_uptime.labels(window).set(percent)
+
     jobs = [
         Job("expire-commands", 5.0, services.commands().expire_due),
         Job("mark-offline", max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline),
         Job("gauges", 15.0, refresh_gauges, fleet_wide=False),
+        Job("fleet-uptime", 300.0, refresh_fleet_uptime, fleet_wide=False),
         Job("metrics-rollup", 60.0, lambda: gateways.maintenance().roll_up(clock.now())),
         Job("metrics-retention", 600.0,
             lambda: gateways.maintenance().apply_retention(clock.now(), settings.metrics_retention)),

@@ -13,7 +13,8 @@ class PlatformFacts:
     memory_gb: int | None
     firmware_version: str | None
     tee_enabled: bool
-    extra: dict = field(default_factory=dict)
+    tee_type: str | None = None  # the TEE found (iTrustee, OP-TEE ...), None without one
+    extra: dict = field(default_factory=dict)  # capabilities: NPU ids, driver version, SoC ids ...
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,17 @@ class FleetMetrics:
         self.verification_seconds = Histogram(
             "edgefleet_attestation_verify_seconds", "Time to verify one batch of quotes", ["verifier"],
             buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.tpm_latency = Histogram(
+            "edgefleet_tpm_latency_seconds", "TPM attestation round trip: challenge issued to verdict stored",
+            buckets=LATENCY_BUCKETS, registry=self.registry)
         self.commands = Counter("edgefleet_command_transitions_total", "Command lifecycle transitions",
                                 ["command", "status"], registry=self.registry)
         self.heartbeats = Counter("edgefleet_heartbeats_total", "Heartbeat samples stored", registry=self.registry)
         self.queue_depth = Gauge("edgefleet_commands_queued", "Commands waiting for their device",
                                  registry=self.registry)
+        self.fleet_uptime = Gauge(
+            "edgefleet_fleet_uptime_percent", "Mean share of the window seen devices were online", ["window"],
+            registry=self.registry)
         self.devices = Gauge("edgefleet_devices", "Devices by status", ["status"], registry=self.registry)
 
     async def on_event(self, event: Event) -> None:
@@ -34,6 +40,8 @@ class FleetMetrics:
             self.heartbeats.inc()
         elif isinstance(event, AttestationRecorded):
             self.verdicts.labels(event.status).inc()
+            if event.tpm_latency_seconds is not None:
+                self.tpm_latency.observe(event.tpm_latency_seconds)
         elif isinstance(event, CommandChanged):
             self.commands.labels(event.command, event.status).inc()
 

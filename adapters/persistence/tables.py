@@ -46,6 +46,8 @@ edge_devices = Table(
     Column("uptime_seconds", BigInteger),
     Column("attestation_status", StrEnumType(AttestationState), nullable=False, default=AttestationState.UNKNOWN),
     Column("decommissioned_at", UtcDateTime),
+    Column("tee_type", String(64)),  # migration 0015: reported by the agent
+    Column("capabilities", JSON),  # migration 0015: NPU ids, driver version ... as the agent reports them
     Index("idx_platform", "platform", "id"),
     Index("idx_status", "status", "id"),
     Index("idx_location", "location", "id"),
@@ -145,6 +147,7 @@ device_attestations = Table(
     Column("tpm_firmware_version", String(24)),
     Column("reboot_observed", Boolean),
     Column("verifier", String(16)),
+    Column("tpm_latency_seconds", Float),  # migration 0015: challenge issued -> verdict
     Index("idx_attestations_device_id_timestamp", "device_id", "timestamp"),
     Index("idx_attestations_status", "attestation_status"),
 )
@@ -214,3 +217,15 @@ device_commands = Table(
     Index("idx_commands_status_deadline", "status", "deadline"),
 )
 
+
+# Periods a device was reachable (online or degraded); ended_at is NULL while it still is (migration 0015).
+device_online_spans = Table(
+    "device_online_spans",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), ForeignKey("edge_devices.id"), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Index("idx_online_spans_device_ended", "device_id", "ended_at"),
+    Index("idx_online_spans_ended", "ended_at"),
+)

@@ -17,6 +17,7 @@ from adapters.platform.npu_figures import ascend_name, fill_gaps, has_gaps, npu_
 from adapters.platform.npu_smi import NpuChip, NpuSmiFormatError, NpuSmiInfo, parse_npu_smi_info
 from adapters.platform.npu_smi_usages import ChipUsage, parse_key_value_blocks, parse_npu_smi_usages
 from adapters.platform.procfs import LinuxHost
+from adapters.platform.tee import detect_tee
 from ports.platform import PlatformFacts, PlatformMetrics
 
 log = logging.getLogger(__name__)
@@ -60,13 +61,15 @@ class AtlasProbe:
         if info:
             extra |= {"npu_smi_version": info.tool_version, "driver_version": info.driver_version,
                       "npu_ids": info.npu_ids, "chip_count": len(chips)}
+        tee = detect_tee(self.host)
         return PlatformFacts(
             platform="atlas",
             model=f"Atlas ({', '.join(names)})" if names else "Atlas",
             cores=optional(self.host.cpu_count),
             memory_gb=optional(lambda: gigabytes(self.host.meminfo_kb()["MemTotal"], 1024)),
             firmware_version=self._firmware_version(chips),
-            tee_enabled=True,
+            tee_enabled=tee is not None,
+            tee_type=tee,
             extra=extra,
         )
 

@@ -10,11 +10,10 @@ from pathlib import Path
 from adapters.platform.commands import CommandRunner, run_command
 from adapters.platform.diagnostics import gigabytes, guarded, host_report, optional
 from adapters.platform.procfs import LinuxHost
+from adapters.platform.tee import detect_tee
 from ports.platform import PlatformFacts, PlatformMetrics
 
 HISILICON_CPU_IMPLEMENTER = "0x48"  # the ARM "CPU implementer" code assigned to HiSilicon
-# iTrustee (Huawei's TrustZone OS) exposes tc_ns_client; OP-TEE based BSPs expose tee0.
-TEE_DEVICES = ("dev/tc_ns_client", "dev/tee0")
 
 
 def looks_like_hisilicon(host: LinuxHost) -> bool:
@@ -35,7 +34,7 @@ class HiSiliconProbe:
 
     def facts(self) -> PlatformFacts:
         host = self.host
-        compatible = host.device_tree_compatible()
+        compatible, tee = host.device_tree_compatible(), detect_tee(host)
         return PlatformFacts(
             platform="hisilicon",
             model=host.device_tree_model() or (compatible[0] if compatible else None)
@@ -44,7 +43,8 @@ class HiSiliconProbe:
             memory_gb=optional(lambda: gigabytes(host.meminfo_kb()["MemTotal"], 1024)),
             # The vendor SDK ships kernel and rootfs as one firmware image; the kernel release names it.
             firmware_version=optional(lambda: host.read("proc/sys/kernel/osrelease").strip() or None),
-            tee_enabled=any(host.exists(device) for device in TEE_DEVICES),
+            tee_enabled=tee is not None,
+            tee_type=tee,
             extra={
                 "compatible": compatible,
                 "cpu_implementer": optional(lambda: host.cpuinfo_value("CPU implementer")),

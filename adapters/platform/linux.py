@@ -10,6 +10,7 @@ import psutil
 from adapters.platform.commands import CommandRunner, run_command
 from adapters.platform.diagnostics import MB, disk_usage, gigabytes, guarded, kernel_errors, optional
 from adapters.platform.procfs import LinuxHost
+from adapters.platform.tee import detect_tee
 from ports.platform import PlatformFacts, PlatformMetrics
 
 # Sensor chips that measure the CPU package or SoC, preferred over disks, Wi-Fi cards and batteries.
@@ -41,7 +42,7 @@ class GenericLinuxProbe:
         psutil.cpu_percent(interval=None)
 
     def facts(self) -> PlatformFacts:
-        host = self.host
+        host, tee = self.host, detect_tee(self.host)
         return PlatformFacts(
             platform="linux",
             model=host.device_tree_model() or optional(lambda: host.cpuinfo_value("model name"))
@@ -49,7 +50,8 @@ class GenericLinuxProbe:
             cores=psutil.cpu_count(logical=True),
             memory_gb=gigabytes(psutil.virtual_memory().total, 1),
             firmware_version=optional(lambda: host.read("sys/class/dmi/id/bios_version").strip() or None),
-            tee_enabled=host.exists("dev/tee0"),
+            tee_enabled=tee is not None,
+            tee_type=tee,
             extra={"kernel": platform.release(), "machine": platform.machine()},
         )
 

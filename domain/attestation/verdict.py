@@ -45,6 +45,7 @@ class AttestationVerdict:
     reboot_observed: bool = False
     verifier: str | None = None
     tpm_version: str = TPM_VERSION
+    tpm_latency_seconds: float | None = None  # challenge issued -> verdict, when this server issued it
     id: int | None = None
 
     @property

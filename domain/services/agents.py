@@ -14,10 +14,12 @@ from domain.agents import (
     digest,
     split_credential,
 )
-from domain.devices import MISSED_HEARTBEATS_OFFLINE, Device, DeviceStatus, MetricSample
+from domain.audit import AuditRecord, redact
+from domain.devices import MISSED_HEARTBEATS_OFFLINE, Device, DeviceFacts, DeviceStatus, MetricSample
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.events import DeviceStatusChanged
 from domain.services.telemetry import TelemetryRecorder
+from ports.audit import AuditLog
 from ports.clock import Clock
 from ports.events import EventBus
 from ports.queries import FleetQueries
@@ -25,13 +27,16 @@ from ports.unit_of_work import UnitOfWork
 
 # Facts a device reports about itself at enrolment; an operator's name and location are kept.
 SELF_REPORTED = ("platform", "model", "cores", "memory_gb", "firmware_version", "tee_enabled", "tpm_enabled")
+FACTS_AUDIT_ACTION = "agentReportFacts"
 
 
 class AgentService:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, queries: FleetQueries,
                  telemetry: TelemetryRecorder, heartbeat_interval_seconds: int,
-                 events: EventBus | None = None, recent_credentials: RecentCredentials | None = None) -> None:
+                 events: EventBus | None = None, recent_credentials: RecentCredentials | None = None,
+                 audit: AuditLog | None = None) -> None:
         self._uow = uow
+        self._audit = audit
         self._recent = recent_credentials or RecentCredentials(ttl=timedelta(0))
         self._clock = clock
         self._queries = queries
@@ -94,13 +99,36 @@ class AgentService:
         self._recent.remember(credential, device_id, now, revision)
         return device_id
 
-    async def heartbeat(self, device_id: str, samples: list[MetricSample]) -> DeviceStatus:
+    async def heartbeat(self, device_id: str, samples: list[MetricSample],
+                        facts: DeviceFacts | None = None) -> DeviceStatus:
         if not samples:
             raise ValidationFailed("A heartbeat carries at least one sample")
         now = self._clock.now()
         if any(s.timestamp > now + timedelta(minutes=5) for s in samples):
             raise ValidationFailed("Sample timestamps must not be in the future (check the device clock)")
+        if facts is not None:
+            await self.apply_facts(device_id, facts)
         return await self._telemetry.record_batch(device_id, samples)
+
+    async def apply_facts(self, device_id: str, facts: DeviceFacts) -> dict[str, dict]:
+        """The inventory follows what the device reports (a firmware update, a new NPU card ...); each
+        change is audited with its old and new value, like an operator's change. Returns the changes."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            device = await uow.devices.get(device_id)
+            if device is None or device.decommissioned:
+                raise DeviceNotFound(device_id)
+            changes = device.apply_facts(facts, now)
+            if not changes:
+                return changes
+            await uow.commit()
+        self._queries.invalidate()
+        if self._audit is not None:  # after the commit, as the HTTP audit trail records answered calls
+            await self._audit.append(AuditRecord(
+                at=now, actor=device_id, role="device", action=FACTS_AUDIT_ACTION, method="POST",
+                path=f"/api/v1/agent/devices/{device_id}/heartbeat", outcome=200, device_id=device_id,
+                target={"device_id": device_id}, parameters=redact({"changes": changes})))
+        return changes
 
     async def sweep_offline(self, batch: int = 1000) -> int:
         """Devices that missed MISSED_HEARTBEATS_OFFLINE heartbeats go offline; returns how many."""

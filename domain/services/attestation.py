@@ -30,8 +30,9 @@ class _Target:
     policy: ReferencePolicy | None
 
 
-# A quote to judge: whose, the nonce it answers, the evidence, and when the server received it.
-_Item = tuple[_Target, bytes, QuoteEvidence, datetime]
+# A quote to judge: whose, the nonce it answers, the evidence, when the server received it, and when
+# the challenge was issued (None when the device pushed an answer to a challenge issued elsewhere).
+_Item = tuple[_Target, bytes, QuoteEvidence, datetime, datetime | None]
 
 
 class AttestationService:
@@ -65,7 +66,7 @@ class AttestationService:
     ) -> AttestationVerdict:
         """A device answers a challenge it was issued (the agent pushes its quote)."""
         target = await self._target(device_id)
-        [verdict] = await self._judge([(target, nonce, evidence, self._clock.now())])
+        [verdict] = await self._judge([(target, nonce, evidence, self._clock.now(), None)])
         return verdict
 
     async def verify_device(self, device_id: str) -> AttestationVerdict:
@@ -182,7 +183,7 @@ class AttestationService:
         challenge = await self._challenge(target, pcrs, bank)
         value = challenge.nonce.value
         evidence = await self._gateway.request_quote(target.device.id, value, challenge.pcrs, challenge.bank)
-        return target, value, evidence, self._clock.now()
+        return target, value, evidence, self._clock.now(), challenge.nonce.issued_at
 
     async def _judge(self, items: list[_Item]) -> list[AttestationVerdict]:
         return await self._record(items, await self._verify(items))
@@ -190,14 +191,14 @@ class AttestationService:
     async def _verify(self, items: list[_Item]) -> list[QuoteResult]:
         checks = [
             QuoteCheck(evidence, target.key.key, nonce, target.policy.pcrs if target.policy else None)
-            for target, nonce, evidence, _ in items
+            for target, nonce, evidence, _, _ in items
         ]
         # Signature checks are CPU-bound: keep the event loop responsive.
         return await asyncio.to_thread(self._verifier.verify_batch, checks) if checks else []
 
     async def _record(self, items: list[_Item], results: list[QuoteResult]) -> list[AttestationVerdict]:
         verdicts = []
-        for (target, nonce, evidence, received_at), result in zip(items, results, strict=True):
+        for (target, nonce, evidence, received_at, challenged_at), result in zip(items, results, strict=True):
             device_id = target.device.id
             # Freshness is judged on arrival: time spent in our verifier is not the device's fault.
             status = await self._nonces.consume(device_id, nonce, received_at)
@@ -206,9 +207,11 @@ class AttestationService:
                 device_id, evidence.pcr_values, evidence.hash_alg, result, status, last, self._clock.now(),
                 self._verifier.name,
             )
+            if challenged_at is not None:  # the TPM operation as the fleet sees it: challenge to verdict
+                verdict.tpm_latency_seconds = max(0.0, (verdict.timestamp - challenged_at).total_seconds())
             await self._repo.add_verdict(verdict)
             verdicts.append(verdict)
             if self._events is not None:
                 await self._events.publish(AttestationRecorded(device_id, verdict.timestamp, verdict.status.value,
-                                                               tuple(verdict.reasons)))
+                                                               tuple(verdict.reasons), verdict.tpm_latency_seconds))
         return verdicts

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from adapters.agent_client import AgentApiError, AgentClient, ServerUnavailable
@@ -16,6 +17,7 @@ from ports.platform import PlatformMetrics, PlatformProbe
 log = logging.getLogger("edgefleet.agent")
 PERCENTAGES = ("cpu_usage", "memory_usage", "ai_core_usage")
 FIGURES = ("temperature", "uptime_seconds", "npu_memory_used_mb", "power_w")
+FACTS_EVERY = 10  # samples between two reads of the device's facts (npu-smi is slow on Atlas)
 
 
 class CredentialRejected(Exception):
@@ -36,10 +38,27 @@ def to_sample(metrics: PlatformMetrics, at: datetime) -> dict:
 
 class HeartbeatLoop:
     def __init__(self, client: AgentClient, probe: PlatformProbe, buffer: SampleBuffer, interval: float, *,
-                 stats: AgentStats, backoff: Backoff, call: Call = direct) -> None:
+                 stats: AgentStats, backoff: Backoff, call: Call = direct,
+                 facts: Callable[[], Awaitable[dict]] | None = None, facts_every: int = FACTS_EVERY) -> None:
+        """``facts`` reads the device's facts: on start and every ``facts_every`` samples; a heartbeat
+        carries them only when they differ from the last ones the server accepted."""
         self.client, self.probe, self.buffer, self.interval = client, probe, buffer, interval
         self.stats, self.backoff, self._call = stats, backoff, call
         self._wake = asyncio.Event()
+        self._read_facts, self._facts_every, self._samples = facts, max(1, facts_every), 0
+        self._facts: dict | None = None  # latest read
+        self._facts_sent: dict | None = None  # latest the server accepted (or refused: not resent)
+
+    async def refresh_facts(self) -> None:
+        if self._read_facts is None:
+            return
+        try:
+            self._facts = await self._read_facts()
+        except Exception:  # noqa: BLE001 - unreadable facts must not stop the heartbeat
+            log.exception("reading device facts failed; keeping the previous ones")
+
+    def facts_to_send(self) -> dict | None:
+        return self._facts if self._facts is not None and self._facts != self._facts_sent else None
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
@@ -47,6 +66,9 @@ class HeartbeatLoop:
             group.create_task(self.send_forever())
 
     async def sample_once(self) -> None:
+        if self._samples % self._facts_every == 0:
+            await self.refresh_facts()
+        self._samples += 1
         try:
             metrics = await self._call(self.probe.metrics)
         except Exception:  # noqa: BLE001 - a failing sensor must not stop the heartbeat
@@ -70,10 +92,11 @@ class HeartbeatLoop:
 
     async def flush(self) -> None:
         """Send every buffered sample, oldest first, waiting out outages with backoff."""
+        suspect = None  # (facts, facts sent before) while a refused batch is retried without its facts
         while (batch := self.buffer.batch()) is not None:
-            started = time.perf_counter()
+            started, facts = time.perf_counter(), self.facts_to_send()
             try:
-                ack = await self.client.heartbeat(batch.samples, batch.dropped)
+                ack = await self.client.heartbeat(batch.samples, batch.dropped, facts)
             except ServerUnavailable as exc:
                 self.stats.heartbeat_failures += 1
                 delay = self.backoff.next_delay()
@@ -84,6 +107,12 @@ class HeartbeatLoop:
             except AgentApiError as exc:
                 if exc.status in (401, 403):
                     raise CredentialRejected(exc.message) from exc
+                if facts is not None:  # maybe the facts were refused: retry the samples without them
+                    suspect, self._facts_sent = (facts, self._facts_sent), facts
+                    log.error("server refused the device facts or samples: %s", exc)
+                    continue
+                if suspect is not None:  # refused without the facts too: the samples were at fault
+                    self._facts_sent, suspect = suspect[1], None
                 before = self.buffer.dropped_total
                 self.buffer.discard(batch)  # retrying a refused batch would block the ones after it
                 self.stats.samples_dropped += self.buffer.dropped_total - before
@@ -91,6 +120,9 @@ class HeartbeatLoop:
                 continue
             self.stats.heartbeat_latency_s.append(time.perf_counter() - started)
             self.buffer.acknowledge(batch)
+            suspect = None
+            if facts is not None:
+                self._facts_sent = facts
             self.backoff.reset()
             self.stats.heartbeats_acked += 1
             self.stats.samples_accepted += int(ack.get("accepted", len(batch.samples)))

@@ -1,7 +1,7 @@
-"""Who the device says it is at enrolment: id, name, location, and the platform the server knows.
+"""Who the device says it is: id, name, location and platform at enrolment, its facts in heartbeats.
 
-The server knows two platform families, ``atlas`` and ``hisilicon``. A generic Linux box (a probe
-named ``linux``) is reported as ``hisilicon``, the ARM SoC family, unless ``--platform`` says otherwise.
+The server knows two platform families, ``atlas`` and ``hisilicon``. A generic Linux host (a probe
+named ``linux``) is neither, and the agent does not guess: ``--platform`` must say which it is.
 """
 from __future__ import annotations
 
@@ -12,15 +12,52 @@ from dataclasses import dataclass
 
 from ports.platform import PlatformFacts
 
-REPORTED_PLATFORM = {"atlas": "atlas", "hisilicon": "hisilicon", "linux": "hisilicon"}
+FAMILIES = ("atlas", "hisilicon")
 NOT_ID = re.compile(r"[^A-Za-z0-9._:-]+")
+# Heartbeat facts stay inside the server's bounds (entrypoints/http/schemas/agent.py Facts).
+CAPABILITY_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_CAPABILITIES, MAX_LIST, MAX_TEXT = 32, 64, 256
+
+
+class PlatformUnknown(ValueError):
+    """The host is neither platform family the server knows, and nobody said which it is."""
 
 
 def reported_platform(probe_platform: str, override: str | None = None) -> str:
     chosen = (override or probe_platform).lower()
-    if chosen not in REPORTED_PLATFORM:
-        raise ValueError(f"unknown platform {chosen!r}; expected one of: {', '.join(REPORTED_PLATFORM)}")
-    return REPORTED_PLATFORM[chosen]
+    if chosen in FAMILIES:
+        return chosen
+    if override:
+        raise PlatformUnknown(f"unknown platform {override!r}; expected one of: {', '.join(FAMILIES)}")
+    raise PlatformUnknown(
+        f"this host looks like a generic Linux machine (the {probe_platform} probe found no npu-smi or "
+        "Ascend device and no HiSilicon SoC); the server manages Atlas and HiSilicon devices only, so "
+        "run the agent with --platform atlas or --platform hisilicon to say which family this device is")
+
+
+def _capability(value):
+    if isinstance(value, bool | int) or value is None:
+        return value
+    if isinstance(value, str):
+        return value[:MAX_TEXT].replace("\x00", "")
+    if isinstance(value, list | tuple):
+        items = [_capability(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool)]
+        return items[:MAX_LIST]
+    return None  # floats, mappings: not capabilities
+
+
+def capabilities(extra: dict) -> dict:
+    """The probe's extras a server keeps: named plainly, scalar or short lists, no transient errors."""
+    kept = {name: _capability(value) for name, value in sorted(extra.items())
+            if CAPABILITY_NAME.match(name) and not name.endswith("_error")}
+    return dict(list({k: v for k, v in kept.items() if v is not None}.items())[:MAX_CAPABILITIES])
+
+
+def heartbeat_facts(facts: PlatformFacts) -> dict:
+    """The ``facts`` object of a heartbeat: what the inventory follows when it changes."""
+    return {"model": (facts.model or "")[:255] or None, "cores": facts.cores, "memory_gb": facts.memory_gb or None,
+            "firmware_version": (facts.firmware_version or "")[:255] or None, "tee_enabled": bool(facts.tee_enabled),
+            "tee_type": (facts.tee_type or "")[:64] or None, "capabilities": capabilities(facts.extra)}
 
 
 def default_device_id(hostname: str | None = None) -> str:

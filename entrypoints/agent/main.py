@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.agent_client import AgentClient
 from entrypoints.agent.enrolment import EnrolmentFailed
 from entrypoints.agent.heartbeat import CredentialRejected
-from entrypoints.agent.identity import Identity, default_device_id
+from entrypoints.agent.identity import Identity, PlatformUnknown, default_device_id, reported_platform
 from entrypoints.agent.machine import HostMachine
 from entrypoints.agent.runtime import Agent, fixed_token
 from entrypoints.agent.state import AgentState
@@ -58,17 +58,29 @@ def resolve_device_id(state: AgentState, requested: str | None) -> str:
     return device_id
 
 
+def chosen_platform(state: AgentState, requested: str | None) -> str | None:
+    """``--platform``, else the family this state dir enrolled as, so a restart needs no flag."""
+    return requested or state.get("platform")
+
+
 async def run_agent(options: AgentOptions) -> int:
     from adapters.platform.detect import detect_probe
 
     state = AgentState(options.state_dir or default_state_dir())
     device_id = resolve_device_id(state, options.device_id)
-    probe = await asyncio.to_thread(detect_probe, options.platform, state_dir=state.directory)
+    platform = chosen_platform(state, options.platform)
+    probe = await asyncio.to_thread(detect_probe, platform, state_dir=state.directory)
+    if not state.credential:  # the family is reported at enrolment: refuse before, not halfway through
+        try:
+            state.set("platform", reported_platform(probe.name, platform))
+        except PlatformUnknown as exc:
+            log.error("%s", exc)
+            return 2
     tpm = open_tpm(options.tpm, state, options.ak)
     machine = HostMachine(probe, reboot_command=options.reboot_command, halt_command=options.halt_command,
                           update_command=options.update_command)
     client = AgentClient(options.server, credential=state.credential)
-    identity = Identity(device_id, options.name, options.location, options.platform)
+    identity = Identity(device_id, options.name, options.location, platform)
     agent = Agent(client, machine, state, identity, tpm=tpm, token=fixed_token(options.enroll_token),
                   buffer_size=options.buffer_size, heartbeat_interval=options.heartbeat_interval)
     loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ from entrypoints.agent.buffer import SampleBuffer
 from entrypoints.agent.enrolment import TokenSource, ensure_enrolled
 from entrypoints.agent.handlers import CommandHandlers, direct
 from entrypoints.agent.heartbeat import HeartbeatLoop
-from entrypoints.agent.identity import Identity
+from entrypoints.agent.identity import Identity, heartbeat_facts
 from entrypoints.agent.machine import Machine
 from entrypoints.agent.state import AgentState
 from entrypoints.agent.stats import AgentStats
@@ -68,6 +68,9 @@ class Agent:
         facts = await self._call(self.machine.probe.facts)
         return self.identity.report(facts, self.tpm is not None)
 
+    async def _heartbeat_facts(self) -> dict:
+        return heartbeat_facts(await self._call(self.machine.probe.facts))
+
     async def enrol(self) -> None:
         await ensure_enrolled(self.client, self.state, self._device_report, self._token, tpm=self.tpm,
                               backoff=self._backoff(), call=self._call)
@@ -81,7 +84,7 @@ class Agent:
         await self.enrol()
         interval = self._interval or self.state.get("heartbeat_interval") or 30
         heartbeat = HeartbeatLoop(self.client, self.machine.probe, self.buffer, interval, stats=self.stats,
-                                  backoff=self._backoff(), call=self._call)
+                                  backoff=self._backoff(), call=self._call, facts=self._heartbeat_facts)
         work = WorkLoop(self.client, self.handlers, self.state, tpm=self.tpm, stats=self.stats,
                         backoff=self._backoff(), call=self._call, wait=self._poll_wait, on_stop=self.stop)
         await work.resume_pending()

@@ -16,6 +16,7 @@ from ports.platform import PlatformFacts, PlatformMetrics
 OVERHEAT_PEAK_C = 96.0
 OVERHEAT_STEP_C = 3.0  # per sample once the fan "fails"
 CRITICAL_TEMPERATURE = "thermal thermal_zone0: critical temperature reached"
+SIMULATED_NPU_DRIVER = "23.0.3"
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,12 @@ class SyntheticProbe:
 
     def facts(self) -> PlatformFacts:
         m = self.model
+        extra: dict[str, object] = {"simulated": True}
+        if m.npu_memory_mb is not None:  # one Ascend card, as npu-smi would list it
+            extra |= {"npu_ids": [0], "chip_count": 1, "driver_version": SIMULATED_NPU_DRIVER}
         return PlatformFacts(platform=m.platform, model=m.name, cores=m.cores, memory_gb=m.memory_gb,
-                             firmware_version=self.firmware_version, tee_enabled=True,
-                             extra={"simulated": True})
+                             firmware_version=self.firmware_version, tee_enabled=True, tee_type="iTrustee",
+                             extra=extra)
 
     def metrics(self) -> PlatformMetrics:
         m, rng = self.model, self._rng

@@ -58,13 +58,14 @@ def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_to
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
     agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-agent",
-                        "--platform", "linux")
+                        "--platform", "hisilicon")
     try:
         device = wait_for(lambda: (d := admin.get("/api/v1/edge/devices/e2e-agent")).status_code == 200
                           and d.json()["last_seen"] and d.json())
-        assert device["platform"] == "hisilicon"  # a generic Linux box is reported as hisilicon
+        assert device["platform"] == "hisilicon"  # as --platform said: the agent does not guess
+        assert "compatible" in device["hardware"]["capabilities"]  # the first heartbeat carried its facts
         status = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "status"}).json()
-        assert status["status"] == "succeeded" and status["output"]["facts"]["platform"] == "linux"
+        assert status["status"] == "succeeded" and status["output"]["facts"]["platform"] == "hisilicon"
         reboot = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "reboot"}).json()
         assert reboot["status"] == "rejected"  # no --reboot-command: the agent never reboots on its own
         verdict = admin.post("/api/v1/edge/devices/e2e-agent/attestation/verify").json()
@@ -73,7 +74,7 @@ def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_to
         assert stop(agent) == 0
     assert stat.S_IMODE(os.stat(state / "credential").st_mode) == 0o600
     seen = admin.get("/api/v1/edge/devices/e2e-agent").json()["last_seen"]
-    again = start_agent(server, state)  # no token: the stored credential is enough
+    again = start_agent(server, state)  # no token, no --platform: the state dir remembers both
     try:
         wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-agent").json()["last_seen"] > seen)
     finally:
@@ -83,7 +84,8 @@ def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_to
 def test_a_restarted_agent_answers_attestation_at_once(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    first = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-restart")
+    first = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-restart",
+                        "--platform", "hisilicon")
     wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-restart").json().get("last_seen"))
     assert stop(first) == 0
     again = start_agent(server, state)
@@ -119,7 +121,8 @@ def test_a_simulated_fleet_shows_its_tampered_device_failing_attestation(server,
 def test_a_command_queued_before_a_server_restart_runs_once_after_it(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-durable")
+    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-durable",
+                        "--platform", "hisilicon")
     wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-durable").json().get("last_seen"))
     assert stop(agent) == 0  # the device drops off the network
     queued = admin.post("/api/v1/edge/devices/e2e-durable/command", json={"command": "diagnose",
@@ -148,7 +151,8 @@ def test_an_agent_on_swtpm_enrols_its_real_tpm_and_attests(server, admin, tmp_pa
     state = tmp_path / "agent-state"
     log = (tmp_path / "agent.log").open("ab")
     agent = subprocess.Popen([EDGEFLEET, "agent", "--server", server.base_url, "--tpm", tpm.tcti,
-                              "--state-dir", str(state), "--enroll-token", token, "--device-id", "e2e-swtpm"],
+                              "--state-dir", str(state), "--enroll-token", token, "--device-id", "e2e-swtpm",
+                              "--platform", "hisilicon"],
                              env=server.env, stdout=log, stderr=log)
     try:
         wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-swtpm").json().get("last_seen"), 40)
@@ -163,7 +167,8 @@ def test_an_agent_on_swtpm_enrols_its_real_tpm_and_attests(server, admin, tmp_pa
 def test_lifecycle_edges_with_a_real_agent_retry_cancel_and_time_out(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-edges")
+    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-edges",
+                        "--platform", "hisilicon")
     wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-edges").json().get("last_seen"))
     base = "/api/v1/edge/devices/e2e-edges"
     try:

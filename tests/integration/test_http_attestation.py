@@ -51,6 +51,7 @@ async def test_an_enrolled_device_attests_and_the_verdict_is_stored(client, ak):
     assert all(v.startswith("0x") for v in verdict["pcr_values"].values())
     stored = (await client.get("/api/v1/edge/devices/edge-001/attestation")).json()
     assert stored["attestation_status"] == "success" and stored["timestamp"] == verdict["timestamp"]
+    assert stored["tpm_latency_seconds"] == verdict["tpm_latency_seconds"] >= 0  # the TPM round trip, stored
     listed = (await client.get("/api/v1/edge/devices")).json()["devices"][0]
     assert listed["tpm_attestation"] is True
 
@@ -104,7 +105,8 @@ async def test_security_metrics_follow_real_state(client):
     await client.post("/api/v1/edge/devices", json={"id": "plain", "name": "x", "platform": "hisilicon"})
     metrics = (await client.get("/api/v1/edge/metrics")).json()
     assert metrics == {"total_devices": 3, "secure_devices": 2, "attestation_success": 0, "encryption_enabled": 0,
-                       "seal_status": "none", "device_binding": 100}
+                       "seal_status": "none", "device_binding": 100,
+                       "uptime_percent_24h": None, "uptime_percent_7d": None}  # none seen yet: no uptime
 
 
 async def test_policies_can_be_written_read_and_deleted_by_admins_only(client, container):

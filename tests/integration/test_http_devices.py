@@ -39,10 +39,12 @@ async def test_list_devices_has_the_seed_shape_and_counts_all_matches(client):
 async def test_device_detail_has_the_seed_nested_shape(client):
     await client.post("/api/v1/edge/devices", json=device_body(1))
     body = (await client.get("/api/v1/edge/devices/edge-001")).json()
-    assert set(body["metrics"]) == {"cpu_usage", "memory_usage", "temperature"}
+    assert set(body["metrics"]) == {"cpu_usage", "memory_usage", "temperature", "uptime_percent_24h",
+                                    "uptime_percent_7d"}
     assert body["security"] == {"tee_enabled": True, "tee_type": "Ascend TEE", "tpm_version": "2.0",
                                 "tpm_attestation": False, "seal_status": "none"}
-    assert body["hardware"] == {"cores": 64, "memory_gb": 256, "model": "Atlas 500"}
+    assert body["hardware"] == {"cores": 64, "memory_gb": 256, "model": "Atlas 500",
+                                "capabilities": {}}
 
 
 async def test_patch_changes_given_fields_and_null_clears_optional_ones(client):

@@ -129,7 +129,7 @@ class AgentController(Controller):
     @post("/heartbeat", operation_id="agentHeartbeat", status_code=200)
     async def heartbeat(self, device_id: FromPath[str], data: JSONBody[Heartbeat], agents: Agents) -> HeartbeatAck:
         samples = sorted((s.to_sample(device_id) for s in data.samples), key=lambda s: s.timestamp)
-        status = await agents.heartbeat(device_id, samples)
+        status = await agents.heartbeat(device_id, samples, data.facts.to_facts() if data.facts else None)
         return HeartbeatAck(status.value, len(samples))
 
     @get("/work", operation_id="agentWork")

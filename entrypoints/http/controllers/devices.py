@@ -16,6 +16,7 @@ from domain.devices import DeviceStatus, Platform
 from domain.metrics_history import Resolution
 from domain.pagination import Page, PageRequest
 from domain.services.devices import DeviceInventory, Viewer
+from domain.services.uptime import UptimeService
 from entrypoints.http.auth import requires
 from entrypoints.http.params import Offset
 from entrypoints.http.schemas.devices import (
@@ -30,6 +31,7 @@ from entrypoints.http.schemas.devices import (
 from ports.repositories import DeviceFilter, TimeWindow
 
 Inventory = NamedDependency[DeviceInventory]
+Uptimes = NamedDependency[UptimeService]
 DEVICE_PAGE_MAX = 100
 HISTORY_PAGE_MAX = 1000
 RESOLUTION_DOC = (
@@ -100,14 +102,16 @@ class DeviceController(Controller):
         return DeviceDetail.of(device, await inventory.seal_status(device.id))
 
     @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
-    async def get_device(self, request: Request, device_id: FromPath[str], inventory: Inventory) -> DeviceDetail:
+    async def get_device(self, request: Request, device_id: FromPath[str], inventory: Inventory,
+                         uptime: Uptimes) -> DeviceDetail:
         device = await inventory.get(device_id, viewer_of(request))
-        return DeviceDetail.of(device, await inventory.seal_status(device_id))
+        return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
 
     @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
-    async def update_device(self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory) -> DeviceDetail:
+    async def update_device(self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory,
+                            uptime: Uptimes) -> DeviceDetail:
         device = await inventory.update(device_id, data.changes())
-        return DeviceDetail.of(device, await inventory.seal_status(device_id))
+        return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
 
     @delete("/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def decommission_device(self, device_id: FromPath[str], inventory: Inventory) -> None:

@@ -14,6 +14,7 @@ from domain.devices import DEVICE_ID_PATTERN
 from domain.security import device_binding_percent, seal_status
 from domain.services.agents import AgentService
 from domain.services.devices import DeviceInventory
+from domain.services.uptime import UptimeService
 from entrypoints.http.auth import requires
 from entrypoints.http.schemas.attestation import SecurityMetrics
 from entrypoints.settings import Settings
@@ -68,12 +69,15 @@ class FleetController(Controller):
 
     @get("/metrics", operation_id="securityMetrics", guards=[requires(Permission.METRICS_READ)])
     async def security_metrics(self, inventory: NamedDependency[DeviceInventory],
-                               settings: NamedDependency[Settings]) -> SecurityMetrics:
+                               settings: NamedDependency[Settings],
+                               uptime: NamedDependency[UptimeService]) -> SecurityMetrics:
         counts = await inventory.security_counts(timedelta(seconds=settings.attestation_max_age_seconds))
+        fleet = (await uptime.fleet()).percent
         return SecurityMetrics(
             total_devices=counts.total_devices, secure_devices=counts.secure_devices,
             attestation_success=counts.attested_fresh, encryption_enabled=counts.sealed_devices,
             seal_status=seal_status(counts), device_binding=device_binding_percent(counts),
+            uptime_percent_24h=fleet["24h"], uptime_percent_7d=fleet["7d"],
         )
 
     @post("/enrollment-tokens", operation_id="createEnrollmentToken",

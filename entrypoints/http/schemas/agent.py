@@ -6,14 +6,15 @@ import binascii
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import Meta, Struct
 
 from domain.attestation.evidence import QuoteEvidence
-from domain.devices import MetricSample
+from domain.devices import DeviceFacts, MetricSample
 from domain.errors import ValidationFailed
 from entrypoints.http.params import INT64_MAX
 from entrypoints.http.schemas.attestation import BANKS
-from entrypoints.http.schemas.devices import DeviceCreate
+from entrypoints.http.schemas.devices import NO_NUL, Cores, DeviceCreate, MemoryGb, Text
 
 B64 = Annotated[str, Meta(max_length=16384)]
 Percent = Annotated[float, Meta(ge=0, le=100)]
@@ -82,9 +83,35 @@ class Sample(Struct, forbid_unknown_fields=True):
                             npu_memory_used_mb=self.npu_memory_used_mb, power_w=self.power_w)
 
 
+# Capabilities are small and flat: names to a string, number, flag or short list (NPU ids ...).
+CapabilityName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+CapabilityText = Annotated[str, Meta(max_length=256, pattern=NO_NUL)]
+CapabilityNumber = Annotated[int, Meta(ge=-(2**53), le=2**53)]
+CapabilityValue = (
+    CapabilityText | CapabilityNumber | bool | None
+    | Annotated[list[CapabilityText | CapabilityNumber], Meta(max_length=64)]
+)
+
+
+class Facts(Struct, forbid_unknown_fields=True):
+    """What the device says about itself, sent when it changed; an absent or null field is not known."""
+
+    model: Text | None = None
+    cores: Cores | None = None
+    memory_gb: MemoryGb | None = None
+    firmware_version: Text | None = None
+    tee_enabled: bool | None = None
+    tee_type: Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL)] | None = None
+    capabilities: Annotated[dict[CapabilityName, CapabilityValue], Meta(max_length=32)] | None = None
+
+    def to_facts(self) -> DeviceFacts:
+        return DeviceFacts(**msgspec.structs.asdict(self))
+
+
 class Heartbeat(Struct, forbid_unknown_fields=True):
     samples: Annotated[list[Sample], Meta(min_length=1, max_length=100)]
     dropped: Count = 0
+    facts: Facts | None = None
 
 
 class HeartbeatAck(Struct):

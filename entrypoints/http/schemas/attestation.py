@@ -31,16 +31,17 @@ class AttestationStatus(Struct):
     bank: str | None
     verifier: str | None
     reboot_observed: bool
+    tpm_latency_seconds: float | None  # challenge issued -> verdict (null for answers pushed by the device)
 
     @classmethod
     def of(cls, device_id: str, verdict: AttestationVerdict | None) -> AttestationStatus:
         if verdict is None:
-            return cls(device_id, "2.0", {}, "unknown", None, [], [], None, None, False)
+            return cls(device_id, "2.0", {}, "unknown", None, [], [], None, None, False, None)
         return cls(device_id=device_id, tpm_version=verdict.tpm_version, pcr_values=pcr_map(verdict.pcr_values),
                    attestation_status=verdict.status.value, timestamp=verdict.timestamp,
                    reasons=list(verdict.reasons), mismatched_pcrs=list(verdict.mismatched_pcrs),
                    bank=BANK_NAMES.get(verdict.bank), verifier=verdict.verifier,
-                   reboot_observed=verdict.reboot_observed)
+                   reboot_observed=verdict.reboot_observed, tpm_latency_seconds=verdict.tpm_latency_seconds)
 
 
 class PolicyBody(Struct, forbid_unknown_fields=True):
@@ -86,3 +87,6 @@ class SecurityMetrics(Struct):
     encryption_enabled: int
     seal_status: str
     device_binding: int
+    # Mean over seen devices of their online share of the last 24 h / 7 d (recomputed every 5 minutes).
+    uptime_percent_24h: float | None = None
+    uptime_percent_7d: float | None = None

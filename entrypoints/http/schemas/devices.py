@@ -9,6 +9,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from domain.devices import DEVICE_ID_PATTERN, Device, DeviceRecord, DeviceStatus, Platform
 from domain.metrics_history import MetricPoint, Resolution
+from domain.uptime import Uptime
 
 DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
@@ -69,6 +70,9 @@ class DeviceMetrics(Struct):
     cpu_usage: float | None
     memory_usage: float | None
     temperature: float | None
+    # Share of the last 24 h / 7 d the device was online (degraded counts); null if never seen.
+    uptime_percent_24h: float | None = None
+    uptime_percent_7d: float | None = None
 
 
 class DeviceSecurity(Struct):
@@ -83,6 +87,7 @@ class DeviceHardware(Struct):
     cores: int | None
     memory_gb: int | None
     model: str | None
+    capabilities: dict  # as the device's agent reports them (NPU ids, driver version ...); {} until then
 
 
 class DeviceDetail(Struct):
@@ -103,21 +108,22 @@ class DeviceDetail(Struct):
     decommissioned_at: datetime | None
 
     @classmethod
-    def of(cls, d: Device, seal_status: str) -> DeviceDetail:
+    def of(cls, d: Device, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
+        percent = (uptime or Uptime.unknown()).percent
         return cls(
             id=d.id,
             name=d.name,
             platform=d.platform,
             status=d.status,
-            metrics=DeviceMetrics(d.cpu_usage, d.memory_usage, d.temperature),
+            metrics=DeviceMetrics(d.cpu_usage, d.memory_usage, d.temperature, percent["24h"], percent["7d"]),
             security=DeviceSecurity(
                 tee_enabled=d.tee_enabled,
-                tee_type=d.tee_type,
+                tee_type=d.tee_in_use,
                 tpm_version="2.0" if d.tpm_enabled else None,
                 tpm_attestation=d.tpm_attested,
                 seal_status=seal_status,
             ),
-            hardware=DeviceHardware(d.cores, d.memory_gb, d.model),
+            hardware=DeviceHardware(d.cores, d.memory_gb, d.model, d.capabilities or {}),
             location=d.location,
             firmware_version=d.firmware_version,
             uptime=d.uptime_seconds,

@@ -40,6 +40,7 @@ class FakeAgentServer:
         self.closed_commands: set[int] = set()  # reports for these get 409
         self.down = False
         self.refuse: dict[str, httpx.Response] = {}  # path suffix -> canned refusal
+        self.refuse_facts = False  # refuse heartbeats that carry facts
         self.calls: list[str] = []
 
     def client(self) -> httpx.AsyncClient:
@@ -98,6 +99,8 @@ class FakeAgentServer:
             self.activated.add(device_id)
             return httpx.Response(200, json={"activated": True})
         if rest == "/heartbeat":
+            if self.refuse_facts and "facts" in body:
+                return error(400, "VALIDATION_ERROR", "facts out of bounds")
             self.heartbeats.append({"device_id": device_id, **body})
             return httpx.Response(200, json={"status": "online", "accepted": len(body["samples"])})
         if rest == "/work":

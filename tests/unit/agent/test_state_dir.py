@@ -69,3 +69,15 @@ def test_an_enrolled_state_dir_refuses_a_different_device_id(tmp_path):
     assert resolve_device_id(AgentState(tmp_path), None) == "dev-1"
     with pytest.raises(EnrolmentFailed, match="enrolled as dev-1"):
         resolve_device_id(AgentState(tmp_path), "dev-2")
+
+
+def test_the_platform_family_given_at_enrolment_is_remembered_for_restarts(tmp_path):
+    from entrypoints.agent.main import chosen_platform
+
+    state = AgentState(tmp_path)
+    assert chosen_platform(state, None) is None  # nothing given, nothing known: detect
+    state.set("platform", "hisilicon")
+    state.save_enrolment("dev-1", "dev-1.s3cret", 30)
+    again = AgentState(tmp_path)
+    assert chosen_platform(again, None) == "hisilicon"
+    assert chosen_platform(again, "atlas") == "atlas"  # the flag wins
