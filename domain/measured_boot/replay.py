@@ -1,9 +1,10 @@
 """Replay of an event log into PCR values, per bank: what the TPM must hold if the log is true.
 
 Each record that is not EV_NO_ACTION extends its PCR in every bank it carries a digest for:
-PCR = H(PCR || digest). PCRs start at their reset value; a StartupLocality event sets PCR 0's to the
-locality in its last byte. ``touched`` PCRs are those the log extended (or set by locality), the ones
-``tpm2_eventlog`` prints.
+PCR = H(PCR || digest). PCRs start at zero (17..22 too: a log extending them follows a DRTM reset); a
+StartupLocality event sets PCR 0's last byte to the locality. ``touched`` PCRs are those the log
+extended (or set by locality), the ones ``tpm2_eventlog`` prints; ``expected`` is what a TPM quoting
+after this boot must hold, the reset value for a PCR the log never touched.
 """
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class Replay:
     def value(self, bank: int, pcr: int) -> bytes:
         return self.values[bank][pcr]
 
+    def expected(self, bank: int, pcr: int) -> bytes:
+        return self.values[bank][pcr] if self.touched[bank] >> pcr & 1 else reset_value(bank, pcr)
+
     def as_dict(self) -> dict[str, dict[str, str]]:
         """{"sha256": {"0": "<hex>", ...}} for every bank of the log, touched PCRs only."""
         return {HashAlg(bank).name.lower(): {str(pcr): values[pcr].hex() for pcr in range(PCR_COUNT)
@@ -39,7 +43,7 @@ class Replay:
 
 
 def replay(log: EventLog) -> Replay:
-    values = {bank: [reset_value(bank, pcr) for pcr in range(PCR_COUNT)] for bank in log.banks}
+    values = {bank: [bytes(HashAlg(bank).digest_size)] * PCR_COUNT for bank in log.banks}
     touched = dict.fromkeys(log.banks, 0)
     if log.startup_locality is not None:
         for bank, pcrs in values.items():

@@ -137,7 +137,7 @@ typedef struct {
 } ef_eventlog_batch;
 
 /* Outputs, one slot per log of the whole batch; a call writes only its [start, end) slice. Values are
-   meaningful only where status is EF_EL_OK; untouched PCRs hold their reset value. */
+   meaningful only where status is EF_EL_OK; every PCR starts at zero (as after a DRTM reset for 17..22). */
 typedef struct {
     uint8_t *status;    /* EF_EL_* */
     uint32_t *offset;   /* byte offset of the fault */

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <openssl/evp.h>
+
 /* Output order of the banks and where each bank's 24 PCRs start in a log's pcrs slot. */
 static const uint16_t bank_alg[EF_EL_BANKS] = {EF_ALG_SHA1, EF_ALG_SHA256, EF_ALG_SHA384, EF_ALG_SHA512};
 static const size_t bank_size[EF_EL_BANKS] = {20, 32, 48, 64};
@@ -36,6 +38,36 @@ static int bank_of(uint16_t alg)
     return -1;
 }
 
+/* One digest context per bank, fetched once per call: alternating algorithms on one context would
+   free and rebuild its algorithm state at every extend. */
+struct hashers {
+    EVP_MD *md[EF_EL_BANKS];
+    EVP_MD_CTX *ctx[EF_EL_BANKS];
+};
+
+static void hashers_free(struct hashers *h)
+{
+    for (int b = 0; b < EF_EL_BANKS; b++) {
+        EVP_MD_CTX_free(h->ctx[b]);
+        EVP_MD_free(h->md[b]);
+    }
+}
+
+static int hashers_init(struct hashers *h)
+{
+    static const char *const names[EF_EL_BANKS] = {"SHA1", "SHA256", "SHA384", "SHA512"};
+    memset(h, 0, sizeof *h);
+    for (int b = 0; b < EF_EL_BANKS; b++) {
+        h->md[b] = EVP_MD_fetch(NULL, names[b], NULL);
+        h->ctx[b] = EVP_MD_CTX_new();
+        if (h->md[b] == NULL || h->ctx[b] == NULL) {
+            hashers_free(h);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* One log's parse state. `sizes` bounds every read: `len` is the log's length. */
 typedef struct {
     const uint8_t *data;
@@ -46,7 +78,7 @@ typedef struct {
     uint32_t fault, offset;
     uint8_t *pcrs;         /* this log's output slot */
     uint32_t *touched;     /* this log's EF_EL_BANKS masks */
-    ef_verifier *hash;
+    struct hashers *hash;
 } log_state;
 
 static int fail(log_state *s, uint32_t fault, size_t offset)
@@ -59,11 +91,12 @@ static int fail(log_state *s, uint32_t fault, size_t offset)
 /* PCR = H(PCR || digest) in bank b. Returns 0, or an EF_ERR_* when OpenSSL fails. */
 static int extend(log_state *s, int b, uint32_t pcr, const uint8_t *digest)
 {
-    uint8_t buf[2 * EF_MAX_DIGEST];
     uint8_t *value = s->pcrs + bank_at[b] + pcr * bank_size[b];
-    memcpy(buf, value, bank_size[b]);
-    memcpy(buf + bank_size[b], digest, bank_size[b]);
-    if (ef_verifier_digest(s->hash, bank_alg[b], buf, 2 * bank_size[b], value) != bank_size[b])
+    EVP_MD_CTX *ctx = s->hash->ctx[b];
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex2(ctx, s->hash->md[b], NULL) != 1 || EVP_DigestUpdate(ctx, value, bank_size[b]) != 1
+        || EVP_DigestUpdate(ctx, digest, bank_size[b]) != 1 || EVP_DigestFinal_ex(ctx, value, &len) != 1
+        || len != bank_size[b])
         return EF_ERR_CRYPTO;
     s->touched[b] |= 1u << pcr;
     return 0;
@@ -211,6 +244,8 @@ static int replay_agile(log_state *s, size_t pos)
             return fail(s, EF_EL_EVENT_TOO_LARGE, p);
         if (s->len - p - 4 < size)
             return fail(s, EF_EL_TRUNCATED, p + 4);
+        if (s->len - p - 4 - size >= 12) /* the next header, read while this record is hashed */
+            __builtin_prefetch(s->data + p + 4 + size);
         if (see_event(s, at, pcr, type, s->data + p + 4, size, p + 4))
             return -1;
         if (type != EV_NO_ACTION)
@@ -226,16 +261,12 @@ static int replay_agile(log_state *s, size_t pos)
 }
 
 /* Fills log i's output slots. Returns 0 (the log's status says whether it replayed) or EF_ERR_*. */
-static int replay_one(const uint8_t *data, size_t len, ef_verifier *hash, uint8_t *pcrs, uint32_t *touched,
+static int replay_one(const uint8_t *data, size_t len, struct hashers *hash, uint8_t *pcrs, uint32_t *touched,
                       uint8_t *status, uint32_t *offset, uint8_t *banks)
 {
     log_state s = {.data = data, .len = len, .locality = -1, .pcrs = pcrs, .touched = touched, .hash = hash};
     memset(pcrs, 0, EF_EL_PCR_BYTES);
-    for (int b = 0; b < EF_EL_BANKS; b++) {
-        touched[b] = 0;
-        for (uint32_t pcr = 17; pcr <= 22; pcr++) /* DRTM PCRs reset to all ones */
-            memset(pcrs + bank_at[b] + pcr * bank_size[b], 0xFF, bank_size[b]);
-    }
+    memset(touched, 0, EF_EL_BANKS * sizeof *touched);
     int rc = -1;
     legacy_record first;
     size_t pos = 0;
@@ -273,15 +304,15 @@ int ef_eventlog_replay(const ef_eventlog_batch *b, size_t start, size_t end, con
     }
     if (total != b->log_size)
         return EF_ERR_ARGS;
-    ef_verifier *hash = ef_verifier_new(0);
-    if (hash == NULL)
+    struct hashers hash;
+    if (hashers_init(&hash) != 0)
         return EF_ERR_NOMEM;
     int rc = EF_OK;
     for (size_t i = start; i < end && rc == EF_OK; i++) {
-        rc = replay_one(b->log + from, b->log_len[i], hash, out->pcrs + i * EF_EL_PCR_BYTES,
+        rc = replay_one(b->log + from, b->log_len[i], &hash, out->pcrs + i * EF_EL_PCR_BYTES,
                         out->touched + i * EF_EL_BANKS, out->status + i, out->offset + i, out->banks + i);
         from += b->log_len[i];
     }
-    ef_verifier_free(hash);
+    hashers_free(&hash);
     return rc;
 }
