@@ -11,6 +11,7 @@ from domain.access import Role
 from entrypoints.attest_cli import add_attest_command
 from entrypoints.cli_agent import add_agent_commands
 from entrypoints.demo_run import add_demo_run
+from entrypoints.eventlog_cli import add_eventlog_command
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_attest_command(commands)
     add_agent_commands(commands)
+    add_eventlog_command(commands)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
