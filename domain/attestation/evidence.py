@@ -69,6 +69,10 @@ class Reason(StrEnum):
     POLICY_MISMATCH = "policy_mismatch"
     CLOCK_ROLLBACK = "clock_rollback"
     UNKNOWN_KEY = "unknown_key"
+    # measured boot (domain/measured_boot/check.py): judged after the quote itself verified
+    MALFORMED_EVENT_LOG = "malformed_event_log"
+    EVENT_LOG_MISMATCH = "event_log_mismatch"
+    EVENT_POLICY_MISMATCH = "event_policy_mismatch"
 
 
 # Stable small integers for the native module's per-quote status array. 0 means verified.
