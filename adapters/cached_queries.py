@@ -1,8 +1,9 @@
-"""The seed's caching strategy for fleet listings: 30 s, keyed by every query parameter, and forgotten
-at once when the inventory changes, so a client never reads its own write as stale.
+"""The API contract's caching strategy for fleet listings: 30 s, keyed by every query parameter, and
+forgotten at once when the inventory changes, on every API worker (over Signals), so a client never
+reads its own write as stale whichever worker answers it.
 
-Heartbeat telemetry does not invalidate: figures in a listing may lag by up to the TTL, as the seed
-allows. In-process only; several API workers share a cache through Redis (see the alerts/caching issue).
+Heartbeat telemetry does not invalidate: figures in a listing may lag by up to the TTL, as the API
+contract allows.
 """
 from __future__ import annotations
 
@@ -15,17 +16,23 @@ from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter
+from ports.signals import Signals
+
+TOPIC = "cache:fleet"
 
 
 class CachedFleetQueries:
     def __init__(self, inner: FleetQueries, ttl_seconds: float = 30.0, max_entries: int = 1024,
-                 monotonic=time.monotonic) -> None:
+                 monotonic=time.monotonic, signals: Signals | None = None) -> None:
         self._inner = inner
         self._ttl = ttl_seconds
         self._max = max_entries
         self._now = monotonic
         self._entries: OrderedDict[tuple, tuple[float, int, Page[DeviceRecord]]] = OrderedDict()
         self._generation = 0
+        self._signals = signals
+        if signals is not None:
+            signals.listen(TOPIC, lambda _topic: self._drop())
 
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         if self._ttl <= 0:
@@ -56,6 +63,13 @@ class CachedFleetQueries:
         return await self._inner.due_for_attestation(attested_before, limit)
 
     def invalidate(self) -> None:
+        """Forget every cached listing here and, over Signals, on every other worker."""
+        if self._signals is None:
+            self._drop()
+        else:
+            self._signals.publish(TOPIC)  # delivered here at once too
+
+    def _drop(self) -> None:
         self._generation += 1
         self._entries.clear()
         self._inner.invalidate()

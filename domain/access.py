@@ -29,19 +29,23 @@ class Permission(StrEnum):
     COMPLIANCE_READ = "compliance:read"
     AUDIT_READ = "audit:read"
     SEAL = "keys:seal"
+    SEALS_READ = "keys:read-seals"
     ENROLMENT_ADMIN = "enrolment:manage"
 
 
-_VIEWER = {Permission.DEVICES_READ, Permission.METRICS_READ, Permission.ALERTS_READ}
-_OPERATOR = _VIEWER | {Permission.ALERTS_ACK, Permission.COMMANDS_READ, Permission.COMMANDS_SAFE}
+# By the API contract: viewers read device information (attestation status included); operators also
+# run safe commands and trigger verification (it challenges the device); auditors read logs and
+# compliance data but change nothing on a device.
+_VIEWER = {Permission.DEVICES_READ, Permission.METRICS_READ, Permission.ALERTS_READ, Permission.ATTESTATION_READ}
+_OPERATOR = _VIEWER | {Permission.ALERTS_ACK, Permission.COMMANDS_READ, Permission.COMMANDS_SAFE,
+                       Permission.ATTESTATION_VERIFY}
 _AUDITOR = _VIEWER | {
     Permission.DECOMMISSIONED_READ,
     Permission.COMMANDS_READ,
-    Permission.ATTESTATION_READ,
-    Permission.ATTESTATION_VERIFY,
     Permission.POLICIES_READ,
     Permission.COMPLIANCE_READ,
     Permission.AUDIT_READ,
+    Permission.SEALS_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from domain.bounded import make_room
 from domain.errors import DomainError
+from ports.signals import Signals
 
 TOKEN_TTL_DEFAULT = timedelta(hours=24)
 TOKEN_TTL_MAX = timedelta(days=30)
@@ -83,13 +84,19 @@ def split_credential(credential: str) -> tuple[str, str] | None:
 
 class RecentCredentials:
     """Device credentials verified in the last ``ttl``, so a heartbeat does not pay a database round trip
-    to prove who sent it. Per process: what this process revokes (re-enrolment replaces a credential,
-    decommissioning retires a device) is forgotten at once, including a check that was still reading
-    the database when the revocation landed; what another API worker revokes takes effect here within
-    ``ttl``. Only SHA-256 digests of whole credentials are kept."""
+    to prove who sent it. A revocation (re-enrolment replaces a credential, decommissioning retires a
+    device) is forgotten at once here, including a check that was still reading the database when it
+    landed, and on every other API worker as soon as Signals reaches it (within ``ttl`` at worst).
+    Only SHA-256 digests of whole credentials are kept."""
 
-    def __init__(self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000) -> None:
+    TOPIC = "cache:credential:"
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000,
+                 signals: Signals | None = None) -> None:
         self._ttl, self._capacity = ttl, capacity
+        self._signals = signals
+        if signals is not None:
+            signals.listen(self.TOPIC, self._on_signal)
         self._by_digest: dict[str, tuple[str, datetime]] = {}  # digest -> (device id, valid until)
         self._by_device: dict[str, str] = {}  # device id -> digest of its one current credential
         self._revocations: dict[str, int] = {}  # device id -> how often it was forgotten
@@ -115,6 +122,21 @@ class RecentCredentials:
         self._by_device[device_id] = key
 
     def forget(self, device_id: str) -> None:
+        """Revoke here (at once) and on every other worker."""
+        if self._signals is None:
+            self._forget_here(device_id)
+        else:
+            self._signals.publish(self.TOPIC + device_id)  # delivered here at once too
+
+    def _on_signal(self, topic: str) -> None:
+        device_id = topic.removeprefix(self.TOPIC)
+        if device_id:
+            self._forget_here(device_id)
+        else:  # the channel was lost: a revocation may have been missed
+            for device in list(self._by_device):
+                self._forget_here(device)
+
+    def _forget_here(self, device_id: str) -> None:
         self._revocations[device_id] = self._revocations.get(device_id, 0) + 1
         key = self._by_device.pop(device_id, None)
         if key is not None:

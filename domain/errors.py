@@ -18,7 +18,7 @@ class DeviceNotFound(DomainError):
     code = "DEVICE_NOT_FOUND"
 
     def __init__(self, device_id: str) -> None:
-        super().__init__(f"Device not found: {device_id}", details={"device_id": device_id})
+        super().__init__("Device not found", details={"device_id": device_id})
 
 
 class DeviceAlreadyExists(DomainError):

@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=0,
+                       help="API worker processes on the port (default EDGEFLEET_WORKERS or 1; >1 needs PostgreSQL)")
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database schema")
@@ -74,13 +76,25 @@ def _container():
 
 
 def _serve(args) -> int:
+    import os
+
     import uvicorn
 
     from adapters.observability.json_logs import configure_json_logging
-    from entrypoints.http.app import create_app
+    from entrypoints.settings import Settings
 
+    settings = Settings.from_env()
+    workers = args.workers or settings.workers
+    if workers < 1:
+        raise SystemExit("edgefleet serve: --workers must be at least 1")
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        raise SystemExit(
+            f"edgefleet serve: {workers} workers need PostgreSQL (EDGEFLEET_DATABASE_URL=postgresql+asyncpg://...): "
+            "SQLite serves one worker; run without --workers, or point the workers at PostgreSQL")
     configure_json_logging(args.log_level)
-    uvicorn.run(create_app(_container()), host=args.host, port=args.port, log_level=args.log_level, log_config=None)
+    os.environ["EDGEFLEET_LOG_LEVEL"] = args.log_level  # each worker process configures its own logging
+    uvicorn.run("entrypoints.http.served:served_app", factory=True, workers=workers, host=args.host,
+                port=args.port, log_level=args.log_level, log_config=None)
     return 0
 
 

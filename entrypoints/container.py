@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dependency_injector import containers, providers
+from sqlalchemy.engine import make_url
 
 from adapters.agent_gateway import AgentGateway
 from adapters.alert_rules_file import load_alert_rules
@@ -12,19 +13,22 @@ from adapters.auth.key_material import load_token_keys
 from adapters.cached_queries import CachedFleetQueries
 from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
+from adapters.leadership import AdvisoryLockLeadership, SoleWorker
 from adapters.live_stream import LiveStream
+from adapters.observability.operational_log import OperationalLog
 from adapters.observability.prometheus import FleetMetrics
-from adapters.observability.seed_log import log_event
 from adapters.observability.timed_verifier import TimedVerifier
 from adapters.persistence.alert_store import SqlAlertUnitOfWork
 from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceStore
 from adapters.persistence.audit import SqlAuditLog
 from adapters.persistence.compliance import SqlComplianceFacts
 from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
+from adapters.persistence.maintenance import SqlMetricsMaintenance
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.pg_signals import PostgresSignals
 from adapters.redis_live import RedisLiveRelay
 from adapters.signals import InProcessSignals
 from adapters.tpm.credential import PytssCredentialChallenger
@@ -47,6 +51,22 @@ from domain.services.telemetry import TelemetryRecorder
 from entrypoints.settings import Settings
 
 
+def _signals(database_url: str):
+    """One worker's wake-ups and invalidations; on PostgreSQL they reach every worker of the fleet."""
+    if _is_postgres(database_url):
+        return PostgresSignals(database_url)
+    return InProcessSignals()
+
+
+def _is_postgres(database_url: str) -> bool:
+    return make_url(database_url).get_backend_name() == "postgresql"
+
+
+def _leadership(database_url: str):
+    """Who runs fleet-wide jobs: the holder of an advisory lock on PostgreSQL, the only worker on SQLite."""
+    return AdvisoryLockLeadership(database_url) if _is_postgres(database_url) else SoleWorker()
+
+
 def _ek_verifier(bundle: str | None):
     return BundleEkCertificateVerifier.from_pem_file(bundle) if bundle else None
 
@@ -54,7 +74,7 @@ def _ek_verifier(bundle: str | None):
 class Core(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     clock = providers.Singleton(SystemClock)
-    signals = providers.Singleton(InProcessSignals)
+    signals = providers.Singleton(_signals, settings.provided.database_url)
     events = providers.Singleton(InProcessEventBus)
     live_stream = providers.Singleton(LiveStream)
     token_keys = providers.Singleton(
@@ -80,10 +100,11 @@ class Gateways(containers.DeclarativeContainer):
     fleet_queries = providers.Singleton(
         CachedFleetQueries,
         providers.Singleton(SqlFleetQueries, engine, read_engine),
-        ttl_seconds=settings.provided.list_cache_ttl_seconds,
+        ttl_seconds=settings.provided.list_cache_ttl_seconds, signals=core.signals,
     )
     attestation_repository = providers.Singleton(
-        SqlAttestationRepository, engine, sessions, on_device_changed=fleet_queries.provided.invalidate
+        SqlAttestationRepository, engine, sessions, on_device_changed=fleet_queries.provided.invalidate,
+        signals=core.signals,
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
     audit_log = providers.Singleton(SqlAuditLog, engine)
@@ -94,9 +115,12 @@ class Gateways(containers.DeclarativeContainer):
     compliance_facts = providers.Singleton(SqlComplianceFacts, engine,
                                            sealed_devices=seal_repository.provided.sealed_devices)
     device_gateway = providers.Singleton(
-        AgentGateway, core.signals, answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds
+        AgentGateway, engine, core.signals, core.clock,
+        answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds,
     )
     credential_challenger = providers.Singleton(PytssCredentialChallenger)
+    maintenance = providers.Singleton(SqlMetricsMaintenance, engine)
+    leadership = providers.Singleton(_leadership, settings.provided.database_url)
     ek_verifier = providers.Singleton(_ek_verifier, settings.provided.ek_ca_bundle)
 
 
@@ -105,11 +129,13 @@ class Services(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
     recent_credentials = providers.Singleton(
-        RecentCredentials, ttl=providers.Factory(timedelta, seconds=settings.provided.credential_cache_ttl_seconds)
+        RecentCredentials, ttl=providers.Factory(timedelta, seconds=settings.provided.credential_cache_ttl_seconds),
+        signals=core.signals,
     )
     inventory = providers.Singleton(
         DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock,
         raw_retention=settings.provided.metrics_retention, recent_credentials=recent_credentials,
+        seals=gateways.seal_repository,
     )
     commands = providers.Singleton(
         CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals,
@@ -135,7 +161,7 @@ class Services(containers.DeclarativeContainer):
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
     alerts = providers.Singleton(
         AlertService, uow=gateways.alert_unit_of_work.provider, clock=core.clock, events=core.events,
-        base_rules=providers.Singleton(load_alert_rules, settings.provided.alert_rules_file),
+        base_rules=providers.Singleton(load_alert_rules, settings.provided.alert_rules_file), signals=core.signals,
     )
     sealing = providers.Singleton(SealingService, gateways.attestation_repository, gateways.seal_repository,
                                   gateways.seal_maker, core.clock)
@@ -153,6 +179,13 @@ class Container(containers.DeclarativeContainer):
     services = providers.Container(Services, settings=settings, core=core, gateways=gateways)
 
 
+def channels(container: Container) -> list:
+    """What connects this worker to the others, each with ``start()``/``stop()``: the signals channel
+    (PostgreSQL) and the live stream's relay (Redis)."""
+    found = [container.core.signals()] if isinstance(container.core.signals(), PostgresSignals) else []
+    return found + ([container.gateways.live_relay()] if container.settings().redis_url else [])
+
+
 async def shutdown_container(container: Container) -> None:
     """Release pools and threads; the container is unusable afterwards."""
     container.gateways.fleet_queries().close()
@@ -164,7 +197,7 @@ def build_container(settings: Settings | None = None) -> Container:
     container = Container(settings=settings or Settings.from_env())
     events = container.core.events()
     events.subscribe(container.core.metrics().on_event)
-    events.subscribe(log_event)
+    events.subscribe(OperationalLog(container.services.alerts().rules).on_event)
     # The live stream first, so a status change reaches clients before the alert it raises.
     live = container.gateways.live_relay() if container.settings().redis_url else container.core.live_stream()
     events.subscribe(live.on_event)

@@ -1,22 +1,32 @@
-"""A small demo fleet so a new user sees a populated API at once (idempotent)."""
+"""A day of history for the demo fleet, so a new user sees charts at once (idempotent).
+
+The devices seeded are the first simulated agents of `edgefleet demo run` (same seed, same ids, same
+models and locations), so they stay live when the simulator takes them over: the only devices that go
+offline or misbehave in the demo are the scripted anomalies."""
 from __future__ import annotations
 
 import math
 import random
 from datetime import timedelta
 
+from adapters.tpm.fleet import device_ids
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
 from domain.errors import DeviceAlreadyExists
+from entrypoints.agent.fleet import describe, device_rng
 from entrypoints.container import Container
+from entrypoints.demo_run import DEMO_PREFIX, DEMO_SEED
 
-DEMO_DEVICES = [
-    ("edge-001", "Atlas-500-East", Platform.ATLAS, "DataCenter-US-East", "Atlas 500", 8, 16, "2.1.0"),
-    ("edge-002", "Atlas-500Pro-West", Platform.ATLAS, "DataCenter-US-West", "Atlas 500 Pro", 48, 128, "2.1.0"),
-    ("edge-003", "Atlas-800-Frankfurt", Platform.ATLAS, "DataCenter-EU-Central", "Atlas 800 (9000)", 192, 1024, "3.0.1"),
-    ("edge-004", "Hi3559A-Camera-Gate4", Platform.HISILICON, "Factory-Shenzhen", "Hi3559A V100", 8, 4, "1.4.2"),
-    ("edge-005", "Kunpeng-Gateway-Lab", Platform.HISILICON, "Lab-Munich", "Kunpeng 920 (TaiShan 200)", 64, 256, "1.4.2"),
-    ("edge-006", "Atlas-200-Retail-17", Platform.ATLAS, "Store-017", "Atlas 200 DK", 8, 8, "2.0.3"),
-]
+SEEDED = 6
+
+
+def demo_devices(count: int = SEEDED) -> list[Device]:
+    devices = []
+    for device_id in device_ids(count, DEMO_PREFIX):
+        model, location, name = describe(device_rng(DEMO_SEED, device_id), device_id)
+        devices.append(Device(id=device_id, name=name, platform=Platform(model.platform), location=location,
+                              model=model.name, cores=model.cores, memory_gb=model.memory_gb,
+                              firmware_version=model.firmware, tee_enabled=True, tpm_enabled=True))
+    return devices
 
 
 async def seed_demo_fleet(container: Container, hours: int = 24, seed: int = 7) -> int:
@@ -26,9 +36,7 @@ async def seed_demo_fleet(container: Container, hours: int = 24, seed: int = 7) 
     clock = container.core.clock()
     rng = random.Random(seed)
     created = 0
-    for index, (dev_id, name, platform, location, model, cores, mem, fw) in enumerate(DEMO_DEVICES):
-        device = Device(id=dev_id, name=name, platform=platform, location=location, model=model, cores=cores,
-                        memory_gb=mem, firmware_version=fw, tee_enabled=True, tpm_enabled=index != 5)
+    for index, device in enumerate(demo_devices()):
         try:
             await inventory.register(device)
         except DeviceAlreadyExists:
@@ -36,20 +44,19 @@ async def seed_demo_fleet(container: Container, hours: int = 24, seed: int = 7) 
         created += 1
         now = clock.now()
         steps = hours * 12
+        atlas = device.platform is Platform.ATLAS
         samples = []
         for step in range(steps, -1, -1):
-            at = now - timedelta(minutes=5 * step)
             wave = math.sin((step + index * 17) / 24.0)
-            sample = MetricSample(
-                device_id=dev_id,
-                timestamp=at,
+            samples.append(MetricSample(
+                device_id=device.id,
+                timestamp=now - timedelta(minutes=5 * step),
                 cpu_usage=round(min(100.0, max(0.0, 40 + 25 * wave + rng.uniform(-5, 5))), 1),
                 memory_usage=round(min(100.0, max(0.0, 55 + 10 * wave + rng.uniform(-3, 3))), 1),
                 temperature=round(48 + 8 * wave + rng.uniform(-1, 1), 1),
                 uptime_seconds=int((steps - step) * 300 + 3600),
-                ai_core_usage=round(max(0.0, 30 + 30 * wave), 1) if platform is Platform.ATLAS else None,
-                power_w=round(35 + 20 * max(0.0, wave), 1) if platform is Platform.ATLAS else None,
-            )
-            samples.append(sample)
-        await telemetry.record_batch(dev_id, samples, DeviceStatus.ONLINE)
+                ai_core_usage=round(max(0.0, 30 + 30 * wave), 1) if atlas else None,
+                power_w=round(35 + 20 * max(0.0, wave), 1) if atlas else None,
+            ))
+        await telemetry.record_batch(device.id, samples, DeviceStatus.ONLINE)
     return created

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 EDGEFLEET = str(Path(sys.executable).with_name("edgefleet"))
+DEMO_SEED, DEMO_PREFIX = "demo", "sim"  # `demo seed` writes history for this fleet's first devices
 
 
 def add_demo_run(demo_commands, parse_duration) -> None:
@@ -47,7 +48,8 @@ def demo_run(args) -> int:
     try:
         _wait_ready(url, server)
         simulator = subprocess.Popen(
-            [EDGEFLEET, "simulate", "--server", url, "--devices", str(args.devices), "--seed", "demo"],
+            [EDGEFLEET, "simulate", "--server", url, "--devices", str(args.devices), "--seed", DEMO_SEED,
+             "--prefix", DEMO_PREFIX],
             env=os.environ | {"EDGEFLEET_ADMIN_TOKEN": token})
         print(f"\n== edgefleet is serving {url} with {args.devices} simulated devices; Ctrl-C stops both.\n"
               f"== API docs: {url}/schema/swagger\n== admin token (valid {args.token_ttl}):\nexport TOKEN={token}\n"

@@ -58,6 +58,7 @@ class Settings:
     alert_rules_file: str | None = None
     redis_url: str | None = None
     metrics_retention: timedelta = timedelta(days=7)
+    workers: int = 1
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -87,4 +88,5 @@ class Settings:
             alert_rules_file=env.get("EDGEFLEET_ALERT_RULES") or None,
             redis_url=env.get("EDGEFLEET_REDIS_URL") or None,
             metrics_retention=_duration(env, "EDGEFLEET_METRICS_RETENTION", timedelta(days=7)),
+            workers=_int(env, "EDGEFLEET_WORKERS", 1),
         )

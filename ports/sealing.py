@@ -31,6 +31,10 @@ class SealRepository(Protocol):
         """Every seal of the device, revoked ones included, newest first."""
         ...
 
+    async def seal_statuses(self, device_id: str) -> set[str]:
+        """The distinct statuses of the device's seals (empty when it never had one)."""
+        ...
+
     async def sealed_devices(self, device_ids: Iterable[str]) -> set[str]:
         """Read side (compliance, metrics): which of ``device_ids`` hold at least one active seal."""
         ...

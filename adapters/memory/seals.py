@@ -34,6 +34,9 @@ class InMemorySealRepository:
         mine = [copy.copy(s) for s in self.seals.values() if s.device_id == device_id]
         return sorted(mine, key=lambda s: s.created_at, reverse=True)
 
+    async def seal_statuses(self, device_id: str) -> set[str]:
+        return {s.status.value for s in self.seals.values() if s.device_id == device_id}
+
     async def sealed_devices(self, device_ids: Iterable[str]) -> set[str]:
         wanted = set(device_ids)
         return {s.device_id for s in self.seals.values() if s.active and s.device_id in wanted}

@@ -1,4 +1,4 @@
-"""Alert tables, part of the shared MetaData (tables.py imports this module so migrations compare them).
+"""Alert tables, on the shared MetaData (adapters/persistence/schema.py gathers every table module).
 
 One open alert per device, rule and subject is enforced by a partial unique index, so two workers
 evaluating the same device cannot both raise it.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, text
 
-from adapters.persistence.tables import BigId, metadata
+from adapters.persistence.metadata import BigId, metadata
 from adapters.persistence.types import StrEnumType, UtcDateTime
 from domain.alert_rules import RuleName, Severity
 from domain.alerts import AlertStatus

@@ -22,6 +22,7 @@ from domain.attestation.nonce import Nonce, NonceStatus
 from domain.attestation.policy import PolicyScope, ReferencePolicy
 from domain.attestation.verdict import AttestationVerdict, VerdictStatus
 from domain.devices import AttestationState, Device, DeviceStatus
+from ports.signals import Signals
 
 
 def policy_scope_key(scope: PolicyScope) -> str:
@@ -95,14 +96,20 @@ def _policy_from(row) -> ReferencePolicy:
     return ReferencePolicy(scope=scope, pcrs=_bytes_map(row.pcrs), bank=HashAlg(row.bank), updated_at=row.updated_at)
 
 
+STATUS_TOPIC = "cache:attestation:"
+
 class SqlAttestationRepository:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker,
-                 on_device_changed: Callable[[], None] = lambda: None, latest_ttl_seconds: float = 300.0) -> None:
+                 on_device_changed: Callable[[], None] = lambda: None, latest_ttl_seconds: float = 300.0,
+                 signals: Signals | None = None) -> None:
         self._engine = engine
+        self._signals = signals
+        if signals is not None:
+            signals.listen(STATUS_TOPIC, self._forget_status)
         self._sessions = sessions
         self._on_device_changed = on_device_changed
-        # The seed caches attestation status for 5 minutes. Verdicts written here replace the cached one
-        # at once (write-through), so this process never serves a stale verdict after its own write.
+        # The API contract caches attestation status for 5 minutes. A verdict written here replaces the
+        # cached one at once (write-through) and, over Signals, drops it on every other worker.
         self._latest: dict[str, tuple[float, AttestationVerdict | None]] = {}
         self._latest_ttl = latest_ttl_seconds
 
@@ -135,8 +142,17 @@ class SqlAttestationRepository:
                 device.attestation_status = AttestationState(verdict.status.value)
                 if device.status is DeviceStatus.ONLINE and not verdict.succeeded:
                     device.status = DeviceStatus.DEGRADED
+        if self._signals is not None:
+            self._signals.publish(STATUS_TOPIC + verdict.device_id)  # first: it drops this worker's entry too
         self._latest[verdict.device_id] = (time.monotonic() + self._latest_ttl, verdict)
         self._on_device_changed()
+
+    def _forget_status(self, topic: str) -> None:
+        device_id = topic.removeprefix(STATUS_TOPIC)
+        if device_id:
+            self._latest.pop(device_id, None)
+        else:  # the channel was lost: anything may have changed
+            self._latest.clear()
 
     async def latest_verdict(self, device_id: str) -> AttestationVerdict | None:
         cached = self._latest.get(device_id)

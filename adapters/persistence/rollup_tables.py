@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table
 
-from adapters.persistence.tables import metadata
+from adapters.persistence.metadata import metadata
 from adapters.persistence.types import UtcDateTime
 from domain.metrics_history import AVERAGED, RANGED, Resolution
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, text
 
-from adapters.persistence.tables import metadata
+from adapters.persistence.metadata import metadata
 from adapters.persistence.types import StrEnumType, UtcDateTime
 from domain.sealing import SealStatus
 

@@ -68,6 +68,11 @@ class SqlSealRepository:
             rows = (await connection.execute(query)).all()
         return [_seal(row) for row in rows]
 
+    async def seal_statuses(self, device_id: str) -> set[str]:
+        query = select(seals.c.status).distinct().where(seals.c.device_id == device_id)
+        async with self._engine.connect() as connection:
+            return set(await connection.scalars(query))
+
     async def sealed_devices(self, device_ids: Iterable[str]) -> set[str]:
         """Which of ``device_ids`` hold at least one active seal (compliance facts, one query per page)."""
         ids = list(device_ids)

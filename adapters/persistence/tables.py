@@ -14,19 +14,14 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
 )
 
+from adapters.persistence.metadata import BigId, metadata
 from adapters.persistence.types import StrEnumType, UtcDateTime
 from domain.commands import CommandName, CommandStatus
 from domain.devices import AttestationState, DeviceStatus, Platform
-
-metadata = MetaData()
-
-# SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for big tables.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 edge_devices = Table(
     "edge_devices",
@@ -219,10 +214,3 @@ device_commands = Table(
     Index("idx_commands_status_deadline", "status", "deadline"),
 )
 
-
-# Tables kept in their own modules register on the same metadata (migrations are compared with it).
-from adapters.persistence import (  # noqa: E402,F401
-    alert_tables,
-    rollup_tables,  # noqa: E402,F401  (migration 0009)
-    seal_tables,
-)

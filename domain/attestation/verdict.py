@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from domain.attestation.evidence import ClockInfo, HashAlg, QuoteResult, Reason
 from domain.attestation.nonce import NonceStatus
+from domain.errors import DomainError
 
 TPM_VERSION = "2.0"
 
@@ -61,7 +62,7 @@ class BatchReport:
 
     verdicts: list[AttestationVerdict] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, DomainError] = field(default_factory=dict)  # why each was not attested
 
 
 def rolled_back(last: ClockInfo, current: ClockInfo) -> bool:

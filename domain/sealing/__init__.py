@@ -35,11 +35,12 @@ from domain.sealing.seal import (
     SealStatus,
     UnsealFailed,
     check_key_id,
+    device_seal_status,
     new_seal_id,
 )
 
 __all__ = [
     "KEY_ID_PATTERN", "NotEnrolled", "PcrPolicy", "Seal", "SealStatus", "SealedBlob", "UnsealFailed",
-    "check_key_id", "format_policy", "new_seal_id", "parse_pcr_values", "parse_policy", "pcr_selection",
+    "check_key_id", "device_seal_status", "format_policy", "new_seal_id", "parse_pcr_values", "parse_policy", "pcr_selection",
     "policy_pcr_digest", "values_from_reference",
 ]

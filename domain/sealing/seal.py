@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -40,6 +40,16 @@ def check_key_id(key_id: str) -> str:
             "key_id must be 1-128 characters of letters, digits, '.', '_', ':' or '-', "
             "starting with a letter or digit")
     return key_id
+
+
+def device_seal_status(statuses: Iterable[SealStatus | str]) -> str:
+    """A device's seal state as its detail reports it: "active" while it holds a usable sealed key,
+    "revoked" when it had seals and none is usable any more (revoked, or failed to import), "none"
+    when it never had one."""
+    held = {SealStatus(s) for s in statuses}
+    if SealStatus.ACTIVE in held:
+        return "active"
+    return "revoked" if held else "none"
 
 
 def new_seal_id() -> str:

@@ -11,19 +11,25 @@ from domain.alert_rules import RuleSet
 from domain.errors import ValidationFailed
 from ports.alerts import AlertUnitOfWork
 from ports.clock import Clock
+from ports.signals import Signals
 
 logger = logging.getLogger("edgefleet.alerts")
 
 
 class RuleBook:
+    TOPIC = "cache:alert-rules"
+
     def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, base: RuleSet,
-                 ttl_seconds: float) -> None:
-        self._uow, self._clock, self._base = uow, clock, base
+                 ttl_seconds: float, signals: Signals | None = None) -> None:
+        self._uow, self._clock, self._base, self._signals = uow, clock, base, signals
+        if signals is not None:
+            signals.listen(self.TOPIC, self._forget)
         self._ttl = timedelta(seconds=ttl_seconds)
         self._cached: tuple[RuleSet, datetime] | None = None  # the rules, valid until
 
     async def current(self) -> RuleSet:
-        """Cached for a few seconds: every heartbeat needs them. Other workers' changes show after that."""
+        """Cached for a few seconds: every heartbeat needs them. A change on another worker drops the
+        cache at once over Signals (after the TTL at worst)."""
         now = self._clock.now()
         if self._cached is None or now >= self._cached[1]:
             async with self._uow() as uow:
@@ -42,5 +48,10 @@ class RuleBook:
         async with self._uow() as uow:
             await uow.rules.replace(overrides_from(document), principal.subject, now)
             await uow.commit()
+        if self._signals is not None:
+            self._signals.publish(self.TOPIC)  # first: it drops this worker's cache too
         self._cached = (rules, now + self._ttl)
         return rules
+
+    def _forget(self, _topic: str) -> None:
+        self._cached = None

@@ -34,6 +34,7 @@ from domain.services.alert_rulebook import RuleBook
 from ports.alerts import AlertFilter, AlertUnitOfWork
 from ports.clock import Clock
 from ports.events import EventBus
+from ports.signals import Signals
 
 JUDGES = {DeviceStatusChanged: judge_status, AttestationRecorded: judge_attestation,
           CommandChanged: judge_command}
@@ -41,6 +42,7 @@ RELEVANT = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
 FIRST_PAGE = PageRequest(50)
 THRESHOLD_RULES = frozenset(rule.value for rule in METRICS)
+QUIET_TOPIC = "cache:alert-quiet:"
 
 
 class QuietDevices:
@@ -58,6 +60,13 @@ class QuietDevices:
     def holds(self, device_id: str, now: datetime) -> bool:
         until = self._until.get(device_id)
         return until is not None and now < until
+
+    def forget(self, device_id: str) -> None:
+        """Another worker stored a breach (or, with no id, messages were lost): judge from the store again."""
+        if device_id:
+            self._until.pop(device_id, None)
+        else:
+            self._until.clear()
 
     def begin(self, device_id: str) -> None:
         self._until.pop(device_id, None)
@@ -82,18 +91,22 @@ class QuietDevices:
 class AlertService:
     def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, events: EventBus | None = None,
                  base_rules: RuleSet | None = None, *, rules_ttl_seconds: float = 10.0,
-                 health_timeout_seconds: float = 5.0, quiet_ttl_seconds: float = 60.0) -> None:
+                 health_timeout_seconds: float = 5.0, quiet_ttl_seconds: float = 60.0,
+                 signals: Signals | None = None) -> None:
         """``base_rules``: the domain defaults, or those with a rules file laid over; admins' stored
         overrides go over them. Other workers' rule changes show within ``rules_ttl_seconds``.
 
         ``quiet_ttl_seconds``: how long a device known to have no stored breach and no open threshold
         alert is trusted to stay so, letting its within-limits samples skip the store (most samples
-        of a healthy fleet). Only this process's own evaluations set it and any breach clears it; a
-        breach another API worker stores is settled here at most this late."""
+        of a healthy fleet). Only this process's own evaluations set it; a breach stored by any API
+        worker clears it everywhere over ``signals`` (and, were a message lost, this late at worst)."""
         self._uow, self._clock, self._events = uow, clock, events
-        self._rulebook = RuleBook(uow, clock, base_rules or RuleSet.defaults(), rules_ttl_seconds)
+        self._rulebook = RuleBook(uow, clock, base_rules or RuleSet.defaults(), rules_ttl_seconds, signals)
         self._health_timeout = health_timeout_seconds
         self._quiet = QuietDevices(timedelta(seconds=quiet_ttl_seconds))
+        self._signals = signals
+        if signals is not None:
+            signals.listen(QUIET_TOPIC, lambda topic: self._quiet.forget(topic.removeprefix(QUIET_TOPIC)))
 
     async def on_event(self, event: Event) -> None:
         """Event-bus handler: evaluate the rules the event touches and settle the device's alerts."""
@@ -141,6 +154,8 @@ class AlertService:
                 rule in THRESHOLD_RULES for rule, _ in open_after)
         finally:
             self._quiet.end(event.device_id, now, quiet)
+        if not quiet and self._signals is not None:
+            self._signals.publish(QUIET_TOPIC + event.device_id)  # other workers stop trusting it too
         return changes
 
     async def _settle(self, uow: AlertUnitOfWork, device_id: str, findings: list[Finding]
@@ -233,4 +248,5 @@ class AlertService:
             return unavailable(now, exc.message)
         except TimeoutError:
             return unavailable(now, f"Database did not answer within {self._health_timeout:g} s")
-        return judge_health(devices, counts, newest.items, now)
+        connected = self._signals is None or self._signals.connected
+        return judge_health(devices, counts, newest.items, now, channel_connected=connected)

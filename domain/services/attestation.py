@@ -79,7 +79,7 @@ class AttestationService:
             try:
                 targets.append(await self._target(device_id))
             except DomainError as exc:
-                report.skipped[device_id] = exc.message
+                report.skipped[device_id] = exc
         gate, done = asyncio.Semaphore(self._concurrency), 0
 
         async def collect(target: _Target):
@@ -90,7 +90,7 @@ class AttestationService:
                 except DeviceUnreachable:
                     report.unreachable.append(target.device.id)
                 except DomainError as exc:  # one device's failure must not sink the batch
-                    report.skipped[target.device.id] = exc.message
+                    report.skipped[target.device.id] = exc
                 finally:
                     done += 1
                     if on_progress:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from domain.access import Permission, Principal
 from domain.commands import CommandName
-from domain.errors import DomainError, ValidationFailed
+from domain.errors import AttestationFailed, DomainError, InvalidCommand, ValidationFailed
 from domain.pagination import PageRequest
 from domain.services.attestation import AttestationService
 from domain.services.commands import CommandForbidden, CommandService
@@ -51,7 +51,7 @@ class BulkOperations:
 
     async def run(self, principal: Principal, operation: str, device_ids: list[str], parameters: dict) -> list[DeviceOutcome]:
         if operation not in OPERATIONS:
-            raise ValidationFailed(f"operation must be one of {', '.join(sorted(OPERATIONS))}")
+            raise InvalidCommand(f"operation must be one of {', '.join(sorted(OPERATIONS))}")
         if operation == "attest":
             if not principal.may(Permission.ATTESTATION_VERIFY):
                 raise CommandForbidden("Your role may not trigger attestation")
@@ -79,7 +79,6 @@ class BulkOperations:
                 outcomes.append(DeviceOutcome(device_id, False, "unreachable", error_code="DEVICE_UNREACHABLE",
                                               message="Device did not answer the challenge"))
             else:
-                message = report.skipped.get(device_id, "not attested")
-                outcomes.append(DeviceOutcome(device_id, False, "error", error_code="ATTESTATION_FAILED",
-                                              message=message))
+                why = report.skipped.get(device_id) or AttestationFailed("not attested")
+                outcomes.append(DeviceOutcome(device_id, False, "error", error_code=why.code, message=why.message))
         return outcomes

@@ -10,10 +10,12 @@ from domain.devices import Device, DeviceRecord
 from domain.errors import DeviceAlreadyExists, DeviceNotFound, ValidationFailed
 from domain.metrics_history import MetricPoint, Resolution, choose_resolution
 from domain.pagination import Page, PageRequest
+from domain.sealing.seal import device_seal_status
 from domain.security import SecurityCounts
 from ports.clock import Clock
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
+from ports.sealing import SealRepository
 from ports.unit_of_work import UnitOfWork
 
 
@@ -28,7 +30,9 @@ class DeviceInventory:
     def __init__(
         self, uow: Callable[[], UnitOfWork], queries: FleetQueries, clock: Clock,
         raw_retention: timedelta = timedelta(days=7), recent_credentials: RecentCredentials | None = None,
+        seals: SealRepository | None = None,
     ) -> None:
+        self._seals = seals
         self._uow = uow
         self._recent = recent_credentials or RecentCredentials(ttl=timedelta(0))
         self._queries = queries
@@ -44,6 +48,10 @@ class DeviceInventory:
     async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:
         async with self._uow() as uow:
             return await self._visible(uow, device_id, viewer)
+
+    async def seal_status(self, device_id: str) -> str:
+        """"active", "revoked" or "none": what the device's seals say (its detail's security.seal_status)."""
+        return device_seal_status(await self._seals.seal_statuses(device_id) if self._seals else ())
 
     async def register(self, device: Device) -> Device:
         now = self._clock.now()

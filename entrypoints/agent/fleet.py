@@ -15,7 +15,7 @@ from entrypoints.agent.identity import Identity
 from entrypoints.agent.runtime import Agent
 from entrypoints.agent.simulated import SimulatedMachine
 from entrypoints.agent.state import AgentState
-from entrypoints.agent.synthetic import LOCATIONS, SyntheticProbe, choose_model
+from entrypoints.agent.synthetic import LOCATIONS, Model, SyntheticProbe, choose_model
 
 ANOMALIES = ("overheating", "tampered", "offline")
 
@@ -51,6 +51,17 @@ class SimulationConfig:
     reference_policies: bool = True  # with an admin token, publish golden values per model + firmware
 
 
+def describe(rng: random.Random, device_id: str) -> tuple[Model, str, str]:
+    """A simulated device's model, location and name, drawn from ``rng`` (seeded by fleet seed and id),
+    so whoever knows the seed (the demo's history seeder too) describes the device as its agent will."""
+    model, location = choose_model(rng), rng.choice(LOCATIONS)
+    return model, location, f"{model.name.split(' (')[0].replace(' ', '-')}-{device_id}"
+
+
+def device_rng(seed: str, device_id: str) -> random.Random:
+    return random.Random(f"{seed}:{device_id}")
+
+
 def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource],
                   http: httpx.AsyncClient) -> list[SimulatedDevice]:
     tpms = build_fleet(config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak,
@@ -60,14 +71,13 @@ def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, Toke
         tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
     devices = []
     for device_id, tpm in tpms.items():
-        rng = random.Random(f"{config.seed}:{device_id}")
-        model, location = choose_model(rng), rng.choice(LOCATIONS)
+        rng = device_rng(str(config.seed), device_id)
+        model, location, name = describe(rng, device_id)
         anomaly = anomalies.get(device_id)
         probe = SyntheticProbe(model, rng, overheating=anomaly == "overheating")
         machine = SimulatedMachine(probe, tpm, tampered=anomaly == "tampered",
                                    work_seconds=config.work_seconds)
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
-        name = f"{model.name.split(' (')[0].replace(' ', '-')}-{device_id}"
         agent = Agent(AgentClient(config.server, http=http, credential=state.credential), machine, state,
                       Identity(device_id, name=name, location=location), tpm=tpm,
                       token=tokens[device_id] if isinstance(tokens, dict) else tokens,

@@ -38,5 +38,5 @@ def test_demo_seed_gives_a_populated_fleet_with_history(server):
     with httpx.Client(base_url=server.base_url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as http:
         fleet = http.get("/api/v1/edge/devices").json()
         assert fleet["total"] >= 6 and all(d["cpu_usage"] is not None for d in fleet["devices"])
-        history = http.get("/api/v1/edge/devices/edge-001/history", params={"limit": 5}).json()["history"]
+        history = http.get("/api/v1/edge/devices/sim-001/history", params={"limit": 5}).json()["history"]
         assert len(history) == 5 and history[0]["timestamp"] > history[-1]["timestamp"]

@@ -129,11 +129,15 @@ async def test_bad_policies_are_rejected(client, pcrs):
     assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
 
 
-async def test_viewers_and_operators_cannot_read_attestation(client, container):
+async def test_every_role_reads_attestation_and_only_operators_and_admins_trigger_it(client, container):
     await enrolled(client)
-    for role in ("viewer", "operator"):
+    for role in ("viewer", "operator", "auditor", "admin"):
         response = await client.get("/api/v1/edge/devices/edge-001/attestation", headers=auth_header(container, role))
-        assert response.status_code == 403
+        assert response.status_code == 200, role
+    for role in ("viewer", "auditor"):
+        response = await client.post("/api/v1/edge/devices/edge-001/attestation/verify",
+                                     headers=auth_header(container, role))
+        assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN"), role
 
 
 async def test_compliance_scores_follow_enrolment_attestation_and_policies(client, container):
@@ -168,7 +172,7 @@ async def test_bulk_attest_reports_each_device(client, container):
     status = {r["device_id"]: (r["status"], (r["error"] or {}).get("code")) for r in body["results"]}
     assert status == {"edge-001": ("success", None), "edge-002": ("success", None),
                       "edge-003": ("unreachable", "DEVICE_UNREACHABLE"), "plain": ("error", "ATTESTATION_FAILED"),
-                      "ghost": ("error", "ATTESTATION_FAILED")}
+                      "ghost": ("error", "DEVICE_NOT_FOUND")}
 
 
 async def test_bulk_commands_queue_one_per_device_and_report_partial_failures(client, container):
@@ -184,9 +188,10 @@ async def test_bulk_commands_queue_one_per_device_and_report_partial_failures(cl
     refused = await client.post("/api/v1/edge/devices/bulk", headers=operator,
                                 json={"operation": "halt", "device_ids": ["a1"]})
     assert refused.status_code == 403
-    for body in ({"operation": "reboot"}, {"operation": "format", "device_ids": ["a1"]},
-                 {"operation": "reboot", "device_ids": ["a1"], "filter": {}}):
+    for body in ({"operation": "reboot"}, {"operation": "reboot", "device_ids": ["a1"], "filter": {}}):
         assert (await client.post("/api/v1/edge/devices/bulk", json=body)).status_code == 400
+    unsupported = await client.post("/api/v1/edge/devices/bulk", json={"operation": "format", "device_ids": ["a1"]})
+    assert (unsupported.status_code, unsupported.json()["code"]) == (400, "INVALID_COMMAND")
 
 
 async def test_periodic_attestation_picks_reachable_devices_whose_verdict_is_stale(client, container):

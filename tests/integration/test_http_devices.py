@@ -125,3 +125,10 @@ async def test_registering_an_existing_id_is_a_conflict_and_keeps_the_original(c
 async def test_openapi_schema_is_served(client):
     schema = (await client.get("/schema/openapi.json")).json()
     assert "/api/v1/edge/devices" in schema["paths"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/edge/devices/nope", "/api/v1/edge/devices/nope/history"])
+async def test_the_not_found_body_is_the_contracts_with_the_id_in_details(client, path):
+    body = (await client.get(path)).json()
+    assert body["error"] == "Device not found" and body["details"] == {"device_id": "nope"}
+    assert (body["code"], body["status"]) == ("DEVICE_NOT_FOUND", 404)

@@ -32,6 +32,7 @@ async def enrolled(client, device_id: str) -> DeviceDouble:
 
 async def test_a_key_sealed_over_http_is_recovered_by_the_device_and_listed_as_active(client):
     device = await enrolled(client, "edge-001")
+    assert (await client.get("/api/v1/edge/devices/edge-001")).json()["security"]["seal_status"] == "none"
     values = ["0x" + v.hex() for v in device.tpm.pcr_read([0, 1, 7]).values()]
     response = await client.post("/api/v1/edge/security/seal", json={
         "device_id": "edge-001", "key_id": "master_key_001", "policy": "pcr_0,pcr_1,pcr_7",
@@ -41,6 +42,10 @@ async def test_a_key_sealed_over_http_is_recovered_by_the_device_and_listed_as_a
     assert len(import_and_unseal(device.tpm, sealed)) == 32
     listed = (await client.get("/api/v1/edge/devices/edge-001/seals")).json()
     assert [s["status"] for s in listed["seals"]] == ["active"]
+    detail = (await client.get("/api/v1/edge/devices/edge-001")).json()
+    assert detail["security"]["seal_status"] == "active"
+    patched = await client.patch("/api/v1/edge/devices/edge-001", json={"location": "hall 2"})
+    assert patched.json()["security"]["seal_status"] == "active"
     agent_view = await client.get("/api/v1/agent/devices/edge-001/seals", headers=device.auth)
     assert agent_view.status_code == 200
     assert agent_view.json()["seals"][0]["sealed_data"] == response.json()["sealed_data"]

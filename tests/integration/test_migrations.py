@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 
 from adapters.persistence.engine import create_engine
 from adapters.persistence.migrate import downgrade, upgrade
-from adapters.persistence.tables import metadata
+from adapters.persistence.schema import metadata
 
 
 async def schema_differences(url: str) -> list:

@@ -108,7 +108,12 @@ def test_a_short_configured_secret_is_refused(tmp_path):
     [
         (Role.VIEWER, Permission.DEVICES_READ, True),
         (Role.VIEWER, Permission.COMMANDS_SAFE, False),
-        (Role.VIEWER, Permission.ATTESTATION_READ, False),
+        (Role.VIEWER, Permission.ATTESTATION_READ, True),
+        (Role.VIEWER, Permission.ATTESTATION_VERIFY, False),
+        (Role.OPERATOR, Permission.ATTESTATION_VERIFY, True),
+        (Role.AUDITOR, Permission.ATTESTATION_VERIFY, False),
+        (Role.AUDITOR, Permission.SEALS_READ, True),
+        (Role.OPERATOR, Permission.SEALS_READ, False),
         (Role.OPERATOR, Permission.COMMANDS_SAFE, True),
         (Role.OPERATOR, Permission.COMMANDS_PRIVILEGED, False),
         (Role.OPERATOR, Permission.DEVICES_WRITE, False),

@@ -6,7 +6,7 @@ import asyncio
 from alembic import context
 
 from adapters.persistence.engine import create_engine
-from adapters.persistence.tables import metadata
+from adapters.persistence.schema import metadata
 
 config = context.config
 

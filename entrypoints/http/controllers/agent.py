@@ -139,10 +139,10 @@ class AgentController(Controller):
         hung_up = asyncio.Event()
         watcher = asyncio.create_task(_watch_disconnect(request, hung_up))
         try:
-            challenges = gateway.take_challenges(device_id)
+            challenges = await gateway.take_challenges(device_id)
             claimed = await commands.next_for_device(device_id, 0 if challenges else wait,
                                                      still_listening=lambda: not hung_up.is_set())
-            challenges += gateway.take_challenges(device_id) if not hung_up.is_set() else []
+            challenges += await gateway.take_challenges(device_id) if not hung_up.is_set() else []
         finally:
             watcher.cancel()
         return Work(
@@ -161,6 +161,6 @@ class AgentController(Controller):
                        gateway: Gateway) -> EvidenceAck:
         """Answer to a challenge fetched from /work; the waiting verifier judges it."""
         nonce, evidence = data.parsed()
-        if not gateway.deliver(device_id, nonce, evidence):
+        if not await gateway.deliver(device_id, nonce, evidence):
             raise Conflict("No outstanding attestation challenge with this nonce (expired or already answered)")
         return EvidenceAck(accepted=True)

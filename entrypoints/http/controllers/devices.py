@@ -94,15 +94,18 @@ class DeviceController(Controller):
 
     @post("/", operation_id="registerDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def register_device(self, data: JSONBody[DeviceCreate], inventory: Inventory) -> DeviceDetail:
-        return DeviceDetail.of(await inventory.register(data.to_device()))
+        device = await inventory.register(data.to_device())
+        return DeviceDetail.of(device, await inventory.seal_status(device.id))
 
     @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
     async def get_device(self, request: Request, device_id: FromPath[str], inventory: Inventory) -> DeviceDetail:
-        return DeviceDetail.of(await inventory.get(device_id, viewer_of(request)))
+        device = await inventory.get(device_id, viewer_of(request))
+        return DeviceDetail.of(device, await inventory.seal_status(device_id))
 
     @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def update_device(self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory) -> DeviceDetail:
-        return DeviceDetail.of(await inventory.update(device_id, data.changes()))
+        device = await inventory.update(device_id, data.changes())
+        return DeviceDetail.of(device, await inventory.seal_status(device_id))
 
     @delete("/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def decommission_device(self, device_id: FromPath[str], inventory: Inventory) -> None:

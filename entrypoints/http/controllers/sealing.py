@@ -29,7 +29,7 @@ class SealController(Controller):
         return SealResult.of(seal)
 
     @get("/devices/{device_id:str}/seals", operation_id="listSeals",
-         guards=[requires(Permission.ATTESTATION_READ)])
+         guards=[requires(Permission.SEALS_READ)])
     async def list_seals(self, device_id: FromPath[str], sealing: Sealing) -> SealList:
         """Every seal of the device, newest first, revoked ones included."""
         seals = await sealing.list_seals(device_id)

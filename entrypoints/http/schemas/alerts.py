@@ -53,11 +53,12 @@ class HealthView(Struct):
     alerts: list[AlertView]
     timestamp: datetime
     devices_degraded: int | None
+    channel: str = "connected"  # this API worker's link to the other workers (degraded when down)
 
     @classmethod
     def of(cls, h: FleetHealth) -> HealthView:
         return cls(h.overall_status, h.devices_online, h.devices_offline, [AlertView.of(a) for a in h.alerts],
-                   h.timestamp, h.devices_degraded)
+                   h.timestamp, h.devices_degraded, h.channel)
 
 
 class HealthUnavailable(HealthView):

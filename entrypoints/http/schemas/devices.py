@@ -103,7 +103,7 @@ class DeviceDetail(Struct):
     decommissioned_at: datetime | None
 
     @classmethod
-    def of(cls, d: Device, seal_status: str = "none") -> DeviceDetail:
+    def of(cls, d: Device, seal_status: str) -> DeviceDetail:
         return cls(
             id=d.id,
             name=d.name,
