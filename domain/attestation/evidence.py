@@ -104,6 +104,7 @@ class QuoteEvidence:
     signature: bytes  # TPMT_SIGNATURE
     pcr_values: Mapping[int, bytes]  # reported values of the ``hash_alg`` bank
     hash_alg: HashAlg = HashAlg.SHA256
+    event_log: bytes | None = None  # the TCG boot event log sent beside the quote, when the device has one
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,13 @@ class LogBuilder:
         self._parts.append(self.record(pcr, kind, digests, data))
         return digests
 
+    def record_for(self, pcr: int, kind: int, data: bytes, measured: bytes | None = None) -> bytes:
+        """One record hashing ``measured`` (default: ``data``) in every bank, not appended: for
+        extending a log built elsewhere."""
+        content = data if measured is None else measured
+        digests = {b: hashlib.new(_NAMES[b], content).digest() for b in self.banks}
+        return self.record(pcr, kind, digests, data)
+
     def no_action(self, data: bytes, pcr: int = 0) -> None:
         zero = {b: bytes(HashAlg(b).digest_size) for b in self.banks}
         self._parts.append(self.record(pcr, EventType.EV_NO_ACTION, zero, data))

@@ -62,3 +62,5 @@ DRTM_PCRS = range(17, 23)
 MAX_LOG_BYTES = 8 << 20
 MAX_EVENTS = 8192
 MAX_EVENT_DATA = 1 << 20
+# What an agent sends beside a quote (the kernel's binary_bios_measurements): 512 KiB, 683 KiB as base64
+MAX_AGENT_EVENT_LOG = 512 << 10
