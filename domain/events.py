@@ -36,6 +36,7 @@ class DeviceStatusChanged(Event):
 class AttestationRecorded(Event):
     status: str  # success | failed
     reasons: tuple[str, ...]
+    failed_events: tuple[dict, ...] = ()  # event_policy_mismatch: rule, event, pcr, type, expected, seen
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.measured_boot.eventlog import EventLogError
-from domain.measured_boot.replay import Replay, replay_bytes
+from domain.measured_boot.replay import Replay, replay_many
 
 
 class PythonEventLogReplayer:
     name = "python"
 
     def replay_batch(self, logs: Sequence[bytes]) -> list[Replay | EventLogError]:
-        return [_replay_one(log) for log in logs]
-
-
-def _replay_one(log: bytes) -> Replay | EventLogError:
-    try:
-        return replay_bytes(log)
-    except EventLogError as error:
-        return error
+        return replay_many(logs)

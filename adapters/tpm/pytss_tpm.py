@@ -25,8 +25,8 @@ from tpm2_pytss.types import (
     TPMU_HA,
 )
 
-from adapters.tpm.boot_event_log import read_event_log
 from adapters.tpm.activation import ActivationFailed
+from adapters.tpm.boot_event_log import read_event_log
 from adapters.tpm.pytss_keys import AkStore, ak_template, ek_template
 from adapters.tpm.simulated import AkAlgorithm
 from domain.attestation.evidence import HashAlg, QuoteEvidence

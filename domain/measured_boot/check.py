@@ -14,7 +14,6 @@ from domain.measured_boot.eventlog import EventLogError, parse_log
 from domain.measured_boot.policy import EventPolicy, FailedEvent, evaluate
 from domain.measured_boot.replay import Replay
 
-
 EVENT_LOG_REASONS = frozenset({Reason.MALFORMED_EVENT_LOG, Reason.EVENT_LOG_MISMATCH, Reason.EVENT_POLICY_MISMATCH})
 
 

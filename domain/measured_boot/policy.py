@@ -24,7 +24,12 @@ from domain.attestation.policy import PolicyScope
 from domain.errors import ValidationFailed
 from domain.measured_boot.eventlog import Event, EventLog
 from domain.measured_boot.tcg import EventType, type_name
-from domain.measured_boot.uefi import EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE, decode_variable, trusted
+from domain.measured_boot.uefi import (
+    EFI_GLOBAL_VARIABLE,
+    EFI_IMAGE_SECURITY_DATABASE,
+    decode_variable,
+    trusted,
+)
 
 DIGEST_RULES = {
     "boot_applications": (frozenset({EventType.EV_EFI_BOOT_SERVICES_APPLICATION}), None),

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from domain.attestation.evidence import HashAlg
-from domain.measured_boot.eventlog import EventLog, parse_log
+from domain.measured_boot.eventlog import EventLog, EventLogError, parse_log
 from domain.measured_boot.tcg import DRTM_PCRS, PCR_COUNT
 
 _HASHES = {int(HashAlg.SHA1): hashlib.sha1, int(HashAlg.SHA256): hashlib.sha256,
@@ -62,3 +62,14 @@ def replay(log: EventLog) -> Replay:
 def replay_bytes(data: bytes) -> Replay:
     """Parse and replay; EventLogError when the log is unreadable."""
     return replay(parse_log(data))
+
+
+def replay_many(logs) -> list[Replay | EventLogError]:
+    """One outcome per log, in order: the reference behind ports.event_log.EventLogReplayer."""
+    outcomes: list[Replay | EventLogError] = []
+    for log in logs:
+        try:
+            outcomes.append(replay_bytes(log))
+        except EventLogError as error:
+            outcomes.append(error)
+    return outcomes
