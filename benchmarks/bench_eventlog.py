@@ -22,6 +22,7 @@ import argparse
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,10 +90,10 @@ def main() -> int:
         call, _keep = c_call(log, args.logs)
         logs = [log] * args.logs
         c_rate = best_rate(args.logs, args.rounds, call)
-        one = best_rate(args.logs, args.rounds, lambda: single.replay_batch(logs))
-        many = best_rate(args.logs, args.rounds, lambda: pooled.replay_batch(logs), clock=time.perf_counter)
+        one = best_rate(args.logs, args.rounds, partial(single.replay_batch, logs))
+        many = best_rate(args.logs, args.rounds, partial(pooled.replay_batch, logs), clock=time.perf_counter)
         few = logs[: max(1, args.logs // 10)]
-        py = best_rate(len(few), max(1, args.rounds // 2), lambda: python.replay_batch(few))
+        py = best_rate(len(few), max(1, args.rounds // 2), partial(python.replay_batch, few))
         print(f"| {name} | {events} | {len(log):,} | {c_rate:,.0f} | {one:,.0f} | {many:,.0f} | {py:,.0f} "
               f"| {c_rate / py:.1f}x |")
         if name == "sim SHA-256":
