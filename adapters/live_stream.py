@@ -60,8 +60,11 @@ class LiveStream:
 
     async def on_event(self, event: Event) -> None:
         """Event-bus handler: never blocks, whatever the clients do."""
-        for subscription in list(self._subscriptions):
+        for subscription in self.subscriptions():
             subscription.offer(event)
+
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._subscriptions)
 
     @contextmanager
     def subscribe(self, accepts: Callable[[Event], bool] = lambda _: True) -> Iterator[Subscription]:

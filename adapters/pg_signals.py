@@ -37,15 +37,20 @@ class PostgresSignals(InProcessSignals):
         self._outbox: asyncio.Queue[str] | None = None
         self._task: asyncio.Task | None = None
         self._up = asyncio.Event()
+        self._said_down = False
 
     @property
     def connected(self) -> bool:
-        return self._up.is_set()
+        """Not started (a CLI command, a test without the app's lifespan): nobody to be cut off from."""
+        return self._outbox is None or self._up.is_set()
 
     def publish(self, topic: str) -> None:
         self.deliver(topic)
         if self._outbox is None:
             return  # not started (a CLI command): nobody else to tell
+        if len(topic.encode()) > MAX_PAYLOAD - 16:
+            logger.warning("signal of %d bytes is too long for the channel; it reaches this worker only", len(topic))
+            return
         try:
             self._outbox.put_nowait(topic)
         except asyncio.QueueFull:
@@ -73,15 +78,17 @@ class PostgresSignals(InProcessSignals):
                 connection = await asyncpg.connect(self._dsn, timeout=self._connect_timeout)
                 await connection.add_listener(CHANNEL, self._on_notify)
                 self._up.set()
+                self._said_down = False
                 logger.info("signal channel connected")
                 self.reset_listeners()
                 await self._send(connection)
             except asyncio.CancelledError:
                 raise
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                if self._up.is_set() or connection is None:
+                if self._up.is_set() or not self._said_down:  # once per outage
                     logger.warning("signal channel down (%s); other workers' wake-ups and invalidations are "
                                    "not received until it is back", exc)
+                self._said_down = True
             finally:
                 self._up.clear()
                 if connection is not None:

@@ -29,8 +29,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from adapters.persistence.throwaway_postgres import PostgresServer  # noqa: E402
 from tests.e2e.server_process import ServerProcess  # noqa: E402
-from tests.postgres_server import PostgresServer  # noqa: E402
 
 SECRET = "bench-secret-" + "s" * 40
 

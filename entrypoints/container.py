@@ -33,6 +33,7 @@ from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.pg_signals import PostgresSignals
 from adapters.redis_live import RedisLiveRelay
 from adapters.signals import InProcessSignals
+from adapters.signals_live import SignalsLiveRelay
 from adapters.tpm.credential import PytssCredentialChallenger
 from adapters.tpm.ek_certificates import BundleEkCertificateVerifier
 from adapters.tpm.sealing import PytssSealMaker
@@ -188,6 +189,17 @@ class Container(containers.DeclarativeContainer):
     services = providers.Container(Services, settings=settings, core=core, gateways=gateways)
 
 
+def live_relay(container: Container):
+    """Where live events go: Redis pub/sub when configured, else the PostgreSQL channel between workers,
+    else straight to this process's clients (one worker on SQLite)."""
+    if container.settings().redis_url:
+        return container.gateways.live_relay()
+    signals = container.core.signals()
+    if isinstance(signals, PostgresSignals):
+        return SignalsLiveRelay(signals, container.core.live_stream())
+    return container.core.live_stream()
+
+
 def channels(container: Container) -> list:
     """What connects this worker to the others, each with ``start()``/``stop()``: the signals channel
     (PostgreSQL) and the live stream's relay (Redis)."""
@@ -208,7 +220,6 @@ def build_container(settings: Settings | None = None) -> Container:
     events.subscribe(container.core.metrics().on_event)
     events.subscribe(OperationalLog(container.services.alerts().rules).on_event)
     # The live stream first, so a status change reaches clients before the alert it raises.
-    live = container.gateways.live_relay() if container.settings().redis_url else container.core.live_stream()
-    events.subscribe(live.on_event)
+    events.subscribe(live_relay(container).on_event)
     events.subscribe(container.services.alerts().on_event)
     return container

@@ -22,11 +22,14 @@ def add_demo_run(demo_commands, parse_duration) -> None:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--devices", type=int, default=50)
     run.add_argument("--token-ttl", type=parse_duration, default=timedelta(hours=12))
+    run.add_argument("--workers", type=int, default=1, help="API worker processes (more than 1 needs --postgres)")
+    run.add_argument("--postgres", action="store_true",
+                     help="start a throw-away PostgreSQL for this run (migrated and seeded; gone on exit)")
     run.set_defaults(handler=demo_run)
 
 
 def _wait_ready(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # several workers each import and start on their own
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("edgefleet demo run: the server exited at start-up")
@@ -39,19 +42,37 @@ def _wait_ready(url: str, server: subprocess.Popen) -> None:
 
 
 def demo_run(args) -> int:
+    if not args.postgres:
+        return _serve_with_fleet(args, os.environ.copy())
+    from adapters.persistence.throwaway_postgres import PostgresServer
+
+    database = PostgresServer(durable=True).start()
+    try:
+        env = os.environ | {"EDGEFLEET_DATABASE_URL": database.url}
+        for step in (["db", "upgrade"], ["demo", "seed"]):
+            subprocess.run([EDGEFLEET, *step], env=env, check=True)
+        print(f"== throw-away PostgreSQL at {database.url} (removed on exit)", flush=True)
+        return _serve_with_fleet(args, env)
+    finally:
+        database.stop()
+
+
+def _serve_with_fleet(args, env: dict) -> int:
     url = f"http://{args.host}:{args.port}"
     ttl = f"{int(args.token_ttl.total_seconds())}s"
     token = subprocess.run([EDGEFLEET, "token", "create", "--role", "admin", "--subject", "demo-admin", "--ttl", ttl],
-                           check=True, capture_output=True, text=True).stdout.strip()
-    server = subprocess.Popen([EDGEFLEET, "serve", "--host", args.host, "--port", str(args.port)])
+                           check=True, capture_output=True, text=True, env=env).stdout.strip()
+    server = subprocess.Popen([EDGEFLEET, "serve", "--host", args.host, "--port", str(args.port),
+                               "--workers", str(args.workers)], env=env)
     simulator = None
     try:
         _wait_ready(url, server)
         simulator = subprocess.Popen(
             [EDGEFLEET, "simulate", "--server", url, "--devices", str(args.devices), "--seed", DEMO_SEED,
-             "--prefix", DEMO_PREFIX],
-            env=os.environ | {"EDGEFLEET_ADMIN_TOKEN": token})
-        print(f"\n== edgefleet is serving {url} with {args.devices} simulated devices; Ctrl-C stops both.\n"
+             "--prefix", DEMO_PREFIX, "--log-level", "warning" if args.devices > 100 else "info"],
+            env=env | {"EDGEFLEET_ADMIN_TOKEN": token})
+        print(f"\n== edgefleet is serving {url} ({args.workers} worker(s)) with {args.devices} simulated devices; "
+              f"Ctrl-C stops both.\n"
               f"== API docs: {url}/schema/swagger\n== admin token (valid {args.token_ttl}):\nexport TOKEN={token}\n"
               f"curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/api/v1/edge/devices?limit=5'\n", flush=True)
         return server.wait()

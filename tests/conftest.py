@@ -11,10 +11,10 @@ import pytest
 
 from adapters.persistence.engine import sqlite_url
 from adapters.persistence.migrate import upgrade
+from adapters.persistence.throwaway_postgres import PostgresServer
 from domain.access import Role
 from entrypoints.container import Container, build_container, shutdown_container
 from entrypoints.settings import Settings
-from tests.postgres_server import PostgresServer
 
 TEST_SECRET = "test-secret-" + "x" * 40
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.postgres_server import free_port
+from adapters.persistence.throwaway_postgres import free_port
 
 EDGEFLEET = str(Path(sys.executable).with_name("edgefleet"))
 
@@ -32,14 +32,14 @@ class ServerProcess:
             raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
 
-    def start(self) -> ServerProcess:
+    def start(self, workers: int = 1) -> ServerProcess:
         self.cli("db", "upgrade")
         log = self.log.open("ab")
         self.process = subprocess.Popen(
-            [EDGEFLEET, "serve", "--port", str(self.port), "--log-level", "warning"],
+            [EDGEFLEET, "serve", "--port", str(self.port), "--log-level", "warning", "--workers", str(workers)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 * workers  # each worker imports and starts on its own
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
@@ -48,7 +48,7 @@ class ServerProcess:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not become ready in 30 s")
+        raise RuntimeError(f"server did not become ready in {30 * workers} s")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -9,11 +9,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import pytest
 
 from adapters.leadership import AdvisoryLockLeadership
+from adapters.persistence.throwaway_postgres import free_port
 from adapters.tpm.simulated import SimulatedTpm
 from entrypoints.container import build_container, channels, shutdown_container
 from tests.conftest import auth_header, make_settings
 from tests.integration.agent_double import DeviceDouble
 from tests.integration.http_client import api_client
+from tests.integration.ws_client import WebSocketSession
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)]
 
@@ -86,6 +88,19 @@ async def test_a_credential_revoked_on_one_worker_stops_working_on_the_other(wor
     assert (await device.heartbeat(cpu_usage=1.0)).status_code == 401
 
 
+async def test_a_stream_client_on_one_worker_sees_events_raised_on_the_other(workers):
+    (a, container_a), (b, container_b) = workers
+    await a.post("/api/v1/edge/devices", json={"id": "edge-1", "name": "n", "platform": "atlas"})
+    app_b = b._transport.app
+    async with WebSocketSession(app_b, "/api/v1/edge/stream", headers=auth_header(container_b, "admin")) as socket:
+        assert (await socket.receive_json())["type"] == "hello"
+        queued = await a.post("/api/v1/edge/devices/edge-1/command",
+                              json={"command": "status", "parameters": {"timeout": 1}})
+        assert queued.status_code in (200, 202)
+        message = await asyncio.wait_for(socket.receive_json(), 5)
+    assert (message["type"], message["device_id"], message["status"]) == ("command", "edge-1", "queued")
+
+
 async def test_one_worker_runs_the_fleet_wide_jobs_and_another_takes_over_when_it_dies(database_url):
     first, second = AdvisoryLockLeadership(database_url), AdvisoryLockLeadership(database_url)
     try:
@@ -102,7 +117,9 @@ async def test_one_worker_runs_the_fleet_wide_jobs_and_another_takes_over_when_i
 async def test_health_says_degraded_while_the_worker_is_cut_off_from_the_channel(workers):
     (a, container), _ = workers
     assert (await a.get("/api/v1/edge/health")).json()["channel"] == "connected"
-    await container.core.signals().stop()
-    container.core.signals()._up.clear()
+    signals = container.core.signals()
+    await signals.stop()
+    signals._dsn = f"postgresql://edgefleet@127.0.0.1:{free_port()}/gone"  # the channel's server is unreachable
+    await signals.start(timeout=0.5)
     body = (await a.get("/api/v1/edge/health")).json()
     assert (body["channel"], body["overall_status"]) == ("disconnected", "degraded")

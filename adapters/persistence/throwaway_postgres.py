@@ -1,4 +1,5 @@
-"""A throw-away PostgreSQL server: initdb + pg_ctl in a temporary directory on a free loopback port."""
+"""A throw-away PostgreSQL server (initdb + pg_ctl in a temporary directory on a free loopback port), for
+tests, benchmarks and `edgefleet demo run --postgres`."""
 from __future__ import annotations
 
 import glob
