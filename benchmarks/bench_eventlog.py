@@ -16,6 +16,7 @@ of CPU time of the measuring thread (per core), the threaded one by wall clock.
 
 Target: the C call replays the ~100-event SHA-256 log at >= 20,000 logs/s per core. Exit 1 if missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,9 @@ def corpus() -> dict[str, bytes]:
     return {
         "sim SHA-256": boot_log(BootConfig("atlas-500", "1.2.0", banks=(HashAlg.SHA256,), **shape)),
         "sim SHA-1+SHA-256": boot_log(BootConfig("atlas-500", "1.2.0", **shape)),
-        "real GCE (SHA-1+SHA-256)": (ROOT / "tests/fixtures/eventlogs/event-gce-ubuntu-2104-log.bin").read_bytes(),
+        "real GCE (SHA-1+SHA-256)": (
+            ROOT / "tests/fixtures/eventlogs/event-gce-ubuntu-2104-log.bin"
+        ).read_bytes(),
     }
 
 
@@ -61,15 +64,23 @@ def best_rate(count: int, rounds: int, call, clock=time.thread_time) -> float:
 def c_call(log: bytes, n: int):
     joined = log * n
     lengths = ffi.new("uint32_t[]", [len(log)] * n)
-    batch = ffi.new("ef_eventlog_batch *", {"count": n, "log": ffi.from_buffer(joined), "log_size": len(joined),
-                                             "log_len": lengths})
-    keep = {"status": ffi.new("uint8_t[]", n), "offset": ffi.new("uint32_t[]", n), "banks": ffi.new("uint8_t[]", n),
-            "touched": ffi.new("uint32_t[]", n * lib.EF_EL_BANKS), "pcrs": ffi.new("uint8_t[]", n * lib.EF_EL_PCR_BYTES)}
+    batch = ffi.new(
+        "ef_eventlog_batch *",
+        {"count": n, "log": ffi.from_buffer(joined), "log_size": len(joined), "log_len": lengths},
+    )
+    keep = {
+        "status": ffi.new("uint8_t[]", n),
+        "offset": ffi.new("uint32_t[]", n),
+        "banks": ffi.new("uint8_t[]", n),
+        "touched": ffi.new("uint32_t[]", n * lib.EF_EL_BANKS),
+        "pcrs": ffi.new("uint8_t[]", n * lib.EF_EL_PCR_BYTES),
+    }
     out = ffi.new("ef_eventlog_results *", keep)
 
     def call():
         if lib.ef_eventlog_replay(batch, 0, n, out) != lib.EF_OK or any(bytes(ffi.buffer(keep["status"], n))):
             raise SystemExit("the C call refused the benchmark batch")
+
     return call, (joined, lengths, keep)
 
 
@@ -79,10 +90,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    single, pooled, python = NativeEventLogReplayer(threads=1), NativeEventLogReplayer(threads=cores), PythonEventLogReplayer()
+    single, pooled, python = (
+        NativeEventLogReplayer(threads=1),
+        NativeEventLogReplayer(threads=cores),
+        PythonEventLogReplayer(),
+    )
     print(f"{args.logs} logs per batch, best of {args.rounds}; {cores} cores")
-    print(f"| log | events | bytes | C call logs/s/core | native 1 thread | native {cores} threads (wall) "
-          f"| python logs/s/core | C / python |")
+    print(
+        f"| log | events | bytes | C call logs/s/core | native 1 thread | native {cores} threads (wall) "
+        f"| python logs/s/core | C / python |"
+    )
     print("|---|--:|--:|--:|--:|--:|--:|--:|")
     passed = True
     for name, log in corpus().items():
@@ -94,8 +111,10 @@ def main() -> int:
         many = best_rate(args.logs, args.rounds, partial(pooled.replay_batch, logs), clock=time.perf_counter)
         few = logs[: max(1, args.logs // 10)]
         py = best_rate(len(few), max(1, args.rounds // 2), partial(python.replay_batch, few))
-        print(f"| {name} | {events} | {len(log):,} | {c_rate:,.0f} | {one:,.0f} | {many:,.0f} | {py:,.0f} "
-              f"| {c_rate / py:.1f}x |")
+        print(
+            f"| {name} | {events} | {len(log):,} | {c_rate:,.0f} | {one:,.0f} | {many:,.0f} | {py:,.0f} "
+            f"| {c_rate / py:.1f}x |"
+        )
         if name == "sim SHA-256":
             passed = c_rate >= TARGET
             verdict = f"C call {c_rate:,.0f} logs/s/core on the ~100-event SHA-256 log (target >= {TARGET:,})"

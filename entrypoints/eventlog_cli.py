@@ -5,6 +5,7 @@
 
 Exit 0 when the log replays, 1 with a one-line reason (and the byte offset) when it cannot be read.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,9 +78,14 @@ def run_show(args) -> int:
     except EventLogError as error:
         return _unreadable(args.log, error)
     for event in log.events:
-        row = {"number": event.number, "pcr": event.pcr, "type": type_name(event.type),
-               "digests": {_ALG_NAMES[alg]: d.hex() for alg, d in event.digests.items()},
-               "trusted": trusted(event), "data_size": len(event.data)}
+        row = {
+            "number": event.number,
+            "pcr": event.pcr,
+            "type": type_name(event.type),
+            "digests": {_ALG_NAMES[alg]: d.hex() for alg, d in event.digests.items()},
+            "trusted": trusted(event),
+            "data_size": len(event.data),
+        }
         decoded = describe(event)
         if decoded is not None:
             row["data"] = decoded

@@ -1,4 +1,5 @@
 """Pick the event log replayer: the native batched one when it is built, else the Python reference."""
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ A batch is laid out once (the logs back to back, a length per log) and replayed 
 disjoint ranges, one per thread, with the GIL released (cffi releases it around every call). Outcomes
 equal the Python reference's, log by log (tests/integration/native/test_eventlog_differential.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,7 @@ class NativeEventLogReplayer:
     def replay_batch(self, logs: Sequence[bytes]) -> list[Replay | EventLogError]:
         results: list[Replay | EventLogError] = []
         for start in range(0, len(logs), _ROUND):
-            results += self._round(logs[start:start + _ROUND])
+            results += self._round(logs[start : start + _ROUND])
         return results
 
     def close(self) -> None:
@@ -64,11 +65,17 @@ class NativeEventLogReplayer:
         passed = [log if len(log) <= MAX_LOG_BYTES else b"" for log in logs]
         joined = b"".join(passed)
         lengths = ffi.new("uint32_t[]", [len(log) for log in passed])
-        batch = ffi.new("ef_eventlog_batch *", {"count": n, "log": ffi.from_buffer(joined),
-                                                 "log_size": len(joined), "log_len": lengths})
-        outputs = {"status": ffi.new("uint8_t[]", n), "offset": ffi.new("uint32_t[]", n),
-                   "banks": ffi.new("uint8_t[]", n), "touched": ffi.new("uint32_t[]", n * len(_BANKS)),
-                   "pcrs": ffi.new("uint8_t[]", n * lib.EF_EL_PCR_BYTES)}
+        batch = ffi.new(
+            "ef_eventlog_batch *",
+            {"count": n, "log": ffi.from_buffer(joined), "log_size": len(joined), "log_len": lengths},
+        )
+        outputs = {
+            "status": ffi.new("uint8_t[]", n),
+            "offset": ffi.new("uint32_t[]", n),
+            "banks": ffi.new("uint8_t[]", n),
+            "touched": ffi.new("uint32_t[]", n * len(_BANKS)),
+            "pcrs": ffi.new("uint8_t[]", n * lib.EF_EL_PCR_BYTES),
+        }
         out = ffi.new("ef_eventlog_results *", outputs)
         self._run(batch, out, n)
         status = bytes(ffi.buffer(outputs["status"], n))
@@ -89,11 +96,15 @@ class NativeEventLogReplayer:
         bounds = [n * k // shares for k in range(shares + 1)]
         if shares == 1:
             return _call(batch, 0, n, out)
-        helpers = [self._executor().submit(_call, batch, bounds[k], bounds[k + 1], out) for k in range(1, shares)]
+        helpers = [
+            self._executor().submit(_call, batch, bounds[k], bounds[k + 1], out) for k in range(1, shares)
+        ]
         try:
             _call(batch, 0, bounds[1], out)
         finally:
-            errors = [h.exception() for h in helpers]  # waits: outputs are read only after every call returned
+            errors = [
+                h.exception() for h in helpers
+            ]  # waits: outputs are read only after every call returned
         for error in errors:
             if error is not None:
                 raise error

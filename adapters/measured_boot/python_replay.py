@@ -1,4 +1,5 @@
 """The pure-Python reference replayer (ports.event_log.EventLogReplayer): one log at a time."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """In-memory ports.event_policies for unit tests."""
+
 from __future__ import annotations
 
 from domain.attestation.policy import PolicyScope
@@ -22,4 +23,5 @@ class InMemoryEventPolicyRepository:
         def order(policy: EventPolicy):
             s = policy.scope
             return (s.device_id is None, s.device_id or "", s.model or "", s.firmware_version or "")
+
         return sorted(self.policies.values(), key=order)

@@ -1,5 +1,6 @@
 """Event-based reference policies (migration 0020): rules over a boot event log, per device or per
 model + firmware version, beside the PCR-value policies of reference_policies."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, String, Table

@@ -1,4 +1,5 @@
 """The platform's boot event log as the kernel exports it, read for sending beside a quote."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ boot applications (bootloader, kernel) and PCR 7 the db certificate that verifie
 derived from the model, firmware version and image names, so devices of one model and firmware share
 a log, and a device with another bootloader ("swapped bootloader") differs in exactly one event.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,41 +60,82 @@ def boot_log(config: BootConfig) -> bytes:
     fw = f"{config.model}/{config.firmware_version}"
     log = LogBuilder(config.banks)
     log.event(0, T.EV_S_CRTM_VERSION, config.firmware_version.encode("utf-16-le") + b"\0\0")
-    log.event(0, T.EV_EFI_PLATFORM_FIRMWARE_BLOB, encode_blob(0x820000, 0xE0000), measured=image("blob", fw + "/pei"))
-    log.event(0, T.EV_EFI_PLATFORM_FIRMWARE_BLOB, encode_blob(0x900000, 0xC00000), measured=image("blob", fw + "/dxe"))
+    log.event(
+        0,
+        T.EV_EFI_PLATFORM_FIRMWARE_BLOB,
+        encode_blob(0x820000, 0xE0000),
+        measured=image("blob", fw + "/pei"),
+    )
+    log.event(
+        0,
+        T.EV_EFI_PLATFORM_FIRMWARE_BLOB,
+        encode_blob(0x900000, 0xC00000),
+        measured=image("blob", fw + "/dxe"),
+    )
     secure = b"\x01" if config.secure_boot else b"\x00"
     log.event(7, T.EV_EFI_VARIABLE_DRIVER_CONFIG, encode_variable(EFI_GLOBAL_VARIABLE, "SecureBoot", secure))
-    for name, vendor, entries in (("PK", EFI_GLOBAL_VARIABLE, 1), ("KEK", EFI_GLOBAL_VARIABLE, 1),
-                                  ("db", EFI_IMAGE_SECURITY_DATABASE, 2)):
-        certs = b"".join(encode_signature_list(EFI_CERT_X509, OWNER, [_fake(f"{config.model}/{name}/{k}", 600)])
-                         for k in range(entries))
+    for name, vendor, entries in (
+        ("PK", EFI_GLOBAL_VARIABLE, 1),
+        ("KEK", EFI_GLOBAL_VARIABLE, 1),
+        ("db", EFI_IMAGE_SECURITY_DATABASE, 2),
+    ):
+        certs = b"".join(
+            encode_signature_list(EFI_CERT_X509, OWNER, [_fake(f"{config.model}/{name}/{k}", 600)])
+            for k in range(entries)
+        )
         log.event(7, T.EV_EFI_VARIABLE_DRIVER_CONFIG, encode_variable(vendor, name, certs))
     revoked = [hashlib.sha256(f"revoked/{k}".encode()).digest() for k in range(8)]
-    log.event(7, T.EV_EFI_VARIABLE_DRIVER_CONFIG,
-              encode_variable(EFI_IMAGE_SECURITY_DATABASE, "dbx", encode_signature_list(EFI_CERT_SHA256, OWNER, revoked)))
+    log.event(
+        7,
+        T.EV_EFI_VARIABLE_DRIVER_CONFIG,
+        encode_variable(
+            EFI_IMAGE_SECURITY_DATABASE, "dbx", encode_signature_list(EFI_CERT_SHA256, OWNER, revoked)
+        ),
+    )
     log.event(7, T.EV_SEPARATOR, SEPARATOR)
     order = b"".join(k.to_bytes(2, "little") for k in range(config.boot_entries))
-    log.event(1, T.EV_EFI_VARIABLE_BOOT, encode_variable(EFI_GLOBAL_VARIABLE, "BootOrder", order), measured=order)
+    log.event(
+        1, T.EV_EFI_VARIABLE_BOOT, encode_variable(EFI_GLOBAL_VARIABLE, "BootOrder", order), measured=order
+    )
     for k in range(config.boot_entries):
         option = _fake(f"{fw}/boot/{k}", 96)
-        log.event(1, T.EV_EFI_VARIABLE_BOOT, encode_variable(EFI_GLOBAL_VARIABLE, f"Boot{k:04X}", option),
-                  measured=option)
+        log.event(
+            1,
+            T.EV_EFI_VARIABLE_BOOT,
+            encode_variable(EFI_GLOBAL_VARIABLE, f"Boot{k:04X}", option),
+            measured=option,
+        )
     for k in range(config.option_roms):
-        log.event(2, T.EV_EFI_BOOT_SERVICES_DRIVER, encode_image_load(0x7E000000 + k * 0x10000, 0x10000, b"\x7f\xff\x04\x00"),
-                  measured=image("rom", f"{fw}/rom{k}"))
+        log.event(
+            2,
+            T.EV_EFI_BOOT_SERVICES_DRIVER,
+            encode_image_load(0x7E000000 + k * 0x10000, 0x10000, b"\x7f\xff\x04\x00"),
+            measured=image("rom", f"{fw}/rom{k}"),
+        )
     log.event(4, T.EV_EFI_ACTION, b"Calling EFI Application from Boot Option")
     for pcr in range(7):
         log.event(pcr, T.EV_SEPARATOR, SEPARATOR)
     log.event(5, T.EV_EFI_GPT_EVENT, _fake(f"{config.model}/gpt", 92 + 8 + 128 * 2))
     device_path = "\\EFI\\BOOT\\BOOTX64.EFI".encode("utf-16-le") + b"\0\0\x7f\xff\x04\x00"
-    log.event(4, T.EV_EFI_BOOT_SERVICES_APPLICATION, encode_image_load(0x9F64D018, 1334816, device_path),
-              measured=image("bootloader", config.bootloader))
+    log.event(
+        4,
+        T.EV_EFI_BOOT_SERVICES_APPLICATION,
+        encode_image_load(0x9F64D018, 1334816, device_path),
+        measured=image("bootloader", config.bootloader),
+    )
     if config.secure_boot:
         cert = _fake(f"{config.model}/db/0", 600)
-        log.event(7, T.EV_EFI_VARIABLE_AUTHORITY,
-                  encode_variable(EFI_IMAGE_SECURITY_DATABASE, "db", OWNER.bytes_le + cert))
-    log.event(4, T.EV_EFI_BOOT_SERVICES_APPLICATION, encode_image_load(0x9E000000, 11_534_336, b"\x7f\xff\x04\x00"),
-              measured=image("kernel", config.kernel))
+        log.event(
+            7,
+            T.EV_EFI_VARIABLE_AUTHORITY,
+            encode_variable(EFI_IMAGE_SECURITY_DATABASE, "db", OWNER.bytes_le + cert),
+        )
+    log.event(
+        4,
+        T.EV_EFI_BOOT_SERVICES_APPLICATION,
+        encode_image_load(0x9E000000, 11_534_336, b"\x7f\xff\x04\x00"),
+        measured=image("kernel", config.kernel),
+    )
     log.event(5, T.EV_EFI_ACTION, b"Exit Boot Services Invocation")
     log.event(5, T.EV_EFI_ACTION, b"Exit Boot Services Returned with Success")
     return log.build()

@@ -4,6 +4,7 @@ Runs after the quote itself verified (signature, nonce, PCR digest), so the quot
 TPM's. First failure wins: malformed_event_log (with the fault and its byte offset), then
 event_log_mismatch (the PCRs whose replay differs), then event_policy_mismatch (every failed rule).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,7 +15,9 @@ from domain.measured_boot.eventlog import EventLogError, parse_log
 from domain.measured_boot.policy import EventPolicy, FailedEvent, evaluate
 from domain.measured_boot.replay import Replay
 
-EVENT_LOG_REASONS = frozenset({Reason.MALFORMED_EVENT_LOG, Reason.EVENT_LOG_MISMATCH, Reason.EVENT_POLICY_MISMATCH})
+EVENT_LOG_REASONS = frozenset(
+    {Reason.MALFORMED_EVENT_LOG, Reason.EVENT_LOG_MISMATCH, Reason.EVENT_POLICY_MISMATCH}
+)
 
 
 @dataclass(frozen=True)
@@ -29,15 +32,25 @@ class LogVerdict:
         return self.reason is None
 
 
-def check_log(log: bytes, replayed: Replay | EventLogError, pcr_values: Mapping[int, bytes], bank: HashAlg,
-              policy: EventPolicy | None) -> LogVerdict:
+def check_log(
+    log: bytes,
+    replayed: Replay | EventLogError,
+    pcr_values: Mapping[int, bytes],
+    bank: HashAlg,
+    policy: EventPolicy | None,
+) -> LogVerdict:
     """``replayed`` is the replayer's outcome for ``log`` (native or reference, batched upstream)."""
     if isinstance(replayed, EventLogError):
         return LogVerdict(Reason.MALFORMED_EVENT_LOG, error=str(replayed))
     if int(bank) not in replayed.values:  # the log never measured into the quoted bank
         return LogVerdict(Reason.EVENT_LOG_MISMATCH, mismatched_pcrs=tuple(sorted(pcr_values)))
-    mismatched = tuple(sorted(pcr for pcr, value in pcr_values.items()
-                              if pcr >= len(replayed.values[int(bank)]) or replayed.expected(int(bank), pcr) != value))
+    mismatched = tuple(
+        sorted(
+            pcr
+            for pcr, value in pcr_values.items()
+            if pcr >= len(replayed.values[int(bank)]) or replayed.expected(int(bank), pcr) != value
+        )
+    )
     if mismatched:
         return LogVerdict(Reason.EVENT_LOG_MISMATCH, mismatched_pcrs=mismatched)
     if policy is None:

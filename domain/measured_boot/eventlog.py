@@ -9,6 +9,7 @@ Every read is bounds-checked; the first fault raises EventLogError with a stable
 offset of the field at fault. native/src/eventlog.c implements exactly these rules, in the same order,
 so both give the same code and offset for every input (tests/integration/native/test_eventlog_*).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Writes event logs in the format eventlog.py reads: for simulated TPMs, tests and benchmarks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,14 @@ class LogBuilder:
             spec += b"".join(pack("<HH", b, HashAlg(b).digest_size) for b in self.banks) + b"\0"
             self._parts.append(pack("<II20sI", 0, EventType.EV_NO_ACTION, bytes(20), len(spec)) + spec)
 
-    def event(self, pcr: int, kind: int, data: bytes, digests: dict[int, bytes] | None = None,
-              measured: bytes | None = None) -> dict[int, bytes]:
+    def event(
+        self,
+        pcr: int,
+        kind: int,
+        data: bytes,
+        digests: dict[int, bytes] | None = None,
+        measured: bytes | None = None,
+    ) -> dict[int, bytes]:
         """Appends a record; its digests hash ``measured`` (default: ``data``) unless given."""
         if digests is None:
             content = data if measured is None else measured

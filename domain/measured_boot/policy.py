@@ -13,6 +13,7 @@ proved; data rules (Secure Boot, PK..dbx, separators) read an event's data only 
 of the event is the hash of that data (uefi.trusted). An event on a PCR the quote did not cover proves
 nothing, so a rule that needs it fails; ``required_pcrs`` is what a challenge must select.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,16 +34,31 @@ from domain.measured_boot.uefi import (
 
 DIGEST_RULES = {
     "boot_applications": (frozenset({EventType.EV_EFI_BOOT_SERVICES_APPLICATION}), None),
-    "firmware_blobs": (frozenset({EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB,
-                                  EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB2}), None),
+    "firmware_blobs": (
+        frozenset({EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB, EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB2}),
+        None,
+    ),
     "option_roms": (frozenset({EventType.EV_EFI_BOOT_SERVICES_DRIVER}), 2),
 }
-VARIABLE_RULES = {"pk": ("PK", EFI_GLOBAL_VARIABLE), "kek": ("KEK", EFI_GLOBAL_VARIABLE),
-                  "db": ("db", EFI_IMAGE_SECURITY_DATABASE), "dbx": ("dbx", EFI_IMAGE_SECURITY_DATABASE)}
+VARIABLE_RULES = {
+    "pk": ("PK", EFI_GLOBAL_VARIABLE),
+    "kek": ("KEK", EFI_GLOBAL_VARIABLE),
+    "db": ("db", EFI_IMAGE_SECURITY_DATABASE),
+    "dbx": ("dbx", EFI_IMAGE_SECURITY_DATABASE),
+}
 SEPARATOR_PCRS = tuple(range(8))
 MAX_ALLOWED = 256  # allowed values per rule
-_RULE_PCRS = {"boot_applications": {4}, "firmware_blobs": {0}, "option_roms": {2}, "secure_boot": {7},
-              "pk": {7}, "kek": {7}, "db": {7}, "dbx": {7}, "separators": set(SEPARATOR_PCRS)}
+_RULE_PCRS = {
+    "boot_applications": {4},
+    "firmware_blobs": {0},
+    "option_roms": {2},
+    "secure_boot": {7},
+    "pk": {7},
+    "kek": {7},
+    "db": {7},
+    "dbx": {7},
+    "separators": set(SEPARATOR_PCRS),
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,14 @@ class FailedEvent:
     type: str | None = None
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "event": self.event, "pcr": self.pcr, "type": self.type,
-                "expected": list(self.expected), "seen": self.seen}
+        return {
+            "rule": self.rule,
+            "event": self.event,
+            "pcr": self.pcr,
+            "type": self.type,
+            "expected": list(self.expected),
+            "seen": self.seen,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,8 +154,14 @@ def evaluate(policy: EventPolicy, log: EventLog, bank: HashAlg, quoted: frozense
     for name in policy.rules:
         missing = sorted(_RULE_PCRS[name] - quoted)
         if missing:
-            failed.append(FailedEvent(name, (f"PCRs {sorted(_RULE_PCRS[name])} quoted",),
-                                      f"PCR {missing[0]} not quoted", pcr=missing[0]))
+            failed.append(
+                FailedEvent(
+                    name,
+                    (f"PCRs {sorted(_RULE_PCRS[name])} quoted",),
+                    f"PCR {missing[0]} not quoted",
+                    pcr=missing[0],
+                )
+            )
         elif name in DIGEST_RULES:
             failed += _digest_rule(name, getattr(policy, name), log, bank)
         elif name in VARIABLE_RULES:
@@ -227,7 +255,11 @@ def _secure_boot(required: bool, log: EventLog) -> list[FailedEvent]:
     failed = []
     for event in events:
         value = _variable_value(event)
-        seen = "data does not match its digest" if value is None else ("enabled" if value == b"\x01" else "disabled")
+        seen = (
+            "data does not match its digest"
+            if value is None
+            else ("enabled" if value == b"\x01" else "disabled")
+        )
         if seen != expected:
             failed.append(_failure("secure_boot", expected, seen, event))
     return failed
@@ -238,8 +270,15 @@ def _separators(log: EventLog) -> list[FailedEvent]:
     for pcr in SEPARATOR_PCRS:
         events = [e for e in log.events if e.type == EventType.EV_SEPARATOR and e.pcr == pcr]
         if not events:
-            failed.append(FailedEvent("separators", ("00000000",), "no separator", pcr=pcr,
-                                      type=type_name(EventType.EV_SEPARATOR)))
+            failed.append(
+                FailedEvent(
+                    "separators",
+                    ("00000000",),
+                    "no separator",
+                    pcr=pcr,
+                    type=type_name(EventType.EV_SEPARATOR),
+                )
+            )
         for event in events:
             if not trusted(event) or event.data != bytes(4):
                 seen = event.data.hex() if trusted(event) else "data does not match its digest"

@@ -6,6 +6,7 @@ StartupLocality event sets PCR 0's last byte to the locality. ``touched`` PCRs a
 extended (or set by locality), the ones ``tpm2_eventlog`` prints; ``expected`` is what a TPM quoting
 after this boot must hold, the reset value for a PCR the log never touched.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,12 @@ from domain.attestation.evidence import HashAlg
 from domain.measured_boot.eventlog import EventLog, EventLogError, parse_log
 from domain.measured_boot.tcg import DRTM_PCRS, PCR_COUNT
 
-_HASHES = {int(HashAlg.SHA1): hashlib.sha1, int(HashAlg.SHA256): hashlib.sha256,
-           int(HashAlg.SHA384): hashlib.sha384, int(HashAlg.SHA512): hashlib.sha512}
+_HASHES = {
+    int(HashAlg.SHA1): hashlib.sha1,
+    int(HashAlg.SHA256): hashlib.sha256,
+    int(HashAlg.SHA384): hashlib.sha384,
+    int(HashAlg.SHA512): hashlib.sha512,
+}
 
 
 def reset_value(alg: int, pcr: int) -> bytes:
@@ -37,9 +42,12 @@ class Replay:
 
     def as_dict(self) -> dict[str, dict[str, str]]:
         """{"sha256": {"0": "<hex>", ...}} for every bank of the log, touched PCRs only."""
-        return {HashAlg(bank).name.lower(): {str(pcr): values[pcr].hex() for pcr in range(PCR_COUNT)
-                                             if self.touched[bank] >> pcr & 1}
-                for bank, values in sorted(self.values.items())}
+        return {
+            HashAlg(bank).name.lower(): {
+                str(pcr): values[pcr].hex() for pcr in range(PCR_COUNT) if self.touched[bank] >> pcr & 1
+            }
+            for bank, values in sorted(self.values.items())
+        }
 
 
 def replay(log: EventLog) -> Replay:

@@ -1,4 +1,5 @@
 """Constants of the TCG PC Client Platform Firmware Profile event log (event types, signatures, limits)."""
+
 from __future__ import annotations
 
 from enum import IntEnum

@@ -5,6 +5,7 @@ A replayed log proves its digests, not its data: firmware may write anything bes
 event log disclosure advisory is what ignoring this costs). Image loads and firmware blobs measure the
 image, not the event data: their policies judge the digests only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,8 @@ _HASHES = {int(alg): alg.name.lower() for alg in HashAlg}
 def trusted(event: Event) -> bool:
     """Every digest of the event is the hash of its data: the data is what was measured."""
     return bool(event.digests) and all(
-        hashlib.new(_HASHES[alg], event.data).digest() == digest for alg, digest in event.digests.items())
+        hashlib.new(_HASHES[alg], event.data).digest() == digest for alg, digest in event.digests.items()
+    )
 
 
 def decode_variable(data: bytes) -> tuple[uuid.UUID, str, bytes] | None:
@@ -42,7 +44,7 @@ def decode_variable(data: bytes) -> tuple[uuid.UUID, str, bytes] | None:
     if name_chars > len(data) or name_end + data_len != len(data):
         return None
     try:
-        name = data[_VAR_HEADER.size:name_end].decode("utf-16-le")
+        name = data[_VAR_HEADER.size : name_end].decode("utf-16-le")
     except UnicodeDecodeError:
         return None
     return uuid.UUID(bytes_le=guid), name, data[name_end:]
@@ -82,7 +84,7 @@ def signature_entries(value: bytes) -> list[tuple[str, str]] | None:
             return None
         label = {EFI_CERT_X509: "x509", EFI_CERT_SHA256: "sha256"}.get(uuid.UUID(bytes_le=kind), "other")
         for entry in range(start, at + list_size, size):
-            entries.append((label, hashlib.sha256(value[entry + 16:entry + size]).hexdigest()))
+            entries.append((label, hashlib.sha256(value[entry + 16 : entry + size]).hexdigest()))
         at += list_size
     return entries
 
@@ -92,8 +94,12 @@ def describe(event: Event) -> dict | None:
     if not trusted(event):
         return None
     kind = event.type
-    if kind in (EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, EventType.EV_EFI_VARIABLE_AUTHORITY,
-                EventType.EV_EFI_VARIABLE_BOOT, EventType.EV_EFI_VARIABLE_BOOT2):
+    if kind in (
+        EventType.EV_EFI_VARIABLE_DRIVER_CONFIG,
+        EventType.EV_EFI_VARIABLE_AUTHORITY,
+        EventType.EV_EFI_VARIABLE_BOOT,
+        EventType.EV_EFI_VARIABLE_BOOT2,
+    ):
         decoded = decode_variable(event.data)
         if decoded is None:
             return None
@@ -104,10 +110,15 @@ def describe(event: Event) -> dict | None:
         elif name in ("PK", "KEK", "db", "dbx"):
             out["entries"] = signature_entries(value)
         return out
-    if kind in (EventType.EV_EFI_ACTION, EventType.EV_S_CRTM_VERSION, EventType.EV_IPL,
-                EventType.EV_POST_CODE):
-        text = event.data.decode("utf-16-le" if kind == EventType.EV_S_CRTM_VERSION else "latin-1",
-                                 errors="replace")
+    if kind in (
+        EventType.EV_EFI_ACTION,
+        EventType.EV_S_CRTM_VERSION,
+        EventType.EV_IPL,
+        EventType.EV_POST_CODE,
+    ):
+        text = event.data.decode(
+            "utf-16-le" if kind == EventType.EV_S_CRTM_VERSION else "latin-1", errors="replace"
+        )
         return {"text": text.rstrip("\0")}
     if kind == EventType.EV_SEPARATOR:
         return {"separator": event.data.hex()}

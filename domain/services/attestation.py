@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -154,8 +155,8 @@ class AttestationService:
                 raise AttestationFailed(f"Device {device_id} has no model and firmware version to learn for",
                                         details={"device_id": device_id})
             scope = PolicyScope.for_model(device.model, device.firmware_version)
-        policy = learn(scope, parse_log(evidence.event_log), evidence.hash_alg)
-        policy = EventPolicy.from_dict(scope, policy.as_dict(), updated_at=self._clock.now())
+        learned = learn(scope, parse_log(evidence.event_log), evidence.hash_alg)
+        policy = dataclasses.replace(learned, updated_at=self._clock.now())
         await self._event_policies.put_event_policy(policy)
         return policy
 

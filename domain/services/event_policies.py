@@ -1,4 +1,5 @@
 """Event-based reference policies: admins write them (or learn them from a good device), auditors read."""
+
 from __future__ import annotations
 
 from domain.attestation.policy import PolicyScope

@@ -1,4 +1,5 @@
 """Event-based reference policies (measured boot), beside the PCR-value policies of /policies."""
+
 from __future__ import annotations
 
 from litestar import Controller, delete, get, put
@@ -22,37 +23,68 @@ class EventPolicyController(Controller):
     async def list_policies(self, event_policies: Policies) -> EventPolicyList:
         return EventPolicyList([EventPolicyView.of(p) for p in await event_policies.list_policies()])
 
-    @get("/devices/{device_id:str}", operation_id="getDeviceEventPolicy", guards=[requires(Permission.POLICIES_READ)])
+    @get(
+        "/devices/{device_id:str}",
+        operation_id="getDeviceEventPolicy",
+        guards=[requires(Permission.POLICIES_READ)],
+    )
     async def get_device_policy(self, device_id: FromPath[str], event_policies: Policies) -> EventPolicyView:
         return EventPolicyView.of(await event_policies.get_policy(PolicyScope.for_device(device_id)))
 
-    @put("/devices/{device_id:str}", operation_id="putDeviceEventPolicy",
-         guards=[requires(Permission.POLICIES_WRITE)])
-    async def put_device_policy(self, device_id: FromPath[str], data: JSONBody[EventPolicyBody],
-                                event_policies: Policies) -> EventPolicyView:
+    @put(
+        "/devices/{device_id:str}",
+        operation_id="putDeviceEventPolicy",
+        guards=[requires(Permission.POLICIES_WRITE)],
+    )
+    async def put_device_policy(
+        self, device_id: FromPath[str], data: JSONBody[EventPolicyBody], event_policies: Policies
+    ) -> EventPolicyView:
         """A device's own event policy (it wins over its model + firmware one)."""
-        return EventPolicyView.of(await event_policies.set_policy(PolicyScope.for_device(device_id), data.document()))
+        return EventPolicyView.of(
+            await event_policies.set_policy(PolicyScope.for_device(device_id), data.document())
+        )
 
-    @delete("/devices/{device_id:str}", operation_id="deleteDeviceEventPolicy",
-            guards=[requires(Permission.POLICIES_WRITE)])
+    @delete(
+        "/devices/{device_id:str}",
+        operation_id="deleteDeviceEventPolicy",
+        guards=[requires(Permission.POLICIES_WRITE)],
+    )
     async def delete_device_policy(self, device_id: FromPath[str], event_policies: Policies) -> None:
         await event_policies.delete_policy(PolicyScope.for_device(device_id))
 
-    @get("/models/{model:str}/{firmware_version:str}", operation_id="getModelEventPolicy",
-         guards=[requires(Permission.POLICIES_READ)])
-    async def get_model_policy(self, model: FromPath[str], firmware_version: FromPath[str],
-                               event_policies: Policies) -> EventPolicyView:
-        return EventPolicyView.of(await event_policies.get_policy(PolicyScope.for_model(model, firmware_version)))
+    @get(
+        "/models/{model:str}/{firmware_version:str}",
+        operation_id="getModelEventPolicy",
+        guards=[requires(Permission.POLICIES_READ)],
+    )
+    async def get_model_policy(
+        self, model: FromPath[str], firmware_version: FromPath[str], event_policies: Policies
+    ) -> EventPolicyView:
+        return EventPolicyView.of(
+            await event_policies.get_policy(PolicyScope.for_model(model, firmware_version))
+        )
 
-    @put("/models/{model:str}/{firmware_version:str}", operation_id="putModelEventPolicy",
-         guards=[requires(Permission.POLICIES_WRITE)])
-    async def put_model_policy(self, model: FromPath[str], firmware_version: FromPath[str],
-                               data: JSONBody[EventPolicyBody], event_policies: Policies) -> EventPolicyView:
+    @put(
+        "/models/{model:str}/{firmware_version:str}",
+        operation_id="putModelEventPolicy",
+        guards=[requires(Permission.POLICIES_WRITE)],
+    )
+    async def put_model_policy(
+        self,
+        model: FromPath[str],
+        firmware_version: FromPath[str],
+        data: JSONBody[EventPolicyBody],
+        event_policies: Policies,
+    ) -> EventPolicyView:
         scope = PolicyScope.for_model(model, firmware_version)
         return EventPolicyView.of(await event_policies.set_policy(scope, data.document()))
 
-    @delete("/models/{model:str}/{firmware_version:str}", operation_id="deleteModelEventPolicy",
-            guards=[requires(Permission.POLICIES_WRITE)])
-    async def delete_model_policy(self, model: FromPath[str], firmware_version: FromPath[str],
-                                  event_policies: Policies) -> None:
+    @delete(
+        "/models/{model:str}/{firmware_version:str}",
+        operation_id="deleteModelEventPolicy",
+        guards=[requires(Permission.POLICIES_WRITE)],
+    )
+    async def delete_model_policy(
+        self, model: FromPath[str], firmware_version: FromPath[str], event_policies: Policies
+    ) -> None:
         await event_policies.delete_policy(PolicyScope.for_model(model, firmware_version))

@@ -1,4 +1,5 @@
 """``edgefleet eventlog replay|show`` as a real process: PCRs per bank, readable events, one-line refusals."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "eventlogs"
 
 
 def eventlog(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([EDGEFLEET, "eventlog", *map(str, args)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [EDGEFLEET, "eventlog", *map(str, args)], capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("replayer", ["native", "python"])
@@ -40,13 +43,17 @@ def test_an_unreadable_log_exits_1_with_one_line_naming_the_fault_and_offset(tmp
     for command in ("replay", "show"):
         done = eventlog(command, cut)
         assert done.returncode == 1 and done.stdout == ""
-        assert done.stderr.strip().splitlines() == [f"edgefleet eventlog: {cut}: malformed_event_log: truncated at byte 83"]
+        assert done.stderr.strip().splitlines() == [
+            f"edgefleet eventlog: {cut}: malformed_event_log: truncated at byte 83"
+        ]
 
 
 @pytest.mark.parametrize("path", ["/nonexistent/log.bin", "/"])
 def test_a_missing_or_unreadable_file_exits_1_without_a_traceback(path):
     done = eventlog("replay", path)
-    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (
+        done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_show_lists_events_and_decodes_only_trusted_data(tmp_path):
@@ -57,7 +64,10 @@ def test_show_lists_events_and_decodes_only_trusted_data(tmp_path):
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     secure_boot = next(r for r in rows if r.get("data", {}).get("variable") == "SecureBoot")
     assert (secure_boot["pcr"], secure_boot["type"], secure_boot["data"]["enabled"]) == (
-        7, "EV_EFI_VARIABLE_DRIVER_CONFIG", True)
+        7,
+        "EV_EFI_VARIABLE_DRIVER_CONFIG",
+        True,
+    )
     bootloader = [r for r in rows if r["type"] == "EV_EFI_BOOT_SERVICES_APPLICATION"][0]
     assert bootloader["trusted"] is False and "data" not in bootloader  # the image is measured, not the data
     assert [r["number"] for r in rows] == list(range(len(rows)))

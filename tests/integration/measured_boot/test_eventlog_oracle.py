@@ -4,6 +4,7 @@ tpm2-tools 5.4 differs from the TCG profile in two ways, so generated logs compa
 EV_NO_ACTION record after the Spec ID event: it extends later EV_NO_ACTION records with their (zero)
 digests and ignores StartupLocality. tests/unit/measured_boot covers both rules against hashlib.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,18 +44,28 @@ def test_every_real_log_replays_to_the_pcrs_tpm2_eventlog_prints():
 
 def test_simulated_uefi_logs_replay_as_tpm2_eventlog_replays_them(tmp_path):
     tool = require_tool()
-    for config in (BootConfig("atlas-500", "1.2.0"), BootConfig("hi3559", "2.0", bootloader="evil-shim",
-                                                                 banks=(HashAlg.SHA256, HashAlg.SHA384))):
+    for config in (
+        BootConfig("atlas-500", "1.2.0"),
+        BootConfig("hi3559", "2.0", bootloader="evil-shim", banks=(HashAlg.SHA256, HashAlg.SHA384)),
+    ):
         path = tmp_path / "sim.bin"
         path.write_bytes(boot_log(config))
         assert ours(path.read_bytes()) == oracle_pcrs(tool, path)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 23), st.sampled_from([1, 4, 5, 13, 0x80000007]), st.binary(max_size=24)),
-                min_size=1, max_size=10),
-       st.lists(st.sampled_from([int(a) for a in HashAlg]), min_size=1, max_size=4, unique=True))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 23), st.sampled_from([1, 4, 5, 13, 0x80000007]), st.binary(max_size=24)),
+        min_size=1,
+        max_size=10,
+    ),
+    st.lists(st.sampled_from([int(a) for a in HashAlg]), min_size=1, max_size=4, unique=True),
+)
 def test_generated_logs_replay_as_tpm2_eventlog_replays_them(tmp_path, records, banks):
     tool = require_tool()
     log = LogBuilder(banks)

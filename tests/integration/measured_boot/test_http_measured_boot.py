@@ -1,5 +1,6 @@
 """Measured boot over HTTP: quotes with boot event logs, event policies written and learned, and verdicts
 that name the failed events (API and live stream), against a simulated TPM behind the agent API."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,9 @@ async def with_answer(client, device: DeviceDouble, method: str, path: str, **kw
 
 
 async def verify(client, device: DeviceDouble) -> dict:
-    response = await with_answer(client, device, "POST", f"/api/v1/edge/devices/{device.device_id}/attestation/verify")
+    response = await with_answer(
+        client, device, "POST", f"/api/v1/edge/devices/{device.device_id}/attestation/verify"
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -54,13 +57,21 @@ async def test_a_quote_with_a_log_that_replays_to_it_verifies(client):
     device = await booted(client)
     verdict = await verify(client, device)
     assert (verdict["attestation_status"], verdict["failed_events"], verdict["event_log_error"]) == (
-        "success", [], None)
+        "success",
+        [],
+        None,
+    )
 
 
 async def test_a_learned_model_policy_catches_a_swapped_bootloader_and_names_the_event(client, container):
     good = await booted(client)
-    learned = await with_answer(client, good, "POST", "/api/v1/edge/devices/edge-001/attestation/learn-events",
-                                params={"model": "true"})
+    learned = await with_answer(
+        client,
+        good,
+        "POST",
+        "/api/v1/edge/devices/edge-001/attestation/learn-events",
+        params={"model": "true"},
+    )
     assert learned.status_code == 200, learned.text
     body = learned.json()
     assert body["scope"] == {"model": MODEL, "firmware_version": FIRMWARE}
@@ -75,8 +86,11 @@ async def test_a_learned_model_policy_catches_a_swapped_bootloader_and_names_the
     assert message.failed_events[0]["rule"] == "boot_applications"
     assert (verdict["attestation_status"], verdict["reasons"]) == ("failed", ["event_policy_mismatch"])
     [failure] = verdict["failed_events"]
-    assert (failure["rule"], failure["pcr"], failure["type"]) == ("boot_applications", 4,
-                                                                  "EV_EFI_BOOT_SERVICES_APPLICATION")
+    assert (failure["rule"], failure["pcr"], failure["type"]) == (
+        "boot_applications",
+        4,
+        "EV_EFI_BOOT_SERVICES_APPLICATION",
+    )
     assert failure["seen"] not in failure["expected"] and isinstance(failure["event"], int)
     stored = (await client.get("/api/v1/edge/devices/edge-001/attestation")).json()
     assert stored["failed_events"] == verdict["failed_events"]
@@ -129,14 +143,25 @@ async def test_event_policies_are_written_read_listed_and_deleted_per_device_and
     assert (await client.get(model_path)).json()["required_pcrs"] == [0, 1, 2, 3, 4, 5, 6, 7]
     assert (await client.put(f"{EVENTS}/devices/edge-001", json={"dbx": [digest]})).status_code == 200
     listed = (await client.get(EVENTS)).json()["policies"]
-    assert [p["scope"] for p in listed] == [{"device_id": "edge-001"}, {"model": MODEL, "firmware_version": FIRMWARE}]
+    assert [p["scope"] for p in listed] == [
+        {"device_id": "edge-001"},
+        {"model": MODEL, "firmware_version": FIRMWARE},
+    ]
     assert (await client.delete(model_path)).status_code == 204
     missing = await client.get(model_path)
     assert (missing.status_code, missing.json()["code"]) == (404, "POLICY_NOT_FOUND")
 
 
-@pytest.mark.parametrize("body", [{}, {"secure_boot": "yes"}, {"boot_applications": []},
-                                  {"boot_applications": ["zz" * 32]}, {"bootloader": ["ab" * 32]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"secure_boot": "yes"},
+        {"boot_applications": []},
+        {"boot_applications": ["zz" * 32]},
+        {"bootloader": ["ab" * 32]},
+    ],
+)
 async def test_bad_event_policies_are_400(client, body):
     await booted(client)
     response = await client.put(f"{EVENTS}/devices/edge-001", json=body)
@@ -152,5 +177,6 @@ async def test_auditors_read_event_policies_but_cannot_write_them(client, contai
     await booted(client)
     auditor = auth_header(container, "auditor")
     assert (await client.get(EVENTS, headers=auditor)).status_code == 200
-    assert (await client.put(f"{EVENTS}/devices/edge-001", json={"secure_boot": True},
-                             headers=auditor)).status_code == 403
+    assert (
+        await client.put(f"{EVENTS}/devices/edge-001", json={"secure_boot": True}, headers=auditor)
+    ).status_code == 403

@@ -1,4 +1,5 @@
 """``tpm2_eventlog LOG`` (tpm2-tools) as an oracle: the PCR values its replay prints per bank."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Hypothesis strategies for event logs: well-formed ones of every shape, then damaged copies."""
+
 from __future__ import annotations
 
 from hypothesis import strategies as st
@@ -7,9 +8,17 @@ from domain.attestation.evidence import HashAlg
 from domain.measured_boot.log_builder import LogBuilder
 from domain.measured_boot.tcg import STARTUP_LOCALITY_SIGNATURE, EventType
 
-TYPES = [EventType.EV_POST_CODE, EventType.EV_SEPARATOR, EventType.EV_S_CRTM_VERSION, EventType.EV_IPL,
-         EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, EventType.EV_EFI_BOOT_SERVICES_APPLICATION,
-         EventType.EV_EFI_ACTION, EventType.EV_NO_ACTION, 0x12345678]
+TYPES = [
+    EventType.EV_POST_CODE,
+    EventType.EV_SEPARATOR,
+    EventType.EV_S_CRTM_VERSION,
+    EventType.EV_IPL,
+    EventType.EV_EFI_VARIABLE_DRIVER_CONFIG,
+    EventType.EV_EFI_BOOT_SERVICES_APPLICATION,
+    EventType.EV_EFI_ACTION,
+    EventType.EV_NO_ACTION,
+    0x12345678,
+]
 
 
 @st.composite
@@ -20,8 +29,10 @@ def events(draw, banks: tuple[int, ...]):
     if kind == EventType.EV_NO_ACTION:
         data = b"vendor:" + data  # never a second StartupLocality event (a fault, not a well-formed log)
     carried = draw(st.lists(st.sampled_from(banks), min_size=1, max_size=len(banks), unique=True))
-    digests = {bank: draw(st.binary(min_size=HashAlg(bank).digest_size, max_size=HashAlg(bank).digest_size))
-               for bank in carried}
+    digests = {
+        bank: draw(st.binary(min_size=HashAlg(bank).digest_size, max_size=HashAlg(bank).digest_size))
+        for bank in carried
+    }
     return pcr, kind, data, digests
 
 
@@ -29,8 +40,13 @@ def events(draw, banks: tuple[int, ...]):
 def logs(draw) -> bytes:
     """A well-formed log: crypto-agile over any mix of banks (in any order) or legacy SHA-1."""
     legacy = draw(st.booleans())
-    banks = (int(HashAlg.SHA1),) if legacy else tuple(
-        draw(st.lists(st.sampled_from([int(a) for a in HashAlg]), min_size=1, max_size=4, unique=True)))
+    banks = (
+        (int(HashAlg.SHA1),)
+        if legacy
+        else tuple(
+            draw(st.lists(st.sampled_from([int(a) for a in HashAlg]), min_size=1, max_size=4, unique=True))
+        )
+    )
     builder = LogBuilder(banks, legacy=legacy)
     if legacy:  # a legacy log needs a first record: one that is not a Spec ID event
         builder.event(0, EventType.EV_S_CRTM_VERSION, b"\x01\x00")
@@ -54,14 +70,23 @@ def damaged_logs(draw) -> bytes:
             data[at] ^= 1 << draw(st.integers(0, 7))
         elif how == "word" and len(data) >= 4:
             at = min(at, len(data) - 4)
-            word = draw(st.sampled_from([0, 1, 2, 3, 4, 5, 24, 0xFF, 0x100000, 0x100001, 0x7FFFFFFF, 0xFFFFFFFF]))
-            data[at:at + 4] = word.to_bytes(4, "little")
+            word = draw(
+                st.sampled_from([0, 1, 2, 3, 4, 5, 24, 0xFF, 0x100000, 0x100001, 0x7FFFFFFF, 0xFFFFFFFF])
+            )
+            data[at : at + 4] = word.to_bytes(4, "little")
         elif how == "cut":
             del data[at:]
         elif how == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         elif how == "locality":  # a StartupLocality event somewhere it may not be
-            data[at:at] = (0).to_bytes(4, "little") + EventType.EV_NO_ACTION.to_bytes(4, "little") + \
-                (1).to_bytes(4, "little") + b"\x0b\x00" + bytes(32) + (17).to_bytes(4, "little") + \
-                STARTUP_LOCALITY_SIGNATURE + bytes([draw(st.integers(0, 6))])
+            data[at:at] = (
+                (0).to_bytes(4, "little")
+                + EventType.EV_NO_ACTION.to_bytes(4, "little")
+                + (1).to_bytes(4, "little")
+                + b"\x0b\x00"
+                + bytes(32)
+                + (17).to_bytes(4, "little")
+                + STARTUP_LOCALITY_SIGNATURE
+                + bytes([draw(st.integers(0, 6))])
+            )
     return bytes(data)

@@ -1,5 +1,6 @@
 """The native event log replay gives the Python reference's outcome for every log, whatever was done to it:
 the same PCR values per bank, or the same fault at the same byte offset."""
+
 from __future__ import annotations
 
 from pathlib import Path

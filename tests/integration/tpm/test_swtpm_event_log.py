@@ -1,5 +1,6 @@
 """A boot event log replayed into a real TPM (swtpm) by PCR extends, then quoted: the quote with its log
 verifies and passes the event policy learned from it; a tampered log or a swapped bootloader does not."""
+
 from __future__ import annotations
 
 import pytest
@@ -72,7 +73,10 @@ def test_a_swapped_bootloader_logged_honestly_fails_the_event_policy(start_swtpm
     path.write_bytes(swapped)
     with PytssTpm(start_swtpm().tcti, ak="ecc", event_log_path=path) as tpm:
         boot(tpm, swapped)
-        verdict = judge(tpm, tpm.quote(NONCE, BOOT_PCRS, SHA256),
-                        learn(PolicyScope.for_device("swtpm"), parse_log(good), SHA256))
+        verdict = judge(
+            tpm,
+            tpm.quote(NONCE, BOOT_PCRS, SHA256),
+            learn(PolicyScope.for_device("swtpm"), parse_log(good), SHA256),
+        )
     assert verdict.reason is Reason.EVENT_POLICY_MISMATCH
     assert [(f.rule, f.pcr) for f in verdict.failed_events] == [("boot_applications", 4)]

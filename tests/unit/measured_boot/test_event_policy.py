@@ -1,4 +1,5 @@
 """Event policies judge a replayed log: learned from a good boot, they name each failed rule and event."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,8 +30,17 @@ def judged(config: BootConfig, policy: EventPolicy, quoted=ALL_PCRS):
 
 def test_a_policy_learned_from_a_good_boot_passes_that_boot_and_its_twins():
     policy = learn(SCOPE, parse_log(boot_log(GOOD)), SHA256)
-    assert set(policy.rules) == {"boot_applications", "firmware_blobs", "option_roms", "secure_boot", "pk",
-                                 "kek", "db", "dbx", "separators"}
+    assert set(policy.rules) == {
+        "boot_applications",
+        "firmware_blobs",
+        "option_roms",
+        "secure_boot",
+        "pk",
+        "kek",
+        "db",
+        "dbx",
+        "separators",
+    }
     assert len(policy.boot_applications) == 2 and policy.secure_boot is True
     assert judged(GOOD, policy) == []
     assert policy.required_pcrs == tuple(range(8))
@@ -39,7 +49,11 @@ def test_a_policy_learned_from_a_good_boot_passes_that_boot_and_its_twins():
 def test_a_swapped_bootloader_fails_naming_the_event_expected_and_seen():
     policy = learn(SCOPE, parse_log(boot_log(GOOD)), SHA256)
     [failure] = judged(dataclasses.replace(GOOD, bootloader="grub-evil"), policy)
-    assert (failure.rule, failure.pcr, failure.type) == ("boot_applications", 4, "EV_EFI_BOOT_SERVICES_APPLICATION")
+    assert (failure.rule, failure.pcr, failure.type) == (
+        "boot_applications",
+        4,
+        "EV_EFI_BOOT_SERVICES_APPLICATION",
+    )
     assert failure.event == 24 and failure.seen not in failure.expected
     assert set(failure.expected) == policy.boot_applications
     assert failure.as_dict()["event"] == 24
@@ -64,8 +78,12 @@ def test_data_that_does_not_hash_to_its_digest_is_not_believed():
     """The advisory's attack: the replay matches (digests are honest) but the data claims Secure Boot on."""
     log = LogBuilder((SHA256,))
     claims_on = encode_variable(EFI_GLOBAL_VARIABLE, "SecureBoot", b"\x01")
-    log.event(7, EventType.EV_EFI_VARIABLE_DRIVER_CONFIG, claims_on,
-              measured=encode_variable(EFI_GLOBAL_VARIABLE, "SecureBoot", b"\x00"))
+    log.event(
+        7,
+        EventType.EV_EFI_VARIABLE_DRIVER_CONFIG,
+        claims_on,
+        measured=encode_variable(EFI_GLOBAL_VARIABLE, "SecureBoot", b"\x00"),
+    )
     [failure] = evaluate(EventPolicy(SCOPE, secure_boot=True), parse_log(log.build()), SHA256, ALL_PCRS)
     assert (failure.rule, failure.seen, failure.event) == ("secure_boot", "data does not match its digest", 1)
     with pytest.raises(ValidationFailed):  # nothing in it can be learned
@@ -89,8 +107,14 @@ def test_missing_separators_are_named_per_pcr():
 def test_policy_documents_round_trip_and_bad_ones_are_refused():
     policy = learn(SCOPE, parse_log(boot_log(GOOD)), SHA256)
     assert EventPolicy.from_dict(SCOPE, policy.as_dict()) == policy
-    for bad in ({}, {"secure_boot": "yes"}, {"boot_applications": []}, {"boot_applications": ["zz" * 32]},
-                {"bootloader": ["00" * 32]}, {"db": "00" * 32}):
+    for bad in (
+        {},
+        {"secure_boot": "yes"},
+        {"boot_applications": []},
+        {"boot_applications": ["zz" * 32]},
+        {"bootloader": ["00" * 32]},
+        {"db": "00" * 32},
+    ):
         with pytest.raises(ValidationFailed):
             EventPolicy.from_dict(SCOPE, bad)
 
@@ -102,6 +126,7 @@ def test_check_log_orders_malformed_then_mismatch_then_policy():
     policy = learn(SCOPE, parse_log(data), SHA256)
     assert check_log(data, replayed, quoted, SHA256, policy).ok
     from domain.measured_boot.eventlog import EventLogError, LogFault
+
     broken = check_log(data[:100], EventLogError(LogFault.TRUNCATED, 83), quoted, SHA256, policy)
     assert (broken.reason, broken.error) == (Reason.MALFORMED_EVENT_LOG, "truncated at byte 83")
     lying = check_log(data, replayed, {**quoted, 4: bytes(32)}, SHA256, policy)
@@ -110,5 +135,8 @@ def test_check_log_orders_malformed_then_mismatch_then_policy():
     swapped = boot_log(dataclasses.replace(GOOD, bootloader="grub-evil"))
     other = replay_bytes(swapped)
     verdict = check_log(swapped, other, {p: other.expected(int(SHA256), p) for p in range(8)}, SHA256, policy)
-    assert verdict.reason is Reason.EVENT_POLICY_MISMATCH and verdict.failed_events[0].rule == "boot_applications"
+    assert (
+        verdict.reason is Reason.EVENT_POLICY_MISMATCH
+        and verdict.failed_events[0].rule == "boot_applications"
+    )
     assert check_log(data, replayed, quoted, HashAlg.SHA384, None).reason is Reason.EVENT_LOG_MISMATCH

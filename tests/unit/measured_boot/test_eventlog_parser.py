@@ -1,4 +1,5 @@
 """The reference parser: both formats, what is extended and what is not, and every fault with its offset."""
+
 from __future__ import annotations
 
 import hashlib
@@ -65,7 +66,9 @@ def test_a_log_without_a_spec_id_event_is_sha1_only_legacy():
     log.event(7, EventType.EV_SEPARATOR, bytes(4))
     parsed = parse_log(log.build())
     assert (parsed.crypto_agile, parsed.banks, len(parsed.events)) == (False, (SHA1,), 2)
-    assert replay_bytes(log.build()).value(SHA1, 7) == extend(bytes(20), hashlib.sha1(bytes(4)).digest(), "sha1")
+    assert replay_bytes(log.build()).value(SHA1, 7) == extend(
+        bytes(20), hashlib.sha1(bytes(4)).digest(), "sha1"
+    )
 
 
 def test_untouched_pcrs_hold_their_reset_values():
@@ -79,7 +82,9 @@ def spec_log(*entries: tuple[int, int], count: int | None = None, vendor: bytes 
     return pack("<II20sI", 0, EventType.EV_NO_ACTION, bytes(20), len(body)) + body
 
 
-def record(pcr: int, kind: int, digests: list[tuple[int, bytes]], data: bytes = b"", count: int | None = None) -> bytes:
+def record(
+    pcr: int, kind: int, digests: list[tuple[int, bytes]], data: bytes = b"", count: int | None = None
+) -> bytes:
     out = pack("<III", pcr, kind, len(digests) if count is None else count)
     return out + b"".join(pack("<H", alg) + d for alg, d in digests) + pack("<I", len(data)) + data
 
@@ -87,28 +92,43 @@ def record(pcr: int, kind: int, digests: list[tuple[int, bytes]], data: bytes = 
 GOOD = record(0, 8, [(SHA256, bytes(32))], b"v")
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    (b"", (LogFault.TRUNCATED, 0)),
-    (spec_log((SHA256, 32))[:40], (LogFault.TRUNCATED, 32)),
-    (spec_log((SHA256, 32)) + GOOD[:11], (LogFault.TRUNCATED, SPEC_END)),
-    (spec_log((SHA256, 32)) + GOOD[:30], (LogFault.TRUNCATED, SPEC_END + 14)),
-    (spec_log((SHA256, 32)) + GOOD[:-1], (LogFault.TRUNCATED, SPEC_END + 50)),
-    (spec_log((0x0012, 32)), (LogFault.UNKNOWN_ALGORITHM, 60)),
-    (spec_log((SHA256, 20)), (LogFault.BAD_SPEC_ID, 62)),
-    (spec_log((SHA256, 32), (SHA256, 32)), (LogFault.BAD_SPEC_ID, 64)),
-    (spec_log(count=0), (LogFault.BAD_SPEC_ID, 56)),
-    (spec_log((SHA256, 32), count=1000), (LogFault.BAD_SPEC_ID, 56)),
-    (spec_log((SHA256, 32), vendor=b"\x05"), (LogFault.BAD_SPEC_ID, 64)),
-    (spec_log((SHA256, 32)) + record(0, 8, [(SHA1, bytes(20))]), (LogFault.UNKNOWN_ALGORITHM, SPEC_END + 12)),
-    (spec_log((SHA256, 32)) + record(0, 8, [(SHA256, bytes(32))], count=2), (LogFault.DIGEST_COUNT, SPEC_END + 8)),
-    (spec_log((SHA256, 32)) + record(0, 8, [], count=0), (LogFault.DIGEST_COUNT, SPEC_END + 8)),
-    (spec_log((SHA1, 20), (SHA256, 32)) + record(0, 8, [(SHA1, bytes(20)), (SHA1, bytes(20))]),
-     (LogFault.DIGEST_COUNT, 32 + 28 + 8 + 1 + 34)),
-    (spec_log((SHA256, 32)) + record(24, 8, [(SHA256, bytes(32))]), (LogFault.BAD_PCR_INDEX, SPEC_END)),
-    (spec_log((SHA256, 32)) + record(0, 8, [(SHA256, bytes(32))])[:-4] + pack("<I", MAX_EVENT_DATA + 1),
-     (LogFault.EVENT_TOO_LARGE, SPEC_END + 46)),
-    (bytes(MAX_LOG_BYTES + 1), (LogFault.LOG_TOO_LARGE, MAX_LOG_BYTES)),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", (LogFault.TRUNCATED, 0)),
+        (spec_log((SHA256, 32))[:40], (LogFault.TRUNCATED, 32)),
+        (spec_log((SHA256, 32)) + GOOD[:11], (LogFault.TRUNCATED, SPEC_END)),
+        (spec_log((SHA256, 32)) + GOOD[:30], (LogFault.TRUNCATED, SPEC_END + 14)),
+        (spec_log((SHA256, 32)) + GOOD[:-1], (LogFault.TRUNCATED, SPEC_END + 50)),
+        (spec_log((0x0012, 32)), (LogFault.UNKNOWN_ALGORITHM, 60)),
+        (spec_log((SHA256, 20)), (LogFault.BAD_SPEC_ID, 62)),
+        (spec_log((SHA256, 32), (SHA256, 32)), (LogFault.BAD_SPEC_ID, 64)),
+        (spec_log(count=0), (LogFault.BAD_SPEC_ID, 56)),
+        (spec_log((SHA256, 32), count=1000), (LogFault.BAD_SPEC_ID, 56)),
+        (spec_log((SHA256, 32), vendor=b"\x05"), (LogFault.BAD_SPEC_ID, 64)),
+        (
+            spec_log((SHA256, 32)) + record(0, 8, [(SHA1, bytes(20))]),
+            (LogFault.UNKNOWN_ALGORITHM, SPEC_END + 12),
+        ),
+        (
+            spec_log((SHA256, 32)) + record(0, 8, [(SHA256, bytes(32))], count=2),
+            (LogFault.DIGEST_COUNT, SPEC_END + 8),
+        ),
+        (spec_log((SHA256, 32)) + record(0, 8, [], count=0), (LogFault.DIGEST_COUNT, SPEC_END + 8)),
+        (
+            spec_log((SHA1, 20), (SHA256, 32)) + record(0, 8, [(SHA1, bytes(20)), (SHA1, bytes(20))]),
+            (LogFault.DIGEST_COUNT, 32 + 28 + 8 + 1 + 34),
+        ),
+        (spec_log((SHA256, 32)) + record(24, 8, [(SHA256, bytes(32))]), (LogFault.BAD_PCR_INDEX, SPEC_END)),
+        (
+            spec_log((SHA256, 32))
+            + record(0, 8, [(SHA256, bytes(32))])[:-4]
+            + pack("<I", MAX_EVENT_DATA + 1),
+            (LogFault.EVENT_TOO_LARGE, SPEC_END + 46),
+        ),
+        (bytes(MAX_LOG_BYTES + 1), (LogFault.LOG_TOO_LARGE, MAX_LOG_BYTES)),
+    ],
+)
 def test_unreadable_logs_name_the_fault_and_its_byte_offset(data, expected):
     assert fault(data) == expected
 
