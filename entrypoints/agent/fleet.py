@@ -51,6 +51,7 @@ class SimulationConfig:
     state_dir: Path | None = None
     rsa_pool: int = 8  # distinct RSA EKs in the fleet (each costs ~0.5 s to derive)
     reference_policies: bool = True  # with an admin token, publish golden values per model + firmware
+    event_policies: bool = False  # publish event policies (learned from each model's boot log) instead
     scenarios: tuple[str, ...] = ()  # of SCENARIOS, one device each on top of the anomalies
 
 

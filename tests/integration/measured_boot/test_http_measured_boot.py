@@ -180,3 +180,21 @@ async def test_auditors_read_event_policies_but_cannot_write_them(client, contai
     assert (
         await client.put(f"{EVENTS}/devices/edge-001", json={"secure_boot": True}, headers=auditor)
     ).status_code == 403
+
+
+async def test_the_simulator_publishes_event_policies_that_pass_clean_devices_and_name_a_swapped_bootloader(
+    client, container
+):
+    from entrypoints.agent.fleet_policies import publish_reference_policies
+
+    token = auth_header(container, "admin")["Authorization"].removeprefix("Bearer ")
+    published = await publish_reference_policies(
+        client, "http://testserver", token, {(MODEL, FIRMWARE)}, events=True
+    )
+    assert published == 1
+    clean = await booted(client, "edge-001")
+    swapped = await booted(client, "edge-002", bootloader=SWAPPED_BOOTLOADER)
+    assert (await verify(client, clean))["attestation_status"] == "success"
+    verdict = await verify(client, swapped)
+    assert verdict["reasons"] == ["event_policy_mismatch"]
+    assert [(f["rule"], f["pcr"]) for f in verdict["failed_events"]] == [("boot_applications", 4)]
