@@ -235,19 +235,24 @@ class AttestationService:
         return verdicts
 
     async def _check_logs(self, items: list[_Item], results: list[QuoteResult]) -> list[LogVerdict]:
-        """Event logs of the quotes that verified, replayed in one batch and judged (check_log)."""
+        """Event logs of the quotes that verified: replayed in one batch and judged (check_log), off the
+        event loop like the signatures."""
         judged = [LogVerdict()] * len(items)
-        todo = [i for i, ((_, _, evidence, _), result) in enumerate(zip(items, results, strict=True))
-                if result.ok and evidence.event_log is not None]
-        replayed = await asyncio.to_thread(self._replay_batch, [items[i][2].event_log for i in todo]) if todo else []
-        for i, outcome in zip(todo, replayed, strict=True):
-            target, _, evidence, _ = items[i]
-            judged[i] = check_log(evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg,
-                                  target.event_policy)
+        todo = []
         for i, ((target, _, evidence, _), result) in enumerate(zip(items, results, strict=True)):
-            if result.ok and target.event_policy is not None and evidence.event_log is None:
+            if result.ok and evidence.event_log is not None:
+                todo.append(i)
+            elif result.ok and target.event_policy is not None:  # a policy to judge, nothing to judge it on
                 judged[i] = LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=(_NO_LOG,))
+        if todo:
+            for i, verdict in zip(todo, await asyncio.to_thread(self._judge_logs, [items[i] for i in todo])):
+                judged[i] = verdict
         return judged
+
+    def _judge_logs(self, items: list[_Item]) -> list[LogVerdict]:
+        replayed = self._replay_batch([evidence.event_log for _, _, evidence, _ in items])
+        return [check_log(evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy)
+                for (target, _, evidence, _), outcome in zip(items, replayed, strict=True)]
 
 
 _NO_LOG = FailedEvent("event_log", ("a boot event log with the quote",), "no event log sent")
