@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 from domain.access import Role
-from entrypoints.attest_cli import add_attest_command
+from entrypoints.attest.command import add_attest_command
 from entrypoints.cli_agent import add_agent_commands
 from entrypoints.demo_run import add_demo_run
 from entrypoints.eventlog_cli import add_eventlog_command

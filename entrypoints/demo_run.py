@@ -10,8 +10,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
-
 EDGEFLEET = str(Path(sys.executable).with_name("edgefleet"))
 DEMO_SEED, DEMO_PREFIX = "demo", "sim"  # `demo seed` writes history for this fleet's first devices
 
@@ -29,6 +27,8 @@ def add_demo_run(demo_commands, parse_duration) -> None:
 
 
 def _wait_ready(url: str, server: subprocess.Popen) -> None:
+    import httpx  # here, not at the top: every ``edgefleet`` command would pay its import
+
     deadline = time.monotonic() + 120  # several workers each import and start on their own
     while time.monotonic() < deadline:
         if server.poll() is not None:

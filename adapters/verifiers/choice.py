@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import logging
 
-from adapters.verifiers.python_ref import PythonQuoteVerifier
-
 logger = logging.getLogger("edgefleet.verifier")
 
 
@@ -12,12 +10,19 @@ def choose_verifier(preference: str = "auto"):
     if preference not in ("auto", "native", "python"):
         raise ValueError("verifier must be auto, native or python")
     if preference == "python":
-        return PythonQuoteVerifier()
+        return _python()
     try:
         from adapters.verifiers.native_batch import NativeQuoteVerifier
     except ImportError as exc:  # module not built (or not written yet): fall back, loudly
         if preference == "native":
             raise ValueError(f"native verifier unavailable: {exc}") from exc
         logger.warning("native quote verifier unavailable (%s); using the Python reference", exc)
-        return PythonQuoteVerifier()
+        return _python()
     return NativeQuoteVerifier()
+
+
+def _python():
+    # imported only when chosen: the CLI's start-up counts, and the reference pulls in more of cryptography
+    from adapters.verifiers.python_ref import PythonQuoteVerifier
+
+    return PythonQuoteVerifier()

@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache, partial
 from itertools import repeat
+from typing import TypeVar
 
 from native._edgefleet_native import ffi, lib
 
@@ -31,6 +32,8 @@ for _reason, _code in REASON_CODES.items():
     REASONS[_code] = _reason
 REASONS[lib.EF_ST_UNKNOWN_KEY] = Reason.UNKNOWN_KEY
 MALFORMED = QuoteResult(Reason.MALFORMED)
+T = TypeVar("T")
+TABLES_LIMIT = 16384  # distinct keys plus policies one stream's conversion tables hold at a time
 
 
 # A result is built per quote: both result types are tuples, so whole columns become objects at C speed.
@@ -75,39 +78,59 @@ class NativeQuoteVerifier:
         if pool is not None:
             pool.shutdown(wait=True)
 
+    def verify_stream(self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]) -> Iterator[tuple[T, list[QuoteResult]]]:
+        """(tag, results) for each (tag, checks) of ``chunks``, in order. The next chunk is pulled from
+        ``chunks`` (so whatever produces it, e.g. a parser, runs) and laid out while the pool's threads
+        verify the current one, and the consumer's work on a chunk's results also runs while the next
+        one is being verified: with N threads, the Python on either side hides behind the crypto."""
+        return self._stream(iter(chunks), 0, PackTables(self.keys))
+
     def _verify(self, checks: Sequence[QuoteCheck], flags: int) -> list[QuoteResult]:
         checks = checks if isinstance(checks, (list, tuple)) else list(checks)
-        if not checks:
-            return []
-        size, tables = self._round_for(len(checks)), PackTables(self.keys)
-        if self.threads == 1:
-            results: list[QuoteResult] = []
-            for start in range(0, len(checks), size):
-                packed = pack(checks[start:start + size], self.keys, tables)
-                run(packed, flags)
-                results += unpack_results(packed)
-            return results
-        return self._in_rounds(checks, size, flags, tables)
+        size = self._round_for(len(checks))
+        rounds = ((None, checks[start:start + size]) for start in range(0, len(checks), size))
+        results: list[QuoteResult] = []
+        for _, chunk_results in self._stream(rounds, flags, PackTables(self.keys)):
+            results += chunk_results
+        return results
 
-    def _in_rounds(self, checks: Sequence[QuoteCheck], size: int, flags: int, tables: PackTables) -> list[QuoteResult]:
-        pool, results, previous = self._executor(), [], None
-        current = pack(checks[:size], self.keys, tables)
-        for start in range(size, len(checks) + size, size):
+    def _stream(self, chunks: Iterator[tuple[T, Sequence[QuoteCheck]]], flags: int,
+                tables: PackTables) -> Iterator[tuple[T, list[QuoteResult]]]:
+        def pack_next() -> tuple[T, PackedBatch] | None:
+            nonlocal tables
+            chunk = next(chunks, None)
+            if chunk is None:
+                return None
+            if len(tables.keys.handles) + len(tables.policies.by_id) > TABLES_LIMIT:
+                # a long stream of ever new keys or policies: start afresh (a packed round keeps what
+                # it points into), so memory and each round's copy of the key table stay bounded
+                tables = PackTables(self.keys)
+            return chunk[0], pack(chunk[1], self.keys, tables)
+
+        if self.threads == 1:
+            while (current := pack_next()) is not None:
+                run(current[1], flags)
+                yield current[0], unpack_results(current[1])
+            return
+        pool, previous, current = self._executor(), None, pack_next()
+        while current is not None:
             claim, helpers = ffi.new("ef_claim *"), []
-            # The pool's work items hold ``current`` and ``claim`` until their C calls return, so no
-            # exception on this thread can free a buffer under them; the wait below is for results.
+            # The pool's work items hold the round and ``claim`` until their C calls return, so nothing
+            # on this thread (an exception, the consumer dropping the stream) can free a buffer under
+            # them; the wait below is for results.
             try:
-                self._start(pool, current, claim, flags, helpers)
+                self._start(pool, current[1], claim, flags, helpers)
                 if previous is not None:
-                    results += unpack_results(previous)
-                following = pack(checks[start:start + size], self.keys, tables) if start < len(checks) else None
-                run_claimed(current, claim, flags)
+                    yield previous[0], unpack_results(previous[1])  # the consumer runs while C verifies
+                following = pack_next()
+                run_claimed(current[1], claim, flags)
             finally:
                 wait(helpers)  # the round's outputs are read only once every C call on it has returned
             for helper in helpers:
                 helper.result()  # a helper's NativeVerifierError is the batch's
             previous, current = current, following
-        return results + unpack_results(previous)
+        if previous is not None:
+            yield previous[0], unpack_results(previous[1])
 
     def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int,
                helpers: list[Future]) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -25,6 +26,7 @@ from domain.attestation.tpm_wire import Attest, Signature, WireError, parse_atte
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _RSA_SCHEMES = (SigScheme.RSASSA, SigScheme.RSAPSS)
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+T = TypeVar("T")
 
 
 class PythonQuoteVerifier:
@@ -35,6 +37,10 @@ class PythonQuoteVerifier:
     def verify_batch(self, checks: Sequence[QuoteCheck]) -> list[QuoteResult]:
         keys: dict[tuple, PublicKey | None] = {}
         return [self.verify_one(check, keys) for check in checks]
+
+    def verify_stream(self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]) -> Iterator[tuple[T, list[QuoteResult]]]:
+        for tag, checks in chunks:
+            yield tag, self.verify_batch(checks)
 
     def verify_one(self, check: QuoteCheck, keys: dict[tuple, PublicKey | None] | None = None) -> QuoteResult:
         evidence = check.evidence

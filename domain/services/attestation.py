@@ -54,6 +54,7 @@ class AttestationService:
         nonce_ttl: timedelta = DEFAULT_NONCE_TTL,
         default_pcrs: Sequence[int] = DEFAULT_PCRS,
         concurrency: int = 64,
+        chunk_size: int = 256,
         events: EventBus | None = None,
         event_policies: EventPolicyRepository | None = None,
         replayer: EventLogReplayer | None = None,
@@ -63,6 +64,7 @@ class AttestationService:
         self._nonce_ttl = nonce_ttl
         self._default_pcrs = tuple(default_pcrs)
         self._concurrency = concurrency
+        self._chunk_size = max(1, chunk_size)
         self._events = events
         self._event_policies = event_policies
         self._replay_batch = replayer.replay_batch if replayer is not None else replay_many
@@ -85,7 +87,8 @@ class AttestationService:
     async def verify_many(
         self, device_ids: Iterable[str], on_progress: Callable[[int, int], None] | None = None
     ) -> BatchReport:
-        """Challenge devices concurrently, then verify every quote collected in one verifier batch."""
+        """Challenge devices concurrently; quotes are verified in chunks of ``chunk_size`` as they arrive
+        (one verifier batch per chunk, one chunk at a time, while the rest are still being collected)."""
         report, targets = BatchReport(), []
         for device_id in device_ids:
             try:
@@ -93,12 +96,25 @@ class AttestationService:
             except DomainError as exc:
                 report.skipped[device_id] = exc
         gate, done = asyncio.Semaphore(self._concurrency), 0
+        pending: list[_Item] = []
+        verifying: list[asyncio.Task] = []
+        one_at_a_time = asyncio.Lock()  # chunks queue for the verifier instead of competing for its cores
 
-        async def collect(target: _Target):
+        async def verify(chunk: list[_Item]) -> tuple[list[_Item], list[QuoteResult]]:
+            async with one_at_a_time:
+                return chunk, await self._verify(chunk)
+
+        def flush() -> None:
+            verifying.append(asyncio.create_task(verify(pending[:])))
+            pending.clear()
+
+        async def collect(target: _Target) -> None:
             nonlocal done
             async with gate:
                 try:
-                    return await self._quote(target)
+                    pending.append(await self._quote(target))
+                    if len(pending) >= self._chunk_size:
+                        flush()
                 except DeviceUnreachable:
                     report.unreachable.append(target.device.id)
                 except DomainError as exc:  # one device's failure must not sink the batch
@@ -108,8 +124,14 @@ class AttestationService:
                     if on_progress:
                         on_progress(done, len(targets))
 
-        collected = [item for item in await asyncio.gather(*map(collect, targets)) if item]
-        report.verdicts = await self._judge(collected)
+        try:
+            await asyncio.gather(*map(collect, targets))
+        finally:
+            if pending:
+                flush()
+            chunks = await asyncio.gather(*verifying)  # awaited even on failure: no verification left behind
+        for items, results in chunks:
+            report.verdicts += await self._record(items, results)
         return report
 
     async def latest(self, device_id: str) -> AttestationVerdict | None:
@@ -207,10 +229,15 @@ class AttestationService:
         return target, value, evidence, self._clock.now()
 
     async def _judge(self, items: list[_Item]) -> list[AttestationVerdict]:
+        return await self._record(items, await self._verify(items))
+
+    async def _verify(self, items: list[_Item]) -> list[QuoteResult]:
         checks = [QuoteCheck(evidence, target.key.key, nonce, _pcr_policy(target, evidence))
                   for target, nonce, evidence, _ in items]
-        # Signature checks and replays are CPU-bound: keep the event loop responsive.
-        results = await asyncio.to_thread(self._verifier.verify_batch, checks) if checks else []
+        # Signature checks are CPU-bound: keep the event loop responsive.
+        return await asyncio.to_thread(self._verifier.verify_batch, checks) if checks else []
+
+    async def _record(self, items: list[_Item], results: list[QuoteResult]) -> list[AttestationVerdict]:
         logs = await self._check_logs(items, results)
         verdicts = []
         for (target, nonce, evidence, received_at), result, log in zip(items, results, logs, strict=True):

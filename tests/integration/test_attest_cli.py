@@ -88,3 +88,37 @@ def test_a_simulated_fleet_attests_end_to_end():
 @pytest.mark.parametrize("args", [[], ["--output", "x.jsonl", "--all"], ["--all", "--simulated", "3"]])
 def test_misuse_exits_2(args):
     assert attest(*args).returncode == 2
+
+
+def test_malformed_lines_keep_their_numbers_and_places_across_many_chunks(tmp_path):
+    good, other = simulated_line("many-a"), simulated_line("many-b", "rsassa")
+    bad = {7, 2500, 2501, 5999}  # ~2 KiB a line: 6,000 lines span several 4 MiB blocks, lines cut across them
+    lines = ["" if n == 2500 else "{" if n in bad else (good if n % 2 else other) for n in range(1, 6001)]
+    done = attest("--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl"))
+    verdicts = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert done.returncode == 1 and len(verdicts) == 6000
+    assert [n for n, v in enumerate(verdicts, start=1) if v["reasons"] == ["malformed"]] == sorted(bad)
+    assert all(v["line"] == n for n, v in enumerate(verdicts, start=1) if n in bad)
+    assert {v["device_id"] for n, v in enumerate(verdicts, start=1) if n not in bad} == {"many-a", "many-b"}
+    assert all(v["status"] == "success" for n, v in enumerate(verdicts, start=1) if n not in bad)
+    assert "line 2500: malformed" in done.stderr and "line 5999: malformed" in done.stderr
+
+
+def test_a_line_longer_than_4_mib_is_malformed_without_being_read_and_the_rest_verify(tmp_path):
+    lines = [simulated_line("before"), '{"device_id": "' + "x" * (5 << 20) + '"}', simulated_line("after")]
+    done = attest("--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl"))
+    verdicts = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(v["device_id"], v["reasons"]) for v in verdicts] == [("before", []), (None, ["malformed"]), ("after", [])]
+    assert "line 2: malformed: longer than 4,194,304 bytes" in done.stderr
+
+
+def test_a_binary_file_is_refused_with_a_message_and_exit_2(tmp_path):
+    (tmp_path / "in.bin").write_bytes(bytes(range(256)) * 64)
+    done = attest("--evidence", str(tmp_path / "in.bin"), "--output", str(tmp_path / "out.jsonl"))
+    assert done.returncode == 2 and "binary data" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_missing_file_is_a_message_and_exit_2(tmp_path):
+    done = attest("--evidence", str(tmp_path / "absent.jsonl"))
+    assert done.returncode == 2 and "absent.jsonl" in done.stderr and "Traceback" not in done.stderr

@@ -39,7 +39,7 @@ def summary(message: dict) -> tuple:
 async def test_a_viewer_receives_status_changes_and_alerts_in_order_and_nothing_else(app, container):
     async with WebSocketSession(app, PATH, headers=auth_header(container, "viewer")) as socket:
         hello = await socket.receive_json()
-        assert hello == {"type": "hello", "role": "viewer", "types": ["device_status", "alert"]}
+        assert hello == {"type": "hello", "role": "viewer", "types": ["device_status", "alert", "attestation"]}
         await heartbeat(container, 90.0)
         await container.core.events().publish(CommandChanged("edge-001", datetime.now(UTC), 1, "reboot", "queued"))
         await heartbeat(container, 99.0)
@@ -53,7 +53,8 @@ async def test_a_viewer_receives_status_changes_and_alerts_in_order_and_nothing_
 
 
 @pytest.mark.parametrize("role,types", [
-    ("operator", ["device_status", "alert", "command"]),
+    ("viewer", ["device_status", "alert", "attestation"]),
+    ("operator", ["device_status", "alert", "command", "attestation"]),
     ("auditor", ["device_status", "alert", "command", "attestation"]),
     ("admin", ["device_status", "alert", "command", "attestation"]),
 ])
@@ -61,12 +62,13 @@ async def test_each_role_receives_the_event_types_it_may_read(app, container, ro
     bus = container.core.events()
     async with WebSocketSession(app, PATH, params={"token": token_for(container, role)}) as socket:
         assert (await socket.receive_json())["types"] == types
-        await bus.publish(AttestationRecorded("edge-001", datetime.now(UTC), "success", ()))
         await bus.publish(CommandChanged("edge-001", datetime.now(UTC), 7, "status", "delivered"))
+        await bus.publish(AttestationRecorded("edge-001", datetime.now(UTC), "success", ()))
         first = await socket.receive_json()
-    assert first["type"] == types[-1]
-    if role == "operator":
-        assert (first["command_id"], first["status"]) == (7, "delivered")
+    if "command" in types:
+        assert (first["type"], first["command_id"], first["status"]) == ("command", 7, "delivered")
+    else:  # the command event was not for this role: the attestation verdict comes first
+        assert first["type"] == "attestation"
 
 
 @pytest.mark.parametrize("headers,params", [({}, {}), ({"Authorization": "Bearer nope"}, {}),

@@ -39,6 +39,16 @@ async def workers(tmp_path, database_url):
         yield a, b
 
 
+async def eventually(check, seconds: float = 3.0) -> bool:
+    """True as soon as ``check()`` is (the NOTIFY's trip through PostgreSQL), False after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not await check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 async def enrolled_on(client, device_id: str) -> DeviceDouble:
     token = (await client.post("/api/v1/edge/enrollment-tokens", json={"device_id": device_id})).json()["token"]
     device = DeviceDouble(client, device_id, SimulatedTpm(seed=device_id))
@@ -75,8 +85,10 @@ async def test_a_write_on_one_worker_drops_the_fleet_listing_cached_by_the_other
     (a, _), (b, _) = workers
     assert (await b.get("/api/v1/edge/devices")).json()["total"] == 0  # now cached on B for 30 s
     await a.post("/api/v1/edge/devices", json={"id": "edge-9", "name": "n", "platform": "atlas"})
-    await asyncio.sleep(0.3)  # the NOTIFY's trip through PostgreSQL
-    assert (await b.get("/api/v1/edge/devices")).json()["total"] == 1
+
+    async def listed() -> bool:
+        return (await b.get("/api/v1/edge/devices")).json()["total"] == 1
+    assert await eventually(listed)  # well before the 30 s the cached listing would otherwise live
 
 
 async def test_a_credential_revoked_on_one_worker_stops_working_on_the_other(workers):
@@ -84,8 +96,10 @@ async def test_a_credential_revoked_on_one_worker_stops_working_on_the_other(wor
     device = await enrolled_on(b, "edge-001")
     assert (await device.heartbeat(cpu_usage=1.0)).status_code == 200  # credential now cached on B
     assert (await a.delete("/api/v1/edge/devices/edge-001")).status_code == 204
-    await asyncio.sleep(0.3)
-    assert (await device.heartbeat(cpu_usage=1.0)).status_code == 401
+
+    async def refused() -> bool:
+        return (await device.heartbeat(cpu_usage=1.0)).status_code == 401
+    assert await eventually(refused)  # not after the credential cache's 30 s
 
 
 async def test_a_stream_client_on_one_worker_sees_events_raised_on_the_other(workers):
@@ -107,7 +121,7 @@ async def test_one_worker_runs_the_fleet_wide_jobs_and_another_takes_over_when_i
         assert await first.holds() and await first.holds()
         assert not await second.holds()
         await first.release()  # as when its process dies: the session ends, PostgreSQL frees the lock
-        assert await second.holds()
+        assert await eventually(second.holds)  # as soon as the server has noticed the session is gone
         assert not await first.holds()
     finally:
         await first.release()

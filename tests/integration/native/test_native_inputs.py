@@ -127,3 +127,14 @@ def test_evidence_for_another_bank_uses_that_banks_value_size(devices, compare):
     check = QuoteCheck(evidence, devices.keys[AkAlgorithm.RSAPSS], NONCE, dict(evidence.pcr_values))
     sha256_sized = QuoteEvidence(evidence.quote, evidence.signature, {2: bytes(32), 3: bytes(32)}, HashAlg.SHA1)
     assert [r.reason for r in compare([check, replace(check, evidence=sha256_sized)])] == [None, Reason.MALFORMED]
+
+
+def test_a_stream_of_ever_new_policies_starts_its_tables_afresh_and_verdicts_stay_right(honest, monkeypatch):
+    import adapters.verifiers.native_batch as native_batch
+
+    monkeypatch.setattr(native_batch, "TABLES_LIMIT", 3)
+    chunks = [(n, [replace(honest, policy=dict(honest.policy))] * 2) for n in range(6)]  # a new policy object each
+    for verifier in (NativeQuoteVerifier(threads=1), NativeQuoteVerifier(threads=2)):
+        assert [(tag, [r.ok for r in results]) for tag, results in verifier.verify_stream(chunks)] == [
+            (n, [True, True]) for n in range(6)]
+        verifier.close()

@@ -156,6 +156,19 @@ async def test_verify_many_challenges_everyone_and_verifies_all_quotes_in_one_ba
     assert progress[-1] == (3, 3)
 
 
+async def test_verify_many_verifies_collected_quotes_in_chunks_and_judges_every_one(world):
+    calls = []
+    real = world.verifier.verify_batch
+    world.verifier.verify_batch = lambda checks: calls.append(len(checks)) or real(checks)
+    world.service._chunk_size = 2  # noqa: SLF001 - three quotes make a full chunk and a partial one
+    world.gateway.tpms["edge-002"] = SimulatedTpm("impostor")
+    report = await world.service.verify_many(["edge-001", "edge-002", "edge-003"])
+    assert calls == [2, 1]
+    assert {v.device_id: v.reasons for v in report.verdicts} == {
+        "edge-001": [], "edge-002": ["bad_signature"], "edge-003": []}
+    assert len(world.repo.verdicts) == 3
+
+
 async def test_trusting_current_values_stores_them_as_the_device_policy(world):
     tpm = world.tpms["edge-001"]
     tpm.pcr_extend(7, b"\x07" * 32)
