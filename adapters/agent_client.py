@@ -139,6 +139,8 @@ class AgentClient:
         body = {"nonce": nonce, "quote": b64(evidence.quote), "signature": b64(evidence.signature),
                 "pcrs": {str(i): v.hex() for i, v in sorted(evidence.pcr_values.items())},
                 "hash_alg": evidence.hash_alg.name.lower()}
+        if evidence.event_log is not None:
+            body["event_log"] = b64(evidence.event_log)
         return await self._unless_conflict("POST", self._device("/attestation"), body)
 
     async def _unless_conflict(self, method: str, path: str, body: dict) -> dict | None:

@@ -42,13 +42,15 @@ def encode_evidence(evidence: QuoteEvidence) -> dict:
     return {"quote": base64.b64encode(evidence.quote).decode(),
             "signature": base64.b64encode(evidence.signature).decode(),
             "pcrs": {str(index): value.hex() for index, value in evidence.pcr_values.items()},
-            "bank": int(evidence.hash_alg)}
+            "bank": int(evidence.hash_alg),
+            **({"event_log": base64.b64encode(evidence.event_log).decode()} if evidence.event_log is not None else {})}
 
 
 def decode_evidence(stored: dict) -> QuoteEvidence:
     return QuoteEvidence(base64.b64decode(stored["quote"]), base64.b64decode(stored["signature"]),
                          {int(index): bytes.fromhex(value) for index, value in stored["pcrs"].items()},
-                         HashAlg(stored["bank"]))
+                         HashAlg(stored["bank"]),
+                         base64.b64decode(stored["event_log"]) if "event_log" in stored else None)
 
 
 class AgentGateway:

@@ -37,6 +37,7 @@ class AttestationRecorded(Event):
     status: str  # success | failed
     reasons: tuple[str, ...]
     tpm_latency_seconds: float | None = None  # challenge issued -> verdict
+    failed_events: tuple[dict, ...] = ()  # event_policy_mismatch: rule, event, pcr, type, expected, seen
 
 
 @dataclass(frozen=True)

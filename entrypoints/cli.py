@@ -12,6 +12,7 @@ from entrypoints.attest.command import add_attest_command
 from entrypoints.cli_agent import add_agent_commands
 from entrypoints.cli_users import add_user_commands
 from entrypoints.demo_run import add_demo_run
+from entrypoints.eventlog_cli import add_eventlog_command
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_attest_command(commands)
     add_agent_commands(commands)
     add_user_commands(commands)
+    add_eventlog_command(commands)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

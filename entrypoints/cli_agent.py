@@ -60,6 +60,10 @@ def add_agent_commands(subparsers) -> None:
                      help="seconds until the offline device goes silent")
     sim.add_argument("--ramp", type=float, default=5.0, help="seconds over which the agents start")
     sim.add_argument("--no-anomalies", action="store_true", help="no overheating, tampered or offline device")
+    sim.add_argument("--event-policies", action="store_true",
+                     help="with --admin-token, publish event policies per model + firmware instead of PCR values")
+    sim.add_argument("--scenario", action="append", default=[], choices=["swapped_bootloader"],
+                     help="one more anomalous device: swapped_bootloader boots an unknown bootloader (PCR 4)")
     sim.add_argument("--no-reference-policies", action="store_true",
                      help="with --admin-token, do not publish golden PCR values per model + firmware")
     sim.add_argument("--log-level", default="info")
@@ -101,8 +105,9 @@ def _simulate(args) -> int:
         raise ValueError(f"{args.devices} devices need {args.devices} enrolment tokens (single-use), "
                          f"got {len(tokens)}: pass --enroll-token-file or --admin-token")
     config = SimulationConfig(server=args.server, devices=args.devices, seed=args.seed, prefix=args.prefix,
-                              ak=args.ak, anomalies=not args.no_anomalies, offline_after=args.offline_after,
+                              ak=args.ak, anomalies=not args.no_anomalies, scenarios=tuple(args.scenario), offline_after=args.offline_after,
                               heartbeat_interval=args.heartbeat_interval, ramp_seconds=args.ramp,
-                              state_dir=args.state_dir, reference_policies=not args.no_reference_policies)
+                              state_dir=args.state_dir, reference_policies=not args.no_reference_policies,
+                              event_policies=args.event_policies)
     admin = None if tokens else args.admin_token  # tokens given explicitly win over EDGEFLEET_ADMIN_TOKEN
     return asyncio.run(simulate(config, tokens=tokens, admin_token=admin, duration=args.duration))

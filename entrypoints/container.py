@@ -16,6 +16,7 @@ from adapters.clock import SystemClock
 from adapters.event_bus import InProcessEventBus
 from adapters.leadership import AdvisoryLockLeadership, SoleWorker
 from adapters.live_stream import LiveStream
+from adapters.measured_boot.choice import choose_replayer
 from adapters.observability.operational_log import OperationalLog
 from adapters.observability.prometheus import FleetMetrics
 from adapters.observability.timed_verifier import TimedVerifier
@@ -24,6 +25,7 @@ from adapters.persistence.attestation import SqlAttestationRepository, SqlNonceS
 from adapters.persistence.audit import SqlAuditLog
 from adapters.persistence.compliance import SqlComplianceFacts
 from adapters.persistence.engine import create_engine, create_sync_read_engine, session_factory
+from adapters.persistence.event_policies import SqlEventPolicyRepository
 from adapters.persistence.maintenance import SqlMetricsMaintenance
 from adapters.persistence.mapping import start_mappers
 from adapters.persistence.queries import SqlFleetQueries
@@ -49,6 +51,7 @@ from domain.services.commands import CommandService
 from domain.services.compliance import ComplianceReview
 from domain.services.devices import DeviceInventory
 from domain.services.enrolment import AkEnrolment
+from domain.services.event_policies import EventPolicies
 from domain.services.reference_policies import ReferencePolicies
 from domain.services.sealing import SealingService
 from domain.services.sign_in import SignIn
@@ -97,6 +100,8 @@ class Core(containers.DeclarativeContainer):
     metrics = providers.Singleton(FleetMetrics)
     verifier = providers.Singleton(TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier),
                                    metrics)
+    # event log replay follows the verifier choice: native when built (or asked for), else the reference
+    replayer = providers.Singleton(choose_replayer, settings.provided.verifier)
 
 
 class Gateways(containers.DeclarativeContainer):
@@ -118,6 +123,7 @@ class Gateways(containers.DeclarativeContainer):
         signals=core.signals,
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
+    event_policy_repository = providers.Singleton(SqlEventPolicyRepository, engine)
     audit_log = providers.Singleton(SqlAuditLog, engine)
     alert_unit_of_work = providers.Factory(SqlAlertUnitOfWork, engine)
     live_relay = providers.Singleton(RedisLiveRelay, settings.provided.redis_url, core.live_stream)
@@ -166,12 +172,15 @@ class Services(containers.DeclarativeContainer):
         AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,
         core.verifier, core.clock,
         nonce_ttl=providers.Factory(timedelta, seconds=settings.provided.nonce_ttl_seconds), events=core.events,
+        event_policies=gateways.event_policy_repository, replayer=core.replayer,
     )
     enrolment = providers.Singleton(
         AkEnrolment, gateways.attestation_repository, gateways.credential_challenger,
         providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
     )
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
+    event_policies = providers.Singleton(EventPolicies, gateways.event_policy_repository,
+                                         gateways.attestation_repository, core.clock)
     alerts = providers.Singleton(
         AlertService, uow=gateways.alert_unit_of_work.provider, clock=core.clock, events=core.events,
         base_rules=providers.Singleton(load_alert_rules, settings.provided.alert_rules_file), signals=core.signals,

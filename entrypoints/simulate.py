@@ -82,8 +82,10 @@ async def simulate(config: SimulationConfig, *, tokens: list[str] | None = None,
         report = FleetReport(build_devices(config, source, http))
         if admin_token and config.reference_policies:
             models = {(d.machine.probe.model.name, d.machine.probe.firmware_version) for d in report.devices}
-            published = await publish_reference_policies(http, config.server, admin_token, models)
-            log.info("published %d model + firmware reference policies", published)
+            published = await publish_reference_policies(http, config.server, admin_token, models,
+                                                         events=config.event_policies)
+            kind = "event" if config.event_policies else "reference"
+            log.info("published %d model + firmware %s policies", published, kind)
         try:
             await run_fleet(config, report.devices, duration)
         finally:

@@ -28,6 +28,11 @@ class Tpm(Protocol):
         """TPM2_Quote by the AK over ``pcrs`` with ``nonce`` as qualifying data, plus the PCR values read."""
         ...
 
+    def event_log(self) -> bytes | None:
+        """The platform's TCG boot event log (binary_bios_measurements), None when there is none; quote()
+        returns it in the evidence."""
+        ...
+
     def activate_credential(self, credential_blob: bytes, encrypted_secret: bytes) -> bytes:
         """TPM2_ActivateCredential with the AK and EK; returns the recovered secret."""
         ...

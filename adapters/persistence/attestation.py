@@ -74,6 +74,7 @@ def _verdict_row(v: AttestationVerdict) -> dict:
         restart_count=clock.restart_count if clock else None, clock_safe=clock.safe if clock else None,
         tpm_firmware_version=str(v.firmware_version) if v.firmware_version is not None else None,
         reboot_observed=v.reboot_observed, verifier=v.verifier, tpm_latency_seconds=v.tpm_latency_seconds,
+        failed_events=list(v.failed_events) or None, event_log_error=v.event_log_error,
     )
 
 
@@ -88,6 +89,7 @@ def _verdict_from(row) -> AttestationVerdict:
         firmware_version=int(row.tpm_firmware_version) if row.tpm_firmware_version else None,
         reboot_observed=bool(row.reboot_observed), verifier=row.verifier, tpm_version=row.tpm_version or "2.0",
         tpm_latency_seconds=row.tpm_latency_seconds, id=row.id,
+        failed_events=list(row.failed_events or []), event_log_error=row.event_log_error,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from adapters.persistence import (  # noqa: F401  (importing a table module registers its tables)
     alert_tables,
     challenge_tables,
+    event_policy_tables,
     rollup_tables,
     seal_tables,
     tables,

@@ -148,6 +148,8 @@ device_attestations = Table(
     Column("reboot_observed", Boolean),
     Column("verifier", String(16)),
     Column("tpm_latency_seconds", Float),  # migration 0015: challenge issued -> verdict
+    Column("failed_events", JSON),  # measured boot (migration 0020)
+    Column("event_log_error", String(255)),
     Index("idx_attestations_device_id_timestamp", "device_id", "timestamp"),
     Index("idx_attestations_status", "attestation_status"),
 )

@@ -26,6 +26,7 @@ from tpm2_pytss.types import (
 )
 
 from adapters.tpm.activation import ActivationFailed
+from adapters.tpm.boot_event_log import read_event_log
 from adapters.tpm.pytss_keys import AkStore, ak_template, ek_template
 from adapters.tpm.simulated import AkAlgorithm
 from domain.attestation.evidence import HashAlg, QuoteEvidence
@@ -49,10 +50,13 @@ class PytssTpm:
         ak: AkAlgorithm | str = AkAlgorithm.ECC,
         state_dir: Path | str | None = None,
         ek_handle: int | None = None,
+        event_log_path: Path | str | None = None,
     ) -> None:
         """``tcti`` as tpm2-tools spells it; ``ek_handle`` uses a persisted EK (e.g. 0x81010001)
-        instead of re-creating it; ``state_dir`` keeps the AK across restarts. Nothing touches the
-        TPM until the first call."""
+        instead of re-creating it; ``state_dir`` keeps the AK across restarts; ``event_log_path`` is
+        the platform's boot event log, sent with every quote when present (the kernel's for
+        /dev/tpmrm0; none for swtpm). Nothing touches the TPM until the first call."""
+        self.event_log_path = event_log_path
         self.tcti = tcti
         self.ak_algorithm = AkAlgorithm(ak)
         self._store = AkStore(state_dir) if state_dir is not None else None
@@ -219,8 +223,12 @@ class PytssTpm:
                     if sel.hash_alg == HashAlg(bank):
                         values.update(read)
                 if hashlib.sha256(digest_input).digest() == attest.pcr_digest:  # every AK signs with SHA-256
-                    return QuoteEvidence(attest_bytes, signature.marshal(), values, HashAlg(bank))
+                    return QuoteEvidence(attest_bytes, signature.marshal(), values, HashAlg(bank),
+                                         self.event_log())
         raise TpmError("PCRs kept changing between the quote and reading them")
+
+    def event_log(self) -> bytes | None:
+        return read_event_log(self.event_log_path) if self.event_log_path is not None else None
 
     def activate_credential(self, credential_blob: bytes, encrypted_secret: bytes) -> bytes:
         blob = _unmarshal_exact(TPM2B_ID_OBJECT, credential_blob)

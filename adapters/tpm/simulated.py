@@ -17,6 +17,7 @@ from adapters.tpm import keygen, templates
 from adapters.tpm.activation import activate_credential
 from domain.attestation.evidence import ClockInfo, HashAlg, QuoteEvidence, SigScheme
 from domain.attestation.tpm_wire import Attest, PcrSelect, Signature, build_attest, build_signature, tpm_name
+from domain.measured_boot.eventlog import parse_log
 
 PCR_COUNT = 24
 BANKS = (HashAlg.SHA1, HashAlg.SHA256)
@@ -62,6 +63,8 @@ class SimulatedTpm:
         parent = ENDORSEMENT_HIERARCHY.to_bytes(4, "big")  # a hierarchy's qualified name is its handle
         self._qualified_name = self.ak_name[:2] + hashlib.sha256(parent + self.ak_name).digest()
         self._ek: rsa.RSAPrivateKey | None = None
+        self._event_log: bytes | None = None
+        self._logged_events = 0
 
     # -- keys ---------------------------------------------------------------------------------
     def _endorsement_key(self) -> rsa.RSAPrivateKey:
@@ -90,6 +93,22 @@ class SimulatedTpm:
             raise ValueError(f"a {HashAlg(bank).name} extend takes {HashAlg(bank).digest_size} bytes")
         values[pcr] = hashlib.new(HashAlg(bank).name.lower(), values[pcr] + digest).digest()
 
+    # -- boot event log -----------------------------------------------------------------------
+    def measure_log(self, records: bytes) -> None:
+        """What firmware does at boot: append ``records`` to the platform's TCG event log (the first call
+        gives the whole log, Spec ID event first) and extend each new event's digests into the banks."""
+        combined = (self._event_log or b"") + bytes(records)
+        events = parse_log(combined).events
+        for event in events[self._logged_events:]:
+            if event.extends:
+                for alg, digest in event.digests.items():
+                    if HashAlg(alg) in self._pcrs:
+                        self.pcr_extend(event.pcr, digest, HashAlg(alg))
+        self._event_log, self._logged_events = combined, len(events)
+
+    def event_log(self) -> bytes | None:
+        return self._event_log
+
     # -- attestation --------------------------------------------------------------------------
     def quote(self, nonce: bytes, pcrs: Sequence[int], bank: HashAlg = HashAlg.SHA256) -> QuoteEvidence:
         if len(nonce) > MAX_NONCE:
@@ -106,7 +125,7 @@ class SimulatedTpm:
             pcr_digest=hashlib.sha256(b"".join(values.values())).digest(),
         )
         quote = build_attest(attest)
-        return QuoteEvidence(quote, self.sign(quote), values, HashAlg(bank))
+        return QuoteEvidence(quote, self.sign(quote), values, HashAlg(bank), self._event_log)
 
     def sign(self, message: bytes) -> bytes:
         """TPMT_SIGNATURE by the AK over ``message``, padded and laid out as a TPM does."""
@@ -132,6 +151,7 @@ class SimulatedTpm:
         self.restart_count = 0
         self.clock_ms += 1000
         self._pcrs = {bank: [bytes(bank.digest_size)] * PCR_COUNT for bank in BANKS}
+        self._event_log, self._logged_events = None, 0
 
     def resume(self) -> None:
         """TPM Resume from hibernation: restartCount up, PCRs kept."""

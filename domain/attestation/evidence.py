@@ -69,6 +69,10 @@ class Reason(StrEnum):
     POLICY_MISMATCH = "policy_mismatch"
     CLOCK_ROLLBACK = "clock_rollback"
     UNKNOWN_KEY = "unknown_key"
+    # measured boot (domain/measured_boot/check.py): judged after the quote itself verified
+    MALFORMED_EVENT_LOG = "malformed_event_log"
+    EVENT_LOG_MISMATCH = "event_log_mismatch"
+    EVENT_POLICY_MISMATCH = "event_policy_mismatch"
 
 
 # Stable small integers for the native module's per-quote status array. 0 means verified.
@@ -100,6 +104,7 @@ class QuoteEvidence:
     signature: bytes  # TPMT_SIGNATURE
     pcr_values: Mapping[int, bytes]  # reported values of the ``hash_alg`` bank
     hash_alg: HashAlg = HashAlg.SHA256
+    event_log: bytes | None = None  # the TCG boot event log sent beside the quote, when the device has one
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ UNAUTHENTICATED = frozenset(
      Reason.UNKNOWN_KEY}
 )
 # Verifier outcomes that come after the nonce checks, so a stale nonce outranks them.
-_AFTER_NONCE = frozenset({None, Reason.PCR_DIGEST_MISMATCH, Reason.POLICY_MISMATCH})
+_AFTER_NONCE = frozenset({None, Reason.PCR_DIGEST_MISMATCH, Reason.POLICY_MISMATCH, Reason.MALFORMED_EVENT_LOG,
+                          Reason.EVENT_LOG_MISMATCH, Reason.EVENT_POLICY_MISMATCH})
+_NAMES_PCRS = frozenset({Reason.POLICY_MISMATCH, Reason.EVENT_LOG_MISMATCH})
 _NONCE_REASONS = {
     NonceStatus.EXPIRED: Reason.NONCE_EXPIRED,
     NonceStatus.REUSED: Reason.NONCE_REUSED,
@@ -47,6 +49,9 @@ class AttestationVerdict:
     tpm_version: str = TPM_VERSION
     tpm_latency_seconds: float | None = None  # challenge issued -> verdict, when this server issued it
     id: int | None = None
+    # measured boot: each failed event policy rule (FailedEvent.as_dict()), and why a log was unreadable
+    failed_events: list[dict] = field(default_factory=list)
+    event_log_error: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -101,7 +106,7 @@ def judge(
         reasons=[str(reason)] if reason else [],
         timestamp=now,
         pcr_values=dict(pcr_values),
-        mismatched_pcrs=list(result.mismatched_pcrs) if reason is Reason.POLICY_MISMATCH else [],
+        mismatched_pcrs=list(result.mismatched_pcrs) if reason in _NAMES_PCRS else [],
         bank=bank,
         clock=clock,
         firmware_version=result.firmware_version if authentic else None,

@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.attestation.enrolment import EnrolledKey
-from domain.attestation.evidence import HashAlg, QuoteCheck, QuoteEvidence, QuoteResult
+from domain.attestation.evidence import HashAlg, QuoteCheck, QuoteEvidence, QuoteResult, Reason
 from domain.attestation.nonce import DEFAULT_NONCE_TTL, Challenge, Nonce
 from domain.attestation.policy import PolicyScope, ReferencePolicy, first_matching, scopes_for
 from domain.attestation.verdict import AttestationVerdict, BatchReport, judge
 from domain.devices import Device
 from domain.errors import AttestationFailed, DeviceNotFound, DeviceUnreachable, DomainError
 from domain.events import AttestationRecorded
+from domain.measured_boot.check import LogVerdict, check_log
+from domain.measured_boot.eventlog import parse_log
+from domain.measured_boot.policy import EventPolicy, FailedEvent, learn
+from domain.measured_boot.replay import replay_many
 from ports.attestation import AttestationRepository, DeviceGateway, NonceStore
 from ports.clock import Clock
+from ports.event_log import EventLogReplayer
+from ports.event_policies import EventPolicyRepository
 from ports.events import EventBus
 from ports.verifier import QuoteVerifier
 
@@ -28,6 +35,7 @@ class _Target:
     device: Device
     key: EnrolledKey
     policy: ReferencePolicy | None
+    event_policy: EventPolicy | None = None
 
 
 # A quote to judge: whose, the nonce it answers, the evidence, when the server received it, and when
@@ -49,6 +57,8 @@ class AttestationService:
         concurrency: int = 64,
         chunk_size: int = 256,
         events: EventBus | None = None,
+        event_policies: EventPolicyRepository | None = None,
+        replayer: EventLogReplayer | None = None,
     ) -> None:
         self._repo, self._nonces, self._gateway = repo, nonces, gateway
         self._verifier, self._clock = verifier, clock
@@ -57,6 +67,8 @@ class AttestationService:
         self._concurrency = concurrency
         self._chunk_size = max(1, chunk_size)
         self._events = events
+        self._event_policies = event_policies
+        self._replay_batch = replayer.replay_batch if replayer is not None else replay_many
 
     async def issue_challenge(self, device_id: str) -> Challenge:
         return await self._challenge(await self._target(device_id))
@@ -145,6 +157,32 @@ class AttestationService:
         await self._repo.put_policy(policy)
         return policy
 
+    async def learn_event_policy(self, device_id: str, *, model_scope: bool = False) -> EventPolicy:
+        """Quote a known-good device with its boot event log and store the event policy its log passes,
+        for the device itself or (``model_scope``) for its model + firmware version."""
+        if self._event_policies is None:
+            raise AttestationFailed("Event policies are not configured on this server")
+        target = await self._target(device_id)
+        unchecked = _Target(target.device, target.key, None)  # its events are what we are learning
+        item = await self._quote(unchecked, sorted(set(self._default_pcrs)), HashAlg.SHA256)
+        [verdict] = await self._judge([item])
+        evidence = item[2]
+        if not verdict.succeeded or evidence.event_log is None:
+            why = verdict.reasons or ["no event log sent with the quote"]
+            raise AttestationFailed(f"Device {device_id} did not prove a boot event log: {', '.join(why)}",
+                                    details={"device_id": device_id, "reasons": why})
+        scope = PolicyScope.for_device(device_id)
+        if model_scope:
+            device = target.device
+            if not (device.model and device.firmware_version):
+                raise AttestationFailed(f"Device {device_id} has no model and firmware version to learn for",
+                                        details={"device_id": device_id})
+            scope = PolicyScope.for_model(device.model, device.firmware_version)
+        learned = learn(scope, parse_log(evidence.event_log), evidence.hash_alg)
+        policy = dataclasses.replace(learned, updated_at=self._clock.now())
+        await self._event_policies.put_event_policy(policy)
+        return policy
+
     async def _device(self, device_id: str) -> Device:
         device = await self._repo.device(device_id)
         if device is None or device.decommissioned:
@@ -165,13 +203,19 @@ class AttestationService:
                 details={"device_id": device_id},
             )
         policies = [await self._repo.get_policy(scope) for scope in scopes_for(device)]
-        return _Target(device, key, first_matching(policies))
+        event_policy = None
+        if self._event_policies is not None:
+            event_policy = first_matching([await self._event_policies.get_event_policy(scope)
+                                           for scope in scopes_for(device)])
+        return _Target(device, key, first_matching(policies), event_policy)
 
     async def _challenge(
         self, target: _Target, pcrs: Sequence[int] | None = None, bank: HashAlg | None = None
     ) -> Challenge:
         policy = target.policy
         pcrs = pcrs or (policy.selection if policy else self._default_pcrs)
+        if target.event_policy is not None:  # its rules read events only the quoted PCRs prove
+            pcrs = sorted(set(pcrs) | set(target.event_policy.required_pcrs))
         bank = bank or (policy.bank if policy else HashAlg.SHA256)
         nonce = Nonce.issue(target.device.id, self._clock.now(), self._nonce_ttl)
         await self._nonces.issue(nonce)
@@ -189,17 +233,19 @@ class AttestationService:
         return await self._record(items, await self._verify(items))
 
     async def _verify(self, items: list[_Item]) -> list[QuoteResult]:
-        checks = [
-            QuoteCheck(evidence, target.key.key, nonce, target.policy.pcrs if target.policy else None)
-            for target, nonce, evidence, _, _ in items
-        ]
+        checks = [QuoteCheck(evidence, target.key.key, nonce, _pcr_policy(target, evidence))
+                  for target, nonce, evidence, _, _ in items]
         # Signature checks are CPU-bound: keep the event loop responsive.
         return await asyncio.to_thread(self._verifier.verify_batch, checks) if checks else []
 
     async def _record(self, items: list[_Item], results: list[QuoteResult]) -> list[AttestationVerdict]:
+        logs = await self._check_logs(items, results)
         verdicts = []
-        for (target, nonce, evidence, received_at, challenged_at), result in zip(items, results, strict=True):
+        for (target, nonce, evidence, received_at, challenged_at), result, log in zip(items, results, logs,
+                                                                                    strict=True):
             device_id = target.device.id
+            if not log.ok:
+                result = QuoteResult(log.reason, log.mismatched_pcrs, result.clock, result.firmware_version)
             # Freshness is judged on arrival: time spent in our verifier is not the device's fault.
             status = await self._nonces.consume(device_id, nonce, received_at)
             last = await self._repo.last_accepted_clock(device_id)
@@ -209,9 +255,44 @@ class AttestationService:
             )
             if challenged_at is not None:  # the TPM operation as the fleet sees it: challenge to verdict
                 verdict.tpm_latency_seconds = max(0.0, (verdict.timestamp - challenged_at).total_seconds())
+            if verdict.reasons == [str(log.reason)]:  # the log's failure is the verdict's: say what failed
+                verdict.failed_events = [failure.as_dict() for failure in log.failed_events]
+                verdict.event_log_error = log.error
             await self._repo.add_verdict(verdict)
             verdicts.append(verdict)
             if self._events is not None:
                 await self._events.publish(AttestationRecorded(device_id, verdict.timestamp, verdict.status.value,
-                                                               tuple(verdict.reasons), verdict.tpm_latency_seconds))
+                                                               tuple(verdict.reasons), verdict.tpm_latency_seconds,
+                                                               tuple(verdict.failed_events)))
         return verdicts
+
+    async def _check_logs(self, items: list[_Item], results: list[QuoteResult]) -> list[LogVerdict]:
+        """Event logs of the quotes that verified: replayed in one batch and judged (check_log), off the
+        event loop like the signatures."""
+        judged = [LogVerdict()] * len(items)
+        todo = []
+        for i, ((target, _, evidence, _, _), result) in enumerate(zip(items, results, strict=True)):
+            if result.ok and evidence.event_log is not None:
+                todo.append(i)
+            elif result.ok and target.event_policy is not None:  # a policy to judge, nothing to judge it on
+                judged[i] = LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=(_NO_LOG,))
+        if todo:
+            for i, verdict in zip(todo, await asyncio.to_thread(self._judge_logs, [items[i] for i in todo])):
+                judged[i] = verdict
+        return judged
+
+    def _judge_logs(self, items: list[_Item]) -> list[LogVerdict]:
+        replayed = self._replay_batch([evidence.event_log for _, _, evidence, _, _ in items])
+        return [check_log(evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy)
+                for (target, _, evidence, _, _), outcome in zip(items, replayed, strict=True)]
+
+
+_NO_LOG = FailedEvent("event_log", ("a boot event log with the quote",), "no event log sent")
+
+
+def _pcr_policy(target: _Target, evidence: QuoteEvidence):
+    """PCR values are compared only when no event policy judges this quote's log: events, not golden
+    values, are what an event policy is for (they survive firmware updates the rules allow)."""
+    if target.policy is None or (target.event_policy is not None and evidence.event_log is not None):
+        return None
+    return target.policy.pcrs

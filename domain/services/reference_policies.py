@@ -33,12 +33,12 @@ class ReferencePolicies:
     async def get_policy(self, scope: PolicyScope) -> ReferencePolicy:
         policy = await self._repo.get_policy(scope)
         if policy is None:
-            raise PolicyNotFound(f"No reference policy for {_describe(scope)}", details=_details(scope))
+            raise PolicyNotFound(f"No reference policy for {describe_scope(scope)}", details=scope_details(scope))
         return policy
 
     async def delete_policy(self, scope: PolicyScope) -> None:
         if not await self._repo.delete_policy(scope):
-            raise PolicyNotFound(f"No reference policy for {_describe(scope)}", details=_details(scope))
+            raise PolicyNotFound(f"No reference policy for {describe_scope(scope)}", details=scope_details(scope))
 
     async def list_policies(self) -> list[ReferencePolicy]:
         return await self._repo.list_policies()
@@ -51,11 +51,11 @@ class ReferencePolicies:
         return first_matching([await self._repo.get_policy(scope) for scope in scopes_for(device)])
 
 
-def _describe(scope: PolicyScope) -> str:
+def describe_scope(scope: PolicyScope) -> str:
     if scope.is_device:
         return f"device {scope.device_id}"
     return f"model {scope.model} firmware {scope.firmware_version}"
 
 
-def _details(scope: PolicyScope) -> dict:
+def scope_details(scope: PolicyScope) -> dict:
     return {k: v for k, v in vars(scope).items() if v is not None}

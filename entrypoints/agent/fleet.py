@@ -18,12 +18,14 @@ from entrypoints.agent.state import AgentState
 from entrypoints.agent.synthetic import LOCATIONS, Model, SyntheticProbe, choose_model
 
 ANOMALIES = ("overheating", "tampered", "offline")
+SCENARIOS = ("swapped_bootloader",)  # opt-in anomalies (simulate --scenario)
 
 
-def plan_anomalies(device_ids: list[str], seed: str) -> dict[str, str]:
+def plan_anomalies(device_ids: list[str], seed: str, extra: tuple[str, ...] = ()) -> dict[str, str]:
     """device id -> anomaly, one device per anomaly while there are devices to spare."""
-    chosen = random.Random(f"{seed}:anomalies").sample(device_ids, min(len(ANOMALIES), len(device_ids)))
-    return dict(zip(chosen, ANOMALIES))
+    anomalies = ANOMALIES + tuple(extra)
+    chosen = random.Random(f"{seed}:anomalies").sample(device_ids, min(len(anomalies), len(device_ids)))
+    return dict(zip(chosen, anomalies))
 
 
 @dataclass
@@ -49,6 +51,8 @@ class SimulationConfig:
     state_dir: Path | None = None
     rsa_pool: int = 8  # distinct RSA EKs in the fleet (each costs ~0.5 s to derive)
     reference_policies: bool = True  # with an admin token, publish golden values per model + firmware
+    event_policies: bool = False  # publish event policies (learned from each model's boot log) instead
+    scenarios: tuple[str, ...] = ()  # of SCENARIOS, one device each on top of the anomalies
 
 
 def describe(rng: random.Random, device_id: str) -> tuple[Model, str, str]:
@@ -66,7 +70,7 @@ def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, Toke
                   http: httpx.AsyncClient) -> list[SimulatedDevice]:
     tpms = build_fleet(config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak,
                        rsa_pool=config.rsa_pool)
-    anomalies = plan_anomalies(list(tpms), str(config.seed)) if config.anomalies else {}
+    anomalies = plan_anomalies(list(tpms), str(config.seed), config.scenarios) if config.anomalies else {}
     for tpm in tpms.values():
         tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
     devices = []
@@ -76,6 +80,7 @@ def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, Toke
         anomaly = anomalies.get(device_id)
         probe = SyntheticProbe(model, rng, overheating=anomaly == "overheating")
         machine = SimulatedMachine(probe, tpm, tampered=anomaly == "tampered",
+                                   swapped_bootloader=anomaly == "swapped_bootloader",
                                    work_seconds=config.work_seconds)
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
         agent = Agent(AgentClient(config.server, http=http, credential=state.credential), machine, state,

@@ -1,22 +1,33 @@
 """A simulated device: synthetic platform, simulated TPM, and reboot/halt/update that only pretend.
 
-Boot measures firmware and boot chain into PCRs 0-7 from the model and firmware version, so every
-device of a model running the same firmware reports the same values and one model + firmware
-reference policy covers them. A tampered device measures a foreign image into PCR 0 on every boot.
+Boot writes a realistic UEFI event log (adapters/tpm/uefi_boot_log.py) derived from the model and
+firmware version and measures it into PCRs 0-7, so every device of a model running the same firmware
+reports the same values and log, and one model + firmware reference policy (PCR values or events)
+covers them. A tampered device also measures a foreign firmware image into PCR 0; a device with a
+swapped bootloader boots another bootloader (PCR 4). Both are logged: the replay matches the quote,
+the policies catch them.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import dataclasses
 import time
 
 from adapters.tpm.simulated import SimulatedTpm
+from adapters.tpm.uefi_boot_log import BootConfig, boot_log
+from domain.attestation.evidence import HashAlg
+from domain.measured_boot.log_builder import LogBuilder
+from domain.measured_boot.replay import replay_bytes
+from domain.measured_boot.tcg import EventType
+from domain.measured_boot.uefi import encode_blob
 from entrypoints.agent.machine import Outcome
 from entrypoints.agent.synthetic import SyntheticProbe
 
 FIRMWARE_PCR = 0
 TAMPERED_IMAGE = b"unsigned firmware image"
+SWAPPED_BOOTLOADER = "grubx64-unsigned"
 EPOCH_2024 = 1_704_067_200
+SIM_BANKS = (HashAlg.SHA1, HashAlg.SHA256)
 
 
 def power_on(tpm: SimulatedTpm) -> None:
@@ -29,33 +40,35 @@ def power_on(tpm: SimulatedTpm) -> None:
     tpm.set_counters(clock_ms=int(now * 1_000_000), reset_count=int(now) - EPOCH_2024, restart_count=0)
 
 
-def sha256(data: bytes | str) -> bytes:
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).digest()
+def firmware_blob(measured: bytes) -> bytes:
+    """One EV_EFI_PLATFORM_FIRMWARE_BLOB record on PCR 0 (appended to a simulated log)."""
+    return LogBuilder(SIM_BANKS).record_for(FIRMWARE_PCR, EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB,
+                                            encode_blob(0xFF000000, len(measured)), measured)
 
 
-def boot_measurements(model: str, firmware_version: str, tampered: bool = False) -> list[tuple[int, bytes]]:
-    """(PCR, digest) extends of one boot, in order: firmware into PCR 0, boot stages into 1-7."""
-    events = [(FIRMWARE_PCR, sha256(firmware_version))]
-    events += [(pcr, sha256(f"{model}:boot-stage-{pcr}")) for pcr in range(1, 8)]
-    return events + ([(FIRMWARE_PCR, sha256(TAMPERED_IMAGE))] if tampered else [])
+def device_boot_log(model: str, firmware_version: str, *, tampered: bool = False,
+                    bootloader: str | None = None) -> bytes:
+    """The event log of one boot of a simulated device."""
+    config = BootConfig(model, firmware_version, banks=SIM_BANKS)
+    log = boot_log(dataclasses.replace(config, bootloader=bootloader) if bootloader else config)
+    return log + firmware_blob(TAMPERED_IMAGE) if tampered else log
 
 
 def golden_pcrs(model: str, firmware_version: str) -> dict[int, bytes]:
     """What a clean device of ``model`` on ``firmware_version`` reports after boot: the vendor's
-    reference values, computed the way a verifier replays an event log."""
-    values = {pcr: bytes(32) for pcr in range(8)}
-    for pcr, digest in boot_measurements(model, firmware_version):
-        values[pcr] = sha256(values[pcr] + digest)
-    return values
+    reference values, the replay of its event log."""
+    replayed = replay_bytes(device_boot_log(model, firmware_version))
+    return {pcr: replayed.expected(int(HashAlg.SHA256), pcr) for pcr in range(8)}
 
 
 class SimulatedMachine:
     restarts_process = False
 
     def __init__(self, probe: SyntheticProbe, tpm: SimulatedTpm, *, tampered: bool = False,
-                 work_seconds: float = 0.0) -> None:
+                 swapped_bootloader: bool = False, work_seconds: float = 0.0) -> None:
         """``work_seconds``: how long a reboot or update pretends to take (so ``running`` is visible)."""
         self.probe, self.tpm, self.tampered, self._work = probe, tpm, tampered, work_seconds
+        self.bootloader = SWAPPED_BOOTLOADER if swapped_bootloader else None
         self.halted = False
         power_on(tpm)
         self.measure_boot()
@@ -65,8 +78,8 @@ class SimulatedMachine:
 
     def measure_boot(self) -> None:
         probe = self.probe
-        for pcr, digest in boot_measurements(probe.model.name, probe.firmware_version, self.tampered):
-            self.tpm.pcr_extend(pcr, digest)
+        self.tpm.measure_log(device_boot_log(probe.model.name, probe.firmware_version, tampered=self.tampered,
+                                             bootloader=self.bootloader))
 
     async def reboot(self, force: bool) -> Outcome:
         await asyncio.sleep(self._work)
@@ -85,7 +98,7 @@ class SimulatedMachine:
         await asyncio.sleep(self._work)
         previous, version = self.probe.firmware_version, str(parameters["version"])
         self.probe.firmware_version = version
-        self.tpm.pcr_extend(FIRMWARE_PCR, sha256(version))
+        self.tpm.measure_log(firmware_blob(version.encode()))  # logged, so the replay still matches
         return Outcome("succeeded", {"message": f"firmware updated from {previous} to {version} (simulated)",
                                      "previous_version": previous, "version": version,
                                      "extended_pcr": FIRMWARE_PCR})

@@ -42,7 +42,10 @@ def open_tpm(spec: str | None, state: AgentState, ak: str = "ecc") -> Tpm | None
     if chosen.split(":", 1)[0] not in TCTI_PREFIXES:
         raise ValueError(f"unknown --tpm {chosen!r}: use swtpm:host=..,port=.., device:/dev/tpmrm0, "
                          "simulated or none")
+    from adapters.tpm.boot_event_log import KERNEL_EVENT_LOG
     from adapters.tpm.pytss_tpm import PytssTpm  # needs libtss2: imported only when asked for
 
     # The AK blobs live in the state dir, so the key the server enrolled survives restarts.
-    return PytssTpm(chosen, ak=ak, state_dir=state.tpm_dir)
+    # The kernel's boot event log belongs to the platform's own TPM, never to a software one.
+    event_log = KERNEL_EVENT_LOG if chosen.startswith("device:") else None
+    return PytssTpm(chosen, ak=ak, state_dir=state.tpm_dir, event_log_path=event_log)

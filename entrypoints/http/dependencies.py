@@ -6,7 +6,7 @@ from litestar.di import Provide
 from entrypoints.container import Container
 
 SERVICES = ("inventory", "commands", "agents", "attestation", "enrolment", "policies", "compliance", "bulk",
-            "sealing", "alerts", "uptime")
+            "sealing", "alerts", "uptime", "event_policies")
 
 
 def _provide(provider) -> Provide:

@@ -16,6 +16,7 @@ from entrypoints.http.controllers.bulk import BulkController
 from entrypoints.http.controllers.commands import CommandController
 from entrypoints.http.controllers.compliance import ComplianceController
 from entrypoints.http.controllers.devices import DeviceController
+from entrypoints.http.controllers.event_policies import EventPolicyController
 from entrypoints.http.controllers.fleet import FleetController
 from entrypoints.http.controllers.sealing import AgentSealController, SealController
 from entrypoints.http.controllers.stream import stream_events
@@ -33,6 +34,7 @@ def operator_api(container: Container) -> Router:
     return Router(
         path="/api/v1/edge",
         route_handlers=[BulkController, DeviceController, CommandController, AttestationController, PolicyController,
+                        EventPolicyController,
                         FleetController, AuditController, ComplianceController, SealController,
                         AlertController, HealthController, stream_events],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],

@@ -106,6 +106,50 @@ typedef struct {
    `grain` must be 1..1048576. */
 int ef_verify_claimed(const ef_batch *batch, ef_claim *claim, size_t grain, unsigned int flags,
                       const ef_results *out);
+/* ---- event logs (eventlog.c): TCG PC Client firmware event log parse + replay, many logs per call ---- */
+
+/* Per-log status: 0 replayed, else why the log is unreadable (LogFault of domain/measured_boot). */
+#define EF_EL_OK 0
+#define EF_EL_TRUNCATED 1
+#define EF_EL_LOG_TOO_LARGE 2
+#define EF_EL_TOO_MANY_EVENTS 3
+#define EF_EL_EVENT_TOO_LARGE 4
+#define EF_EL_BAD_SPEC_ID 5
+#define EF_EL_UNKNOWN_ALGORITHM 6
+#define EF_EL_DIGEST_COUNT 7
+#define EF_EL_BAD_PCR_INDEX 8
+#define EF_EL_BAD_LOCALITY 9
+
+/* Limits (domain/measured_boot/tcg.py holds the same numbers). */
+#define EF_EL_MAX_LOG 8388608
+#define EF_EL_MAX_EVENTS 8192
+#define EF_EL_MAX_EVENT_DATA 1048576
+#define EF_EL_PCRS 24
+/* Banks in output order: SHA-1, SHA-256, SHA-384, SHA-512. A log's pcrs slot holds each bank's 24
+   values back to back: SHA-1 at 0, SHA-256 at 480, SHA-384 at 1248, SHA-512 at 2400. */
+#define EF_EL_BANKS 4
+#define EF_EL_PCR_BYTES 3936
+
+/* Logs laid out back to back in `log` (`log_size` bytes in all), log i being `log_len[i]` bytes. */
+typedef struct {
+    size_t count;
+    const uint8_t *log; size_t log_size; const uint32_t *log_len;
+} ef_eventlog_batch;
+
+/* Outputs, one slot per log of the whole batch; a call writes only its [start, end) slice. Values are
+   meaningful only where status is EF_EL_OK; every PCR starts at zero (as after a DRTM reset for 17..22). */
+typedef struct {
+    uint8_t *status;    /* EF_EL_* */
+    uint32_t *offset;   /* byte offset of the fault */
+    uint8_t *banks;     /* bit b: bank b is in the log */
+    uint32_t *touched;  /* EF_EL_BANKS per log: bit i when the log extended PCR i (or set it by locality) */
+    uint8_t *pcrs;      /* EF_EL_PCR_BYTES per log */
+} ef_eventlog_results;
+
+/* Parses and replays logs [start, end) of `batch`. Reentrant: concurrent calls on one batch with
+   disjoint ranges are safe. Returns EF_OK, or a negative error when the batch is inconsistent or
+   OpenSSL failed (then no output of the range is meaningful). */
+int ef_eventlog_replay(const ef_eventlog_batch *batch, size_t start, size_t end, const ef_eventlog_results *out);
 /* CDEF-END */
 
 /* ---- internal: shared by the C sources, not part of the cffi binding ---- */

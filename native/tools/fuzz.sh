@@ -1,11 +1,12 @@
 #!/bin/sh
-# Fuzzes the native TPM parser and batch verifier (native/fuzz/fuzz_verify.c) with libFuzzer under
-# AddressSanitizer + UndefinedBehaviorSanitizer, for a bounded time. Exits non-zero on any finding.
+# Fuzzes the native TPM parser and batch verifier (native/fuzz/fuzz_verify.c) and the event log replay
+# (native/fuzz/fuzz_eventlog.c) with libFuzzer under AddressSanitizer + UndefinedBehaviorSanitizer, each
+# for a bounded time. Exits non-zero on any finding.
 #
-#   FUZZ_SECONDS=60 native/tools/fuzz.sh        # from anywhere; 60 s is the default
+#   FUZZ_SECONDS=60 native/tools/fuzz.sh        # from anywhere; 60 s per target is the default
 #
-# The corpus grows across runs in var/fuzz/corpus (FUZZ_DIR overrides var/fuzz); crashing inputs are
-# written to var/fuzz/artifacts. Needs clang and libFuzzer: installed from Debian when missing.
+# Corpora grow across runs in var/fuzz/corpus and var/fuzz/eventlog-corpus (FUZZ_DIR overrides
+# var/fuzz); crashing inputs are written to var/fuzz/artifacts. Needs clang and libFuzzer: installed from Debian when missing.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,18 +31,25 @@ if ! fuzzer_links; then
     fuzzer_links || { echo "clang cannot build libFuzzer targets on this machine" >&2; exit 1; }
 fi
 
-mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
-echo "== building fuzz_verify"
-clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I"$root/native/src" "$root"/native/src/*.c "$root/native/fuzz/fuzz_verify.c" -lcrypto \
-    -o "$work/fuzz_verify"
+mkdir -p "$work/corpus" "$work/seeds" "$work/eventlog-corpus" "$work/eventlog-seeds" "$work/artifacts"
+for target in fuzz_verify fuzz_eventlog; do
+    echo "== building $target"
+    clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+        -I"$root/native/src" "$root"/native/src/*.c "$root/native/fuzz/$target.c" -lcrypto \
+        -o "$work/$target"
+done
 
 python=$root/.venv/bin/python
 [ -x "$python" ] || python=python3
 "$python" "$root/native/fuzz/make_corpus.py" "$work/seeds"
+cp "$root"/tests/fixtures/eventlogs/*.bin "$work/eventlog-seeds/"  # real firmware logs
 
-echo "== fuzzing for ${seconds}s"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$work/fuzz_verify" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds"
+run() {  # target, corpus, seeds, max input length
+    echo "== fuzzing $1 for ${seconds}s"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$work/$1" -max_total_time="$seconds" -max_len="$4" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$2" "$3"
+}
+run fuzz_verify "$work/corpus" "$work/seeds" 4096
+run fuzz_eventlog "$work/eventlog-corpus" "$work/eventlog-seeds" 40000
 echo "== fuzzing finished clean"

@@ -36,6 +36,7 @@ sys.modules["native._edgefleet_native"] = native._edgefleet_native = module
 import pytest
 # --capture=sys: sanitizer reports are written to file descriptor 2, which must reach our log
 code = pytest.main(["--capture=sys", "tests/integration/native", "tests/integration/test_native_digest.py",
+                    "tests/integration/measured_boot",
                     *sys.argv[1:]])
 loaded = sys.modules["native._edgefleet_native"].__file__
 if loaded != "$so":

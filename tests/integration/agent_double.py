@@ -48,13 +48,19 @@ class DeviceDouble:
         sample = {"timestamp": figures.pop("timestamp", None) or "2026-11-29T00:00:00Z", **figures}
         return await self.client.post(self.base("/heartbeat"), json={"samples": [sample]}, headers=self.auth)
 
+    def sent_log(self, log: bytes) -> bytes:
+        """The boot event log as sent beside a quote (tests replace this to send another one)."""
+        return log
+
     async def answer_one_poll(self, wait: int = 10) -> dict:
         """Fetch work once; answer every attestation challenge in it with a real quote."""
         work = (await self.client.get(self.base("/work"), params={"wait": wait}, headers=self.auth)).json()
         for challenge in work["attestation"]:
             evidence = self.tpm.quote(bytes.fromhex(challenge["nonce"]), challenge["pcrs"])
+            log = self.sent_log(evidence.event_log) if evidence.event_log else None
             posted = await self.client.post(self.base("/attestation"), headers=self.auth, json={
                 "nonce": challenge["nonce"], "quote": b64(evidence.quote), "signature": b64(evidence.signature),
-                "pcrs": {str(i): v.hex() for i, v in evidence.pcr_values.items()}, "hash_alg": "sha256"})
+                "pcrs": {str(i): v.hex() for i, v in evidence.pcr_values.items()}, "hash_alg": "sha256",
+                **({"event_log": b64(log)} if log else {})})
             assert posted.status_code == 200, posted.text
         return work

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from domain.access import Permission
 from domain.attestation.policy import PolicyScope
 from domain.services.attestation import AttestationService
 from domain.services.reference_policies import ReferencePolicies
 from entrypoints.http.auth import requires
-from entrypoints.http.schemas.attestation import AttestationStatus, PolicyBody, PolicyList, PolicyView
+from entrypoints.http.schemas.attestation import (
+    AttestationStatus,
+    EventPolicyView,
+    PolicyBody,
+    PolicyList,
+    PolicyView,
+)
 
 Attestation = NamedDependency[AttestationService]
 Policies = NamedDependency[ReferencePolicies]
@@ -32,6 +38,14 @@ class AttestationController(Controller):
         A failed verdict is still 200 (``attestation_status: failed`` with ``reasons``); a device
         without TPM is 400 ATTESTATION_FAILED, one that does not answer 503."""
         return AttestationStatus.of(device_id, await attestation.verify_device(device_id))
+
+    @post("/learn-events", operation_id="learnEventPolicy", guards=[requires(Permission.POLICIES_WRITE)],
+          status_code=200)
+    async def learn_events(self, device_id: FromPath[str], attestation: Attestation,
+                           model: FromQuery[bool] = False) -> EventPolicyView:
+        """Quote a known-good device with its boot event log and store the event policy its log passes:
+        the device's own, or (``model=true``) its model + firmware version's."""
+        return EventPolicyView.of(await attestation.learn_event_policy(device_id, model_scope=model))
 
     @post("/trust", operation_id="trustCurrentValues", guards=[requires(Permission.POLICIES_WRITE)],
           status_code=200)

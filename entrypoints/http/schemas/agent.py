@@ -12,11 +12,14 @@ from msgspec import Meta, Struct
 from domain.attestation.evidence import QuoteEvidence
 from domain.devices import DeviceFacts, MetricSample
 from domain.errors import ValidationFailed
+from domain.measured_boot.tcg import MAX_AGENT_EVENT_LOG
 from entrypoints.http.params import INT64_MAX
 from entrypoints.http.schemas.attestation import BANKS
 from entrypoints.http.schemas.devices import NO_NUL, Cores, DeviceCreate, MemoryGb, Text
 
 B64 = Annotated[str, Meta(max_length=16384)]
+# a boot event log (base64): real ones are 10-100 KiB; the body limit bounds it further
+EventLogB64 = Annotated[str, Meta(max_length=4 * (MAX_AGENT_EVENT_LOG // 3 + 1))]
 Percent = Annotated[float, Meta(ge=0, le=100)]
 # BigInteger columns hold int64; floats are bounded where physics ends so rollup sums stay finite.
 Count = Annotated[int, Meta(ge=0, le=INT64_MAX)]
@@ -148,6 +151,7 @@ class Evidence(Struct, forbid_unknown_fields=True):
     signature: B64
     pcrs: Annotated[dict[str, Annotated[str, Meta(max_length=130)]], Meta(max_length=24)]
     hash_alg: str = "sha256"
+    event_log: EventLogB64 | None = None
 
     def parsed(self) -> tuple[bytes, QuoteEvidence]:
         bank = BANKS.get(self.hash_alg)
@@ -158,7 +162,8 @@ class Evidence(Struct, forbid_unknown_fields=True):
             if not key.isdigit() or int(key) > 23:
                 raise ValidationFailed(f"PCR index {key!r} must be 0-23")
             values[int(key)] = unhex(value, f"PCR {key}")
-        evidence = QuoteEvidence(unb64(self.quote, "quote"), unb64(self.signature, "signature"), values, bank)
+        log = unb64(self.event_log, "event_log") if self.event_log is not None else None
+        evidence = QuoteEvidence(unb64(self.quote, "quote"), unb64(self.signature, "signature"), values, bank, log)
         return unhex(self.nonce, "nonce"), evidence
 
 

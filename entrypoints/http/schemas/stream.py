@@ -10,6 +10,7 @@ from adapters.live_stream import Lagged
 from domain.alerts import AlertChanged
 from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event
 from entrypoints.http.schemas.alerts import AlertView
+from entrypoints.http.schemas.attestation import FailedEventView
 
 
 class Hello(Struct, tag_field="type", tag="hello"):
@@ -47,6 +48,7 @@ class AttestationMessage(Struct, tag_field="type", tag="attestation"):
     at: datetime
     status: str
     reasons: list[str]
+    failed_events: list[FailedEventView] = []
 
 
 class LaggedMessage(Struct, tag_field="type", tag="lagged"):
@@ -78,7 +80,8 @@ def message_for(item: Event | Lagged) -> Struct:
             return CommandMessage(item.device_id, item.at, item.command_id, item.command, item.status,
                                   item.message)
         case AttestationRecorded():
-            return AttestationMessage(item.device_id, item.at, item.status, list(item.reasons))
+            return AttestationMessage(item.device_id, item.at, item.status, list(item.reasons),
+                                      [FailedEventView(**f) for f in item.failed_events])
         case Lagged():
             return LaggedMessage(item.dropped)
     raise TypeError(f"no stream message for {type(item).__name__}")

@@ -1,7 +1,7 @@
 """Users: local console accounts (name, role, argon2id password hash, disabled flag).
 
 Revision ID: 0030
-Revises: 0010
+Revises: 0020
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from adapters.persistence.types import UtcDateTime
 
 revision = "0030"
-down_revision = "0010"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
