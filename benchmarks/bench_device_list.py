@@ -80,7 +80,7 @@ def main() -> int:
             finally:
                 server.stop()
             if size == 100_000 and shutil.which("wrk"):
-                server = ServerProcess(work, url, SECRET).start()  # default: the seed's 30 s list cache
+                server = ServerProcess(work, url, SECRET).start()  # default: the API contract's 30 s list cache
                 try:
                     throughput["trivial (/healthz)"] = wrk(f"{server.base_url}/healthz", args.duration)
                     throughput["list devices, cached"] = wrk(

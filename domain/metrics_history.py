@@ -64,7 +64,7 @@ class MetricPoint:
 def choose_resolution(
     requested: Resolution, start: datetime | None, end: datetime | None, now: datetime, raw_retention: timedelta
 ) -> Resolution:
-    """What "auto" means. Without a start the newest raw samples are returned (the seed's behaviour).
+    """What "auto" means. Without a start the newest raw samples are returned (the API contract's behaviour).
     Otherwise the span (start to end, or to now) picks: <= 6 h raw, <= 7 days 1m, longer 1h; and a
     start older than what a table keeps moves on to the next coarser table."""
     if requested is not Resolution.AUTO:

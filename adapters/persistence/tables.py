@@ -1,4 +1,4 @@
-"""Table definitions: the seed's four tables plus the columns later features add.
+"""Table definitions: the API contract's four tables plus the columns later features add.
 
 Kept in step with the Alembic migrations (tests/integration/test_migrations.py compares them).
 """

@@ -58,7 +58,7 @@ class AttestationVerdict:
         return self.status is VerdictStatus.SUCCESS
 
     def pcr_values_hex(self) -> dict[str, str]:
-        """The seed's shape: ``{"pcr_0": "0x..."}`` in PCR order."""
+        """The API contract's shape: ``{"pcr_0": "0x..."}`` in PCR order."""
         return {f"pcr_{i}": "0x" + value.hex() for i, value in sorted(self.pcr_values.items())}
 
 

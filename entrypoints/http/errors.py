@@ -1,4 +1,4 @@
-"""One mapping from every error to the seed's body: {"error": ..., "code": ..., "status": ...}."""
+"""One mapping from every error to the API contract's body: {"error": ..., "code": ..., "status": ...}."""
 from __future__ import annotations
 
 import logging
@@ -100,7 +100,7 @@ def _message(exc: HTTPException) -> str:
 
 
 class ErrorBody(Struct):
-    """Every error answer: the seed's three keys, sometimes ``details``."""
+    """Every error answer: the API contract's three keys, sometimes ``details``."""
 
     error: str
     code: str

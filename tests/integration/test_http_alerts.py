@@ -12,8 +12,8 @@ from domain.devices import MetricSample
 from tests.conftest import auth_header
 from tests.integration.alert_wiring import alert_app, alert_client, wire_alerts
 
-SEED_ALERT_KEYS = {"id", "device_id", "severity", "message", "timestamp"}
-SEED_HEALTH_KEYS = {"overall_status", "devices_online", "devices_offline", "alerts", "timestamp"}
+CONTRACT_ALERT_KEYS = {"id", "device_id", "severity", "message", "timestamp"}
+CONTRACT_HEALTH_KEYS = {"overall_status", "devices_online", "devices_offline", "alerts", "timestamp"}
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ async def heartbeat(container, age=timedelta(0), **metrics):
 async def test_an_overheating_device_warns_then_turns_critical_then_resolves_when_it_cools(client, container):
     await heartbeat(container, temperature=88.0)
     [warning] = (await client.get("/api/v1/edge/alerts")).json()["alerts"]
-    assert SEED_ALERT_KEYS <= set(warning) and warning["id"].startswith("alert-")
+    assert CONTRACT_ALERT_KEYS <= set(warning) and warning["id"].startswith("alert-")
     assert (warning["severity"], warning["rule"], warning["status"], warning["threshold"]) == (
         "warning", "temperature_high", "active", 85.0)
     await heartbeat(container, temperature=97.0)
@@ -85,7 +85,7 @@ async def test_operators_acknowledge_and_viewers_may_not(client, container):
 async def test_health_has_the_seed_keys_and_follows_the_alerts(client, container):
     await heartbeat(container, temperature=40.0)
     healthy = (await client.get("/api/v1/edge/health", headers=auth_header(container, "viewer"))).json()
-    assert SEED_HEALTH_KEYS <= set(healthy)
+    assert CONTRACT_HEALTH_KEYS <= set(healthy)
     assert (healthy["overall_status"], healthy["devices_online"], healthy["alerts"]) == ("healthy", 1, [])
     await heartbeat(container, temperature=99.0)
     critical = (await client.get("/api/v1/edge/health")).json()
@@ -142,6 +142,6 @@ async def test_an_unreachable_database_gives_503_unavailable_with_the_seed_keys(
     finally:
         await engine.dispose()
     body = response.json()
-    assert response.status_code == 503 and SEED_HEALTH_KEYS <= set(body)
+    assert response.status_code == 503 and CONTRACT_HEALTH_KEYS <= set(body)
     assert (body["overall_status"], body["code"], body["status"], body["alerts"]) == (
         "unavailable", "SERVICE_UNAVAILABLE", 503, [])

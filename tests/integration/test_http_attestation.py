@@ -12,7 +12,7 @@ from tests.conftest import auth_header
 from tests.integration.agent_double import DeviceDouble
 from tests.integration.http_client import api_client
 
-SEED_KEYS = {"device_id", "tpm_version", "pcr_values", "attestation_status", "timestamp"}
+CONTRACT_KEYS = {"device_id", "tpm_version", "pcr_values", "attestation_status", "timestamp"}
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def verify_with(client, device: DeviceDouble) -> dict:
 async def test_an_enrolled_device_attests_and_the_verdict_is_stored(client, ak):
     device = await enrolled(client, ak=ak)
     verdict = await verify_with(client, device)
-    assert SEED_KEYS <= set(verdict) and verdict["attestation_status"] == "success" and verdict["reasons"] == []
+    assert CONTRACT_KEYS <= set(verdict) and verdict["attestation_status"] == "success" and verdict["reasons"] == []
     assert set(verdict["pcr_values"]) == {f"pcr_{i}" for i in range(8)}
     assert all(v.startswith("0x") for v in verdict["pcr_values"].values())
     stored = (await client.get("/api/v1/edge/devices/edge-001/attestation")).json()

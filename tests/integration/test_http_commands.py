@@ -1,4 +1,4 @@
-"""Commands over HTTP on both databases: seed shape, 200/202, idempotency, cancel, roles, bad input."""
+"""Commands over HTTP on both databases: contract shape, 200/202, idempotency, cancel, roles, bad input."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +9,7 @@ from domain.commands import CommandStatus
 from tests.conftest import auth_header
 from tests.integration.http_client import api_client
 
-SEED_RESULT_KEYS = {"success", "device_id", "command", "result", "timestamp"}
+CONTRACT_RESULT_KEYS = {"success", "device_id", "command", "result", "timestamp"}
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ async def test_a_command_answered_in_time_returns_the_seed_shape(client, contain
                                  json={"command": "reboot", "parameters": {"timeout": 10, "force": False}})
     await device
     body = response.json()
-    assert response.status_code == 200 and SEED_RESULT_KEYS <= set(body)
+    assert response.status_code == 200 and CONTRACT_RESULT_KEYS <= set(body)
     assert (body["success"], body["command"], body["result"], body["status"]) == (
         True, "reboot", "Device rebooting...", "succeeded")
 

@@ -1,4 +1,4 @@
-"""The device inventory API over HTTP: seed shapes, paging, validation, errors."""
+"""The device inventory API over HTTP: contract shapes, paging, validation, errors."""
 from __future__ import annotations
 
 import pytest

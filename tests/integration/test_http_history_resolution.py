@@ -10,7 +10,7 @@ from domain.devices import Device, MetricSample, Platform
 from tests.conftest import auth_header
 from tests.integration.http_client import api_client
 
-SEED_POINT_KEYS = {"timestamp", "cpu_usage", "memory_usage", "temperature", "status"}
+CONTRACT_POINT_KEYS = {"timestamp", "cpu_usage", "memory_usage", "temperature", "status"}
 RANGE_KEYS = {"samples", "cpu_usage_min", "cpu_usage_max", "memory_usage_min", "memory_usage_max",
               "temperature_min", "temperature_max"}
 
@@ -39,7 +39,7 @@ async def test_auto_answers_short_windows_with_samples_and_long_ones_with_rollup
     body = (await client.get("/api/v1/edge/devices/edge-001/history", params=query)).json()
     assert body["resolution"] == resolution and body["history"]
     point = body["history"][0]
-    assert SEED_POINT_KEYS <= set(point)
+    assert CONTRACT_POINT_KEYS <= set(point)
     assert (RANGE_KEYS <= set(point)) == (resolution != "raw")
     assert (point["status"] is None) == (resolution != "raw")
 

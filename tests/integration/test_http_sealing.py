@@ -1,4 +1,4 @@
-"""Sealing through the whole app: an enrolled simulated device, the seed's seal request, the agent's
+"""Sealing through the whole app: an enrolled simulated device, the API contract's seal request, the agent's
 view of its seals, and the key recovered on the device (SQLite and PostgreSQL)."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics, request ids and the seed's operational log lines."""
+"""Prometheus metrics, request ids and the API contract's operational log lines."""
 from __future__ import annotations
 
 import asyncio

@@ -13,7 +13,7 @@ WEEK = timedelta(days=7)
 
 
 @pytest.mark.parametrize("start, end, expected", [
-    (None, None, Resolution.RAW),  # the seed's behaviour: newest samples first
+    (None, None, Resolution.RAW),  # the API contract's behaviour: newest samples first
     (NOW - timedelta(hours=6), None, Resolution.RAW),
     (NOW - timedelta(hours=6, seconds=1), None, Resolution.MINUTE),
     (NOW - timedelta(days=7), NOW, Resolution.MINUTE),

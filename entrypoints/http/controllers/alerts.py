@@ -1,4 +1,4 @@
-"""Alert endpoints (seed: GET /alerts, GET /health) plus acknowledging and the rule thresholds."""
+"""Alert endpoints (API contract: GET /alerts, GET /health) plus acknowledging and the rule thresholds."""
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,4 +1,4 @@
-"""Attestation endpoints (seed) and reference policies."""
+"""Attestation endpoints (API contract) and reference policies."""
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post, put

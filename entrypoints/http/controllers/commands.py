@@ -1,4 +1,4 @@
-"""Operator command endpoints: run (seed), follow, list, cancel."""
+"""Operator command endpoints: run (API contract), follow, list, cancel."""
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,4 +1,4 @@
-"""GET /api/v1/edge/security/compliance (seed shape, plus paging and the failing checks)."""
+"""GET /api/v1/edge/security/compliance (contract shape, plus paging and the failing checks)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Fleet-wide endpoints: security metrics (seed) and enrolment tokens."""
+"""Fleet-wide endpoints: security metrics (API contract) and enrolment tokens."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta

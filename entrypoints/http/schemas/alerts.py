@@ -1,4 +1,4 @@
-"""Alert, health and alert-rule bodies: the seed's keys first, then what the lifecycle adds."""
+"""Alert, health and alert-rule bodies: the API contract's keys first, then what the lifecycle adds."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +13,7 @@ from domain.fleet_health import FleetHealth
 
 
 class AlertView(Struct):
-    id: str  # "alert-017": the seed's style; the number alone is accepted back too
+    id: str  # "alert-017": the API contract's style; the number alone is accepted back too
     device_id: str
     severity: str
     message: str
@@ -45,7 +45,7 @@ class AlertList(Struct):
 
 
 class HealthView(Struct):
-    """The seed's health body; counts are null when the database could not be asked."""
+    """The API contract's health body; counts are null when the database could not be asked."""
 
     overall_status: str
     devices_online: int | None
@@ -62,7 +62,7 @@ class HealthView(Struct):
 
 
 class HealthUnavailable(HealthView):
-    """503: the seed's keys plus the error body every failure carries."""
+    """503: the API contract's keys plus the error body every failure carries."""
 
     error: str = ""
     code: str = "SERVICE_UNAVAILABLE"

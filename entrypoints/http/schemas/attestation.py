@@ -1,4 +1,4 @@
-"""Attestation bodies: the seed's status shape plus reasons, and reference policies."""
+"""Attestation bodies: the API contract's status shape plus reasons, and reference policies."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Command bodies: the seed's request and result shape, plus lifecycle views."""
+"""Command bodies: the API contract's request and result shape, plus lifecycle views."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +22,7 @@ def _message(command: Command) -> str | None:
 
 
 class CommandResult(Struct):
-    """The seed's response (success, device_id, command, result, timestamp) with lifecycle fields."""
+    """The API contract's response (success, device_id, command, result, timestamp) with lifecycle fields."""
 
     success: bool
     device_id: str

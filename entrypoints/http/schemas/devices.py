@@ -1,4 +1,4 @@
-"""Device request/response bodies. Response keys follow the seed exactly (extra keys only added)."""
+"""Device request/response bodies. Response keys follow the API contract exactly (extra keys only added)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Sealing bodies: the seed's request and response, plus the seal record for listings."""
+"""Sealing bodies: the API contract's request and response, plus the seal record for listings."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,7 +34,7 @@ class SealRequest(Struct, forbid_unknown_fields=True):
 
 
 class SealResult(Struct):
-    """The seed's response (success, device_id, key_id, sealed_data, timestamp) plus the seal's policy."""
+    """The API contract's response (success, device_id, key_id, sealed_data, timestamp) plus the seal's policy."""
 
     success: bool
     device_id: str

@@ -19,7 +19,7 @@ from entrypoints.http.errors import exception_to_http_response
 from tests.unit.sealing.conftest import tpm_device
 
 SECRET = "sealing-test-" + "x" * 40
-SEED_KEYS = {"success", "device_id", "key_id", "sealed_data", "timestamp"}
+CONTRACT_KEYS = {"success", "device_id", "key_id", "sealed_data", "timestamp"}
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ async def test_an_admin_seals_with_the_seeds_request_and_gets_the_seeds_response
     response = await api.post("/api/v1/edge/security/seal", json=body(world), headers=api.as_role("admin"))
     assert response.status_code == 200, response.text
     result = response.json()
-    assert SEED_KEYS <= set(result) and result["success"] is True and result["key_id"] == "master_key_001"
+    assert CONTRACT_KEYS <= set(result) and result["success"] is True and result["key_id"] == "master_key_001"
     assert result["sealed_data"].startswith("0x") and result["policy"] == "pcr_0,pcr_1,pcr_7"
     [key] = world.issued
     assert key.hex() not in response.text

@@ -1,4 +1,4 @@
-"""The seed's four tables: devices, metrics, attestations, commands.
+"""The API contract's four tables: devices, metrics, attestations, commands.
 
 Revision ID: 0001
 Revises:
@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("attestation_status", sa.String(32), nullable=False, server_default="unknown"),
         sa.Column("decommissioned_at", UtcDateTime),
     )
-    # The seed's indexes, with the id appended so a filtered page is read in id order, not sorted.
+    # The API contract's indexes, with the id appended so a filtered page is read in id order, not sorted.
     op.create_index("idx_platform", "edge_devices", ["platform", "id"])
     op.create_index("idx_status", "edge_devices", ["status", "id"])
     op.create_index("idx_location", "edge_devices", ["location", "id"])
