@@ -53,12 +53,16 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self._run(self.initdb, "-D", str(self.data), "-U", "edgefleet", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
-        options += "" if self.durable else " -c fsync=off -c full_page_writes=off"
-        self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self.resume()
         createdb = _pg_bin("createdb")
         self._run(createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", "edgefleet")
         return self
+
+    def resume(self) -> None:
+        """Start the server (again, after a stop) on the same port and data."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        options += "" if self.durable else " -c fsync=off -c full_page_writes=off"
+        self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def create_database(self, name: str, template: str | None = None) -> str:
         copy = ["-T", template] if template else []

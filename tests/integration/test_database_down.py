@@ -66,7 +66,7 @@ def own_postgres():
 
 
 @pytest.mark.postgres
-async def test_a_postgresql_stopped_under_a_running_app_gives_503_with_retry_after(tmp_path, own_postgres):
+async def test_a_postgresql_stopped_under_a_running_app_gives_503_then_recovers_by_itself(tmp_path, own_postgres):
     url = own_postgres.create_database("down")
     upgrade(url)
     container = build_container(make_settings(tmp_path, url))
@@ -83,6 +83,16 @@ async def test_a_postgresql_stopped_under_a_running_app_gives_503_with_retry_aft
             assert (await device.heartbeat(cpu_usage=5.0)).status_code == 200  # its credential is now cached
         own_postgres._run(own_postgres.pg_ctl, "-D", str(own_postgres.data), "-m", "immediate", "-w", "stop")
         await assert_every_route_backs_off(container, device)
+        own_postgres.resume()  # back: the same app serves again, no restart (the pool drops dead connections)
+        async with api_client(container) as client:
+            device.client = client
+            for _ in range(3):  # each dead pooled connection may cost one more 503 as it is found out
+                listed = await client.get("/api/v1/edge/devices", headers=admin)
+                if listed.status_code == 200:
+                    break
+            assert listed.status_code == 200 and listed.json()["total"] == 2
+            assert (await client.get("/api/v1/edge/health", headers=admin)).status_code == 200
+            assert (await device.heartbeat(cpu_usage=6.0)).status_code == 200
     finally:
         await shutdown_container(container)
 
