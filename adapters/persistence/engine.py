@@ -25,7 +25,9 @@ def create_engine(url: str, *, echo: bool = False, connect_timeout: float = 2.0,
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
+    # No pre-ping (a round trip on every checkout): a connection that died with the server fails its
+    # request with 503 and SQLAlchemy then discards every connection of the pool made before it.
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20,
                                connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
 
 
