@@ -2,7 +2,8 @@
 
 {"device_id": str, "quote": base64 TPMS_ATTEST, "signature": base64 TPMT_SIGNATURE,
  "pcrs": {"0": hex, ...}, "hash_alg": "sha256", "nonce": hex,
- "ak_public": PEM SubjectPublicKeyInfo | base64 TPM2B_PUBLIC, "policy": {"0": hex, ...} (optional)}
+ "ak_public": PEM SubjectPublicKeyInfo | base64 TPM2B_PUBLIC, "policy": {"0": hex, ...} (optional),
+ "event_log": base64 TCG boot event log (optional), "event_policy": {"boot_applications": [hex], ...} (optional)}
 
 Lines are decoded by msgspec straight into ``EvidenceLine`` (base64 included). A fleet's file repeats
 each device's key, PCR values and policy on line after line, so each distinct one is converted once and
@@ -15,12 +16,16 @@ from __future__ import annotations
 import base64
 import binascii
 from functools import lru_cache
+from typing import NamedTuple
 
 import msgspec
 
 from adapters.verifiers.keys import attestation_key_from_public
 from domain.attestation.evidence import BANK_BY_NAME, AttestationKey, KeyType, QuoteCheck, QuoteEvidence
+from domain.attestation.policy import PolicyScope
 from domain.bounded import make_room
+from domain.errors import ValidationFailed
+from domain.measured_boot.policy import EventPolicy
 
 NO_FIELD = msgspec.Raw()
 
@@ -40,14 +45,22 @@ class EvidenceLine(msgspec.Struct):
     ak_public: str
     hash_alg: str = "sha256"
     policy: msgspec.Raw = NO_FIELD  # absent or null: no reference policy
+    event_log: bytes | None = None  # base64 in the file: the boot event log sent with the quote
+    event_policy: msgspec.Raw = NO_FIELD  # absent or null: the log is only replayed against the quote
+
+
+class Decoded(NamedTuple):
+    device_id: str
+    check: QuoteCheck
+    event_policy: EventPolicy | None
 
 
 _decode = msgspec.json.Decoder(EvidenceLine).decode
 _decode_pcr_map = msgspec.json.Decoder(dict[str, str]).decode
 
 
-def decode_line(raw: bytes | memoryview) -> tuple[str, QuoteCheck]:
-    """(device_id, check) of one line's bytes; EvidenceLineError names what is wrong."""
+def decode_line(raw: bytes | memoryview) -> Decoded:
+    """(device_id, check, event policy) of one line's bytes; EvidenceLineError names what is wrong."""
     try:
         line = _decode(raw)
     except msgspec.DecodeError as exc:  # ValidationError included: a wrong or missing field
@@ -63,8 +76,9 @@ def decode_line(raw: bytes | memoryview) -> tuple[str, QuoteCheck]:
         raise EvidenceLineError("nonce must be hex") from None
     key = _key(line.ak_public)
     policy = None if line.policy is NO_FIELD else _policy[bytes(line.policy)]
-    evidence = QuoteEvidence(line.quote, line.signature, _pcrs[bytes(line.pcrs)], bank)
-    return str(line.device_id), QuoteCheck(evidence, key, nonce, policy)
+    event_policy = None if line.event_policy is NO_FIELD else _event_policy[bytes(line.event_policy)]
+    evidence = QuoteEvidence(line.quote, line.signature, _pcrs[bytes(line.pcrs)], bank, line.event_log)
+    return Decoded(str(line.device_id), QuoteCheck(evidence, key, nonce, policy), event_policy)
 
 
 class _Shared(dict):
@@ -91,6 +105,19 @@ def _pcr_map(text: bytes, field: str) -> dict[int, bytes]:
 
 _pcrs = _Shared(lambda text: _pcr_map(text, "pcrs"))
 _policy = _Shared(lambda text: None if text == b"null" else _pcr_map(text, "policy"))
+OFFLINE_SCOPE = PolicyScope.for_device("evidence-file")  # rules judge the log, whoever's it is
+
+
+def _event_policy_of(text: bytes) -> EventPolicy | None:
+    try:
+        document = _decode_document(text)
+        return None if document is None else EventPolicy.from_dict(OFFLINE_SCOPE, document)
+    except (msgspec.DecodeError, ValidationFailed) as exc:
+        raise EvidenceLineError(f"event_policy: {exc}") from None
+
+
+_decode_document = msgspec.json.Decoder(dict | None).decode
+_event_policy = _Shared(_event_policy_of)
 
 
 @lru_cache(maxsize=16384)  # a fleet file repeats each device's key on every line: decode it once

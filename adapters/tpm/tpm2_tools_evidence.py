@@ -67,4 +67,6 @@ def evidence_line(
     }
     if policy is not None:
         line["policy"] = {str(pcr): value.hex() for pcr, value in policy.items()}
+    if evidence.event_log is not None:
+        line["event_log"] = base64.b64encode(evidence.event_log).decode()
     return line

@@ -32,6 +32,10 @@ class LogVerdict:
         return self.reason is None
 
 
+# What a verdict names when a device (or an evidence line) has an event policy but sent no log to judge.
+NO_LOG = FailedEvent("event_log", ("a boot event log with the quote",), "no event log sent")
+
+
 def check_log(
     log: bytes,
     replayed: Replay | EventLogError,

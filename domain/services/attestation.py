@@ -15,9 +15,9 @@ from domain.attestation.verdict import AttestationVerdict, BatchReport, judge
 from domain.devices import Device
 from domain.errors import AttestationFailed, DeviceNotFound, DeviceUnreachable, DomainError
 from domain.events import AttestationRecorded
-from domain.measured_boot.check import LogVerdict, check_log
+from domain.measured_boot.check import NO_LOG, LogVerdict, check_log
 from domain.measured_boot.eventlog import parse_log
-from domain.measured_boot.policy import EventPolicy, FailedEvent, learn
+from domain.measured_boot.policy import EventPolicy, learn
 from domain.measured_boot.replay import replay_many
 from ports.attestation import AttestationRepository, DeviceGateway, NonceStore
 from ports.clock import Clock
@@ -275,7 +275,7 @@ class AttestationService:
             if result.ok and evidence.event_log is not None:
                 todo.append(i)
             elif result.ok and target.event_policy is not None:  # a policy to judge, nothing to judge it on
-                judged[i] = LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=(_NO_LOG,))
+                judged[i] = LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=(NO_LOG,))
         if todo:
             for i, verdict in zip(todo, await asyncio.to_thread(self._judge_logs, [items[i] for i in todo])):
                 judged[i] = verdict
@@ -286,8 +286,6 @@ class AttestationService:
         return [check_log(evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy)
                 for (target, _, evidence, _, _), outcome in zip(items, replayed, strict=True)]
 
-
-_NO_LOG = FailedEvent("event_log", ("a boot event log with the quote",), "no event log sent")
 
 
 def _pcr_policy(target: _Target, evidence: QuoteEvidence):

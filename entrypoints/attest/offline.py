@@ -18,8 +18,11 @@ from rich.markup import escape
 
 from adapters.evidence_jsonl import EvidenceLineError, decode_line
 from adapters.jsonl_reader import JsonlFileError, LineChunk, TooLong, read_chunks
-from domain.attestation.evidence import QuoteCheck, QuoteResult
+from domain.attestation.evidence import QuoteCheck, QuoteResult, Reason
+from domain.measured_boot.check import NO_LOG, LogVerdict, check_log
+from domain.measured_boot.policy import EventPolicy
 from entrypoints.attest.report import Tally, elapsed_since, progress
+from ports.event_log import EventLogReplayer
 from ports.verifier import QuoteVerifier
 
 EvidenceFileError = JsonlFileError
@@ -35,6 +38,8 @@ class Verdict(msgspec.Struct, omit_defaults=True):
     reasons: list[str]
     mismatched_pcrs: list[int] = []
     line: int | None = None
+    failed_events: list[dict] = []  # event_policy_mismatch: rule, event number, PCR, type, expected, seen
+    event_log_error: str | None = None  # malformed_event_log: the fault and its byte offset
 
 
 class Parsed(NamedTuple):
@@ -42,6 +47,7 @@ class Parsed(NamedTuple):
     count: int  # lines in the chunk
     device_ids: list[str]  # of the lines that parsed, in order
     checks: list[QuoteCheck]
+    event_policies: list[EventPolicy | None]
     malformed: dict[int, str]  # offset in the chunk -> why
     consumed: int  # bytes of the file read so far
 
@@ -51,8 +57,10 @@ _encode = msgspec.json.Encoder().encode_lines
 
 
 def verify_evidence_file(
-    path: Path, output: Path | None, verifier: QuoteVerifier, console: Console
+    path: Path, output: Path | None, verifier: QuoteVerifier, console: Console,
+    replayer: EventLogReplayer | None = None,
 ) -> tuple[Tally, float]:
+    """``replayer`` replays the event logs lines carry (required when a line has one)."""
     tally, started = Tally(), time.perf_counter()
     with path.open("rb") as stream, output.open("wb") if output else nullcontext() as out:
         bar, task = progress(console, os.fstat(stream.fileno()).st_size, "verifying")
@@ -60,7 +68,9 @@ def verify_evidence_file(
             with bar:
                 parsed = _parse_all(read_chunks(stream, first_block=FIRST_BLOCK), console)
                 for chunk, results in verifier.verify_stream((p, p.checks) for p in parsed):
-                    rows = _verdicts(chunk, results)
+                    logs = _judge_logs(chunk, results, replayer)
+                    results = [_with_log(result, log) for result, log in zip(results, logs, strict=True)]
+                    rows = _verdicts(chunk, results, logs)
                     _count(tally, chunk, results)
                     if out is not None:
                         out.write(_encode(rows))
@@ -75,18 +85,19 @@ def verify_evidence_file(
 def _parse_all(chunks: Iterator[LineChunk], console: Console) -> Iterator[Parsed]:
     reported = 0
     for chunk in chunks:
-        device_ids, checks, malformed = [], [], {}
+        device_ids, checks, event_policies, malformed = [], [], [], {}
         for offset, raw in enumerate(chunk.lines):
             if type(raw) is TooLong:
                 malformed[offset] = f"longer than {raw.limit:,} bytes: not read"
                 continue
             try:
-                device_id, check = decode_line(raw)
+                device_id, check, event_policy = decode_line(raw)
             except EvidenceLineError as exc:
                 malformed[offset] = str(exc)
                 continue
             device_ids.append(device_id)
             checks.append(check)
+            event_policies.append(event_policy)
         for offset, why in malformed.items():
             reported += 1
             if reported <= REPORTED:
@@ -95,18 +106,46 @@ def _parse_all(chunks: Iterator[LineChunk], console: Console) -> Iterator[Parsed
                 )
             elif reported == REPORTED + 1:
                 console.print("[yellow]more malformed lines: only the output file lists them all")
-        yield Parsed(chunk.first, len(chunk.lines), device_ids, checks, malformed, chunk.consumed)
+        yield Parsed(chunk.first, len(chunk.lines), device_ids, checks, event_policies, malformed, chunk.consumed)
 
 
-def _verdict(device_id: str, result: QuoteResult) -> Verdict:
+_PASSED = LogVerdict()
+
+
+def _judge_logs(chunk: Parsed, results: list[QuoteResult], replayer: EventLogReplayer | None) -> list[LogVerdict]:
+    """Event logs (and event policies) of the lines whose quote verified: the logs replayed in one batch,
+    then judged as the server judges them (domain.measured_boot.check.check_log)."""
+    judged = [_PASSED] * len(results)
+    todo = [i for i, (check, policy, result) in enumerate(zip(chunk.checks, chunk.event_policies, results))
+            if result.reason is None and (check.evidence.event_log is not None or policy is not None)]
+    with_log = [i for i in todo if chunk.checks[i].evidence.event_log is not None]
+    replayed = replayer.replay_batch([chunk.checks[i].evidence.event_log for i in with_log]) if with_log else []
+    outcomes = dict(zip(with_log, replayed))
+    for i in todo:
+        evidence, policy = chunk.checks[i].evidence, chunk.event_policies[i]
+        if i not in outcomes:  # a policy to judge, nothing to judge it on
+            judged[i] = LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=(NO_LOG,))
+        else:
+            judged[i] = check_log(evidence.event_log, outcomes[i], evidence.pcr_values, evidence.hash_alg, policy)
+    return judged
+
+
+def _with_log(result: QuoteResult, log: LogVerdict) -> QuoteResult:
+    if log.ok:
+        return result
+    return QuoteResult(log.reason, log.mismatched_pcrs, result.clock, result.firmware_version)
+
+
+def _verdict(device_id: str, result: QuoteResult, log: LogVerdict) -> Verdict:
     if result.reason is None:
         return Verdict(device_id, "success", [])
-    return Verdict(device_id, "failed", [result.reason.value], list(result.mismatched_pcrs))
+    return Verdict(device_id, "failed", [result.reason.value], list(result.mismatched_pcrs),
+                   failed_events=[f.as_dict() for f in log.failed_events], event_log_error=log.error)
 
 
-def _verdicts(chunk: Parsed, results: list[QuoteResult]) -> list[Verdict]:
+def _verdicts(chunk: Parsed, results: list[QuoteResult], logs: list[LogVerdict]) -> list[Verdict]:
     """One verdict per line of the chunk, in input order."""
-    verdicts = list(map(_verdict, chunk.device_ids, results))
+    verdicts = list(map(_verdict, chunk.device_ids, results, logs))
     for offset in sorted(chunk.malformed):  # ascending, so each lands at its line's place
         verdicts.insert(offset, Verdict(None, "failed", MALFORMED, line=chunk.first + offset))
     return verdicts

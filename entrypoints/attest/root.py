@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from adapters.verifiers.choice import choose_verifier
+from ports.event_log import EventLogReplayer
 from ports.verifier import QuoteVerifier
 
 if TYPE_CHECKING:
@@ -18,6 +19,13 @@ def quote_verifier(name: str, workers: int = 0) -> QuoteVerifier:
     if workers and hasattr(verifier, "threads"):
         verifier.threads = workers
     return verifier
+
+
+def event_log_replayer() -> EventLogReplayer:
+    """Replays the boot event logs evidence lines carry: native when built (batched, GIL released)."""
+    from adapters.measured_boot.choice import choose_replayer
+
+    return choose_replayer()
 
 
 def simulated_fleet(count: int, verifier_name: str) -> tuple[AttestationService, list[str]]:

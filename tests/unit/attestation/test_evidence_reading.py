@@ -78,8 +78,8 @@ HONEST = honest_line()
 
 
 def test_an_honest_line_decodes_to_its_check_and_repeated_texts_share_one_object():
-    device_id, check = decode_line(json.dumps(HONEST).encode())
-    _, again = decode_line(json.dumps({**HONEST, "extra": "ignored"}).encode())
+    device_id, check, _ = decode_line(json.dumps(HONEST).encode())
+    _, again, _ = decode_line(json.dumps({**HONEST, "extra": "ignored"}).encode())
     assert (
         device_id == "dev" and check.nonce == bytes(range(32)) and sorted(check.evidence.pcr_values) == [0, 7]
     )
