@@ -8,7 +8,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_device_list.py", "bench_python_verifier.py", "bench_native.py", "bench_heartbeat_server.py",
            "bench_heartbeats.py",
-           "bench_history.py", "bench_console.py", "bench_eventlog.py"]
+           "bench_history.py", "bench_console.py", "bench_eventlog.py", "bench_attest_eventlogs.py",
+           "bench_attest_cli.py", "bench_scale_out.py"]
 
 
 def main() -> int:
