@@ -39,6 +39,9 @@ OVER_CAPACITY = _answer(
 )
 
 
+LINGER_SECONDS = 2.0
+
+
 @functools.cache
 def _bounds() -> tuple[int, int]:
     """Read once per worker process (uvicorn imports this class by name in each worker)."""
@@ -88,9 +91,22 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._header_timer = None
         if self.transport.is_closing():
             return
-        if self.cycle is None or self.cycle.response_complete:  # nothing of ours is being written
-            self.transport.write(TIMED_OUT)
-        self.transport.close()
+        if self.cycle is not None and not self.cycle.response_complete:  # a response of ours is being written
+            self.transport.close()
+            return
+        # Lingering close: answer, end our side, and drop what the client still sends for a moment before
+        # closing. Closing at once would answer the client's next byte with a reset, which makes its
+        # kernel discard the 408 before the client has read it.
+        self._lingering = True
+        self.transport.write(TIMED_OUT)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+    def data_received(self, data: bytes) -> None:
+        if getattr(self, "_lingering", False):
+            return  # the rest of a request already answered with 408
+        super().data_received(data)
 
 
 def bounded_protocol(header_timeout: float, max_connections: int) -> type[BoundedHttpProtocol]:
