@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.attestation.evidence import HashAlg, Reason
 from domain.measured_boot.eventlog import EventLogError, parse_log
@@ -59,5 +60,12 @@ def check_log(
         return LogVerdict(Reason.EVENT_LOG_MISMATCH, mismatched_pcrs=mismatched)
     if policy is None:
         return LogVerdict()
-    failed = evaluate(policy, parse_log(log), bank, frozenset(pcr_values))
-    return LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=tuple(failed)) if failed else LogVerdict()
+    failed = _failed_events(policy, bytes(log), bank, frozenset(pcr_values))
+    return LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=failed) if failed else LogVerdict()
+
+
+@lru_cache(maxsize=256)
+def _failed_events(policy: EventPolicy, log: bytes, bank: HashAlg, quoted: frozenset[int]) -> tuple[FailedEvent, ...]:
+    """Judging is a pure function of these; a fleet boots the same firmware, so the same log (bytes)
+    comes back device after device: it is parsed and judged once (parsing dominates the cost)."""
+    return tuple(evaluate(policy, parse_log(log), bank, quoted))
