@@ -19,15 +19,20 @@ from entrypoints.settings import Settings
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """One PostgreSQL for the session. ``make test`` sets EDGEFLEET_REQUIRE_POSTGRES=1: no silent skips."""
+def start_postgres() -> PostgresServer:
+    """A throw-away PostgreSQL. ``make test`` sets EDGEFLEET_REQUIRE_POSTGRES=1: no silent skips."""
     try:
-        server = PostgresServer().start()
+        return PostgresServer().start()
     except Exception as exc:  # noqa: BLE001 - reported either way
         if os.environ.get("EDGEFLEET_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL could not be started: {exc}")
         pytest.skip(f"PostgreSQL not available: {exc}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL for the session."""
+    server = start_postgres()
     yield server
     server.stop()
 

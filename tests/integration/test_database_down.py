@@ -4,7 +4,6 @@ Retry-After within a couple of seconds (clients and load balancers back off and 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import time
@@ -12,9 +11,8 @@ import time
 import pytest
 
 from adapters.persistence.migrate import upgrade
-from adapters.persistence.throwaway_postgres import PostgresServer
 from entrypoints.container import build_container, shutdown_container
-from tests.conftest import auth_header, make_settings
+from tests.conftest import auth_header, make_settings, start_postgres
 from tests.integration.agent_double import DeviceDouble
 from tests.integration.http_client import api_client
 
@@ -54,12 +52,7 @@ async def assert_every_route_backs_off(container, device: DeviceDouble | None = 
 @pytest.fixture
 def own_postgres():
     """A PostgreSQL of this test's own, since the test stops it."""
-    try:
-        server = PostgresServer().start()
-    except Exception as exc:  # noqa: BLE001 - reported either way
-        if os.environ.get("EDGEFLEET_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL could not be started: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
+    server = start_postgres()
     yield server
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped by the test
         server.stop()
