@@ -4,6 +4,7 @@ Async so one process can drive a thousand simulated agents over one shared httpx
 Failures come in two kinds: ``ServerUnavailable`` (network, 5xx, 429: try again later) and
 ``AgentApiError`` (the server understood and said no: retrying the same call will not help).
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,13 +63,22 @@ def b64(data: bytes) -> str:
 
 def _challenge(body: dict | None) -> TpmChallenge | None:
     unb64 = base64.b64decode
-    return TpmChallenge(unb64(body["credential_blob"]), unb64(body["encrypted_secret"]),
-                        body["expires_at"]) if body else None
+    return (
+        TpmChallenge(unb64(body["credential_blob"]), unb64(body["encrypted_secret"]), body["expires_at"])
+        if body
+        else None
+    )
 
 
 class AgentClient:
-    def __init__(self, server: str, *, credential: str | None = None, http: httpx.AsyncClient | None = None,
-                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        server: str,
+        *,
+        credential: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         """``http`` may be shared between many clients (the simulator); otherwise this one owns its own."""
         self._base = server.rstrip("/") + AGENT_API
         self._owned = http is None
@@ -86,12 +96,26 @@ class AgentClient:
         if self._owned:
             await self._http.aclose()
 
-    async def _call(self, method: str, path: str, *, json=None, params=None, auth: bool = True,
-                    timeout: float | None = None) -> httpx.Response:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json=None,
+        params=None,
+        auth: bool = True,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.credential}"} if auth else {}
         try:
-            response = await self._http.request(method, self._base + path, json=json, params=params,
-                                                headers=headers, timeout=timeout or self._timeout)
+            response = await self._http.request(
+                method,
+                self._base + path,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=timeout or self._timeout,
+            )
         except httpx.TransportError as exc:  # connect, read, write, pool timeouts and refusals
             raise ServerUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
         if response.status_code in RETRYABLE:
@@ -107,8 +131,12 @@ class AgentClient:
         body = {"enrollment_token": token, "device": device, "tpm": tpm}
         data = (await self._call("POST", "/enroll", json=body, auth=False)).json()
         self.credential = data["credential"]
-        return Enrolment(data["device_id"], data["credential"], int(data["heartbeat_interval"]),
-                         _challenge(data.get("tpm_challenge")))
+        return Enrolment(
+            data["device_id"],
+            data["credential"],
+            int(data["heartbeat_interval"]),
+            _challenge(data.get("tpm_challenge")),
+        )
 
     async def begin_tpm(self, tpm: dict) -> TpmChallenge:
         """A fresh credential challenge for the TPM keys (when activation after enrolment was missed)."""
@@ -123,22 +151,35 @@ class AgentClient:
 
     async def work(self, wait: int = 30) -> Work:
         # The read timeout must outlast the long poll, or every idle poll would look like an outage.
-        data = (await self._call("GET", self._device("/work"), params={"wait": wait},
-                                 timeout=wait + self._timeout)).json()
-        challenges = [Challenge(c["nonce"], tuple(c["pcrs"]), c.get("bank", "sha256"))
-                      for c in data.get("attestation", [])]
+        data = (
+            await self._call(
+                "GET", self._device("/work"), params={"wait": wait}, timeout=wait + self._timeout
+            )
+        ).json()
+        challenges = [
+            Challenge(c["nonce"], tuple(c["pcrs"]), c.get("bank", "sha256"))
+            for c in data.get("attestation", [])
+        ]
         return Work(list(data.get("commands", [])), challenges)
 
     async def report(self, command_id: int, status: str, result: dict | None = None) -> bool:
         """False when the server no longer accepts reports for it (timed out or canceled: 409)."""
-        return await self._unless_conflict(
-            "POST", self._device(f"/commands/{command_id}"), {"status": status, "result": result}) is not None
+        return (
+            await self._unless_conflict(
+                "POST", self._device(f"/commands/{command_id}"), {"status": status, "result": result}
+            )
+            is not None
+        )
 
     async def submit_quote(self, nonce: str, evidence: QuoteEvidence) -> dict | None:
         """The server's answer, or None when the challenge is no longer outstanding (409)."""
-        body = {"nonce": nonce, "quote": b64(evidence.quote), "signature": b64(evidence.signature),
-                "pcrs": {str(i): v.hex() for i, v in sorted(evidence.pcr_values.items())},
-                "hash_alg": evidence.hash_alg.name.lower()}
+        body = {
+            "nonce": nonce,
+            "quote": b64(evidence.quote),
+            "signature": b64(evidence.signature),
+            "pcrs": {str(i): v.hex() for i, v in sorted(evidence.pcr_values.items())},
+            "hash_alg": evidence.hash_alg.name.lower(),
+        }
         if evidence.event_log is not None:
             body["event_log"] = b64(evidence.event_log)
         return await self._unless_conflict("POST", self._device("/attestation"), body)
@@ -158,4 +199,3 @@ def api_error(response: httpx.Response) -> AgentApiError:
         return AgentApiError(response.status_code, str(body.get("code")), str(body.get("error")))
     except (ValueError, AttributeError):
         return AgentApiError(response.status_code, "HTTP_ERROR", response.text[:200])
-

@@ -3,6 +3,7 @@
 Read once at start-up; a file that cannot be read or says something wrong stops the process with the
 reason, rather than running with thresholds nobody chose.
 """
+
 from __future__ import annotations
 
 import json

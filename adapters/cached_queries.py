@@ -5,6 +5,7 @@ reads its own write as stale whichever worker answers it.
 Heartbeat telemetry does not invalidate: figures in a listing may lag by up to the TTL, as the API
 contract allows.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,14 @@ TOPIC = "cache:fleet"
 
 
 class CachedFleetQueries:
-    def __init__(self, inner: FleetQueries, ttl_seconds: float = 30.0, max_entries: int = 1024,
-                 monotonic=time.monotonic, signals: Signals | None = None) -> None:
+    def __init__(
+        self,
+        inner: FleetQueries,
+        ttl_seconds: float = 30.0,
+        max_entries: int = 1024,
+        monotonic=time.monotonic,
+        signals: Signals | None = None,
+    ) -> None:
         self._inner = inner
         self._ttl = ttl_seconds
         self._max = max_entries

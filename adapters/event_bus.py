@@ -1,4 +1,5 @@
 """In-process event bus: subscribers run in order, each isolated from the others' failures."""
+
 from __future__ import annotations
 
 import logging

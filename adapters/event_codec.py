@@ -1,4 +1,5 @@
 """Events to JSON and back, for sharing them between processes (the Redis live channel)."""
+
 from __future__ import annotations
 
 import msgspec
@@ -8,7 +9,8 @@ from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChang
 
 # What the live stream shows; heartbeat samples stay in the worker that received them.
 RELAYED: dict[str, type[Event]] = {
-    cls.__name__: cls for cls in (DeviceStatusChanged, AlertChanged, CommandChanged, AttestationRecorded)}
+    cls.__name__: cls for cls in (DeviceStatusChanged, AlertChanged, CommandChanged, AttestationRecorded)
+}
 
 
 class _Envelope(msgspec.Struct):

@@ -1,6 +1,7 @@
 """Who runs the fleet-wide background jobs: the only worker (SQLite), or the holder of a PostgreSQL
 session-level advisory lock. PostgreSQL releases the lock when the holder's connection ends, killed
 worker included, and the next worker to ask takes it over."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,11 @@ class AdvisoryLockLeadership:
                 self._connection = await asyncpg.connect(self._dsn, timeout=self._timeout)
             if not self._held:
                 # a held lock is checked too: the session could have been terminated server-side
-                self._held = bool(await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY,
-                                                                  timeout=self._timeout))
+                self._held = bool(
+                    await self._connection.fetchval(
+                        "SELECT pg_try_advisory_lock($1)", LOCK_KEY, timeout=self._timeout
+                    )
+                )
                 if self._held:
                     logger.info("this worker runs the fleet-wide background jobs")
             else:

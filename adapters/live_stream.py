@@ -4,6 +4,7 @@ A client that reads slower than events arrive loses the newest events rather tha
 slowing the publisher; it is then told how many it missed (``Lagged``), right where the gap is, and
 can re-read the REST endpoints. All of this runs on the server's one event loop.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Thin wrapper over the native SHA-256 PCR digest: validates before the call, checks the return code."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

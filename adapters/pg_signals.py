@@ -6,6 +6,7 @@ other workers when PostgreSQL relays the NOTIFY; a worker ignores its own echoes
 down, topics queue (bounded; they are hints) and the worker says so in ``connected`` (health shows
 degraded); on every (re)connect each listener drops what it caches, since messages may have been missed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,9 @@ def asyncpg_dsn(database_url: str) -> str:
 
 
 class PostgresSignals(InProcessSignals):
-    def __init__(self, database_url: str, *, reconnect_seconds: float = 1.0, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self, database_url: str, *, reconnect_seconds: float = 1.0, connect_timeout: float = 5.0
+    ) -> None:
         super().__init__()
         self._dsn = asyncpg_dsn(database_url)
         self._origin = uuid.uuid4().hex[:12]
@@ -49,7 +52,9 @@ class PostgresSignals(InProcessSignals):
         if self._outbox is None:
             return  # not started (a CLI command): nobody else to tell
         if len(topic.encode()) > MAX_PAYLOAD - 16:
-            logger.warning("signal of %d bytes is too long for the channel; it reaches this worker only", len(topic))
+            logger.warning(
+                "signal of %d bytes is too long for the channel; it reaches this worker only", len(topic)
+            )
             return
         try:
             self._outbox.put_nowait(topic)
@@ -86,8 +91,11 @@ class PostgresSignals(InProcessSignals):
                 raise
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 if self._up.is_set() or not self._said_down:  # once per outage
-                    logger.warning("signal channel down (%s); other workers' wake-ups and invalidations are "
-                                   "not received until it is back", exc)
+                    logger.warning(
+                        "signal channel down (%s); other workers' wake-ups and invalidations are "
+                        "not received until it is back",
+                        exc,
+                    )
                 self._said_down = True
             finally:
                 self._up.clear()
@@ -110,7 +118,9 @@ class PostgresSignals(InProcessSignals):
                 topic = self._outbox.get_nowait()
                 topics.append(topic)
                 size += len(topic) + 1
-            await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, self._origin + "\n" + "\n".join(topics))
+            await connection.execute(
+                "SELECT pg_notify($1, $2)", CHANNEL, self._origin + "\n" + "\n".join(topics)
+            )
 
     def _on_notify(self, _connection, _pid, _channel, payload: str) -> None:
         origin, _, body = payload.partition("\n")

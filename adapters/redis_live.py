@@ -6,6 +6,7 @@ Redis delivered them. Pub/sub keeps nothing: a worker misses what is published w
 (clients re-read REST state anyway after a reconnect of their own). When Redis cannot be reached, a
 worker still delivers its own events to its own clients.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """In-process Signals: asyncio events per topic, listeners by prefix. Alone it serves one worker; the
 PostgreSQL channel (adapters/pg_signals.py) extends it to every worker of the fleet."""
+
 from __future__ import annotations
 
 import asyncio

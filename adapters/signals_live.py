@@ -2,6 +2,7 @@
 each relayed event travels as one topic, delivered to this worker's clients at once and to the other
 workers' clients when PostgreSQL relays it. Like pub/sub it keeps nothing: a worker cut off from the
 channel shows only its own events until it is back."""
+
 from __future__ import annotations
 
 import logging

@@ -61,8 +61,11 @@ def rate(path: Path, lines: int, rounds: int) -> float:
     best = 0.0
     for _ in range(rounds):
         start = time.perf_counter()
-        done = subprocess.run([EDGEFLEET, "attest", "--evidence", str(path), "--output", "/dev/null"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [EDGEFLEET, "attest", "--evidence", str(path), "--output", "/dev/null"],
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(f"attest failed on {path.name}: {done.stderr[-2000:]}")
@@ -81,9 +84,13 @@ def main() -> int:
     quote_only = rate(plain, args.lines, args.rounds)
     quote_and_log = rate(with_logs, args.lines, args.rounds)
     size = with_logs.stat().st_size / args.lines / 1024
-    print(f"| `attest --evidence`, {args.lines:,} ECDSA quotes (whole process, best of {args.rounds}) | lines/s |")
+    print(
+        f"| `attest --evidence`, {args.lines:,} ECDSA quotes (whole process, best of {args.rounds}) | lines/s |"
+    )
     print(f"| quote only | {quote_only:,.0f} |")
-    print(f"| quote + ~{size:.0f} KiB line with a UEFI log replayed and an event policy judged | {quote_and_log:,.0f} |")
+    print(
+        f"| quote + ~{size:.0f} KiB line with a UEFI log replayed and an event policy judged | {quote_and_log:,.0f} |"
+    )
     print(f"| ratio | {quote_and_log / quote_only:.2f} |")
     return 0
 

@@ -5,6 +5,7 @@ Prints a table and PASS/FAIL against the targets:
   - median latency of GET /devices (page of 20, list cache off) at 100k devices within 2x of 1k;
   - list-devices throughput under wrk (32 connections) >= 50% of a trivial endpoint in the same process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,16 +76,22 @@ def main() -> int:
                 }
                 if size == 100_000 and shutil.which("wrk"):
                     throughput["list devices, cache off"] = wrk(
-                        f"{server.base_url}/api/v1/edge/devices?limit=20", args.duration, f"Authorization: Bearer {token}"
+                        f"{server.base_url}/api/v1/edge/devices?limit=20",
+                        args.duration,
+                        f"Authorization: Bearer {token}",
                     )
             finally:
                 server.stop()
             if size == 100_000 and shutil.which("wrk"):
-                server = ServerProcess(work, url, SECRET).start()  # default: the API contract's 30 s list cache
+                server = ServerProcess(
+                    work, url, SECRET
+                ).start()  # default: the API contract's 30 s list cache
                 try:
                     throughput["trivial (/healthz)"] = wrk(f"{server.base_url}/healthz", args.duration)
                     throughput["list devices, cached"] = wrk(
-                        f"{server.base_url}/api/v1/edge/devices?limit=20", args.duration, f"Authorization: Bearer {token}"
+                        f"{server.base_url}/api/v1/edge/devices?limit=20",
+                        args.duration,
+                        f"Authorization: Bearer {token}",
                     )
                 finally:
                     server.stop()
@@ -96,16 +103,22 @@ def main() -> int:
     for name in QUERIES:
         ratio = results[100_000][name] / results[1_000][name]
         ok &= ratio <= 2.0
-        print(f"{name:<14} {results[1_000][name]:>13.2f} {results[100_000][name]:>15.2f} {ratio:>7.2f}  "
-              f"{'PASS' if ratio <= 2.0 else 'FAIL'}")
+        print(
+            f"{name:<14} {results[1_000][name]:>13.2f} {results[100_000][name]:>15.2f} {ratio:>7.2f}  "
+            f"{'PASS' if ratio <= 2.0 else 'FAIL'}"
+        )
     if throughput:
         trivial = throughput["trivial (/healthz)"]
-        print(f"\nwrk -t2 -c32 -d{args.duration}s against one `edgefleet serve` process (100k devices, SQLite)")
+        print(
+            f"\nwrk -t2 -c32 -d{args.duration}s against one `edgefleet serve` process (100k devices, SQLite)"
+        )
         for name, rps in throughput.items():
             print(f"{name:<26} {rps:>10.0f} req/s  {rps / trivial:>5.2f} of trivial")
         ratio = throughput["list devices, cached"] / trivial
         ok &= ratio >= 0.5
-        print(f"target: list (default config) >= 0.50 of trivial: {ratio:.2f} {'PASS' if ratio >= 0.5 else 'FAIL'}")
+        print(
+            f"target: list (default config) >= 0.50 of trivial: {ratio:.2f} {'PASS' if ratio >= 0.5 else 'FAIL'}"
+        )
     return 0 if ok else 1
 
 

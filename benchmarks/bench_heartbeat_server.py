@@ -10,6 +10,7 @@ own device credential, for --seconds, and prints req/s, latency percentiles and 
 acknowledged heartbeat is stored. --postgres starts a throw-away PostgreSQL server (initdb + pg_ctl,
 fsync on) and measures on it instead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,19 +62,39 @@ end
 def enrol(base_url: str, admin: str, count: int, out: Path) -> None:
     with httpx.Client(base_url=base_url, timeout=30) as client, out.open("w") as lines:
         for n in range(count):
-            token = client.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 3600},
-                                headers={"Authorization": f"Bearer {admin}"})
+            token = client.post(
+                "/api/v1/edge/enrollment-tokens",
+                json={"expires_in": 3600},
+                headers={"Authorization": f"Bearer {admin}"},
+            )
             token.raise_for_status()
             device = {"id": f"hb-{n:05d}", "name": f"hb {n}", "platform": "hisilicon", "location": "bench"}
-            enrolled = client.post("/api/v1/agent/enroll", json={"enrollment_token": token.json()["token"],
-                                                                 "device": device})
+            enrolled = client.post(
+                "/api/v1/agent/enroll", json={"enrollment_token": token.json()["token"], "device": device}
+            )
             enrolled.raise_for_status()
             lines.write(f"{device['id']} {enrolled.json()['credential']}\n")
 
 
 def wrk(url: str, seconds: int, connections: int, script: Path, devices: Path, base: str) -> dict:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url,
-                          "--", str(devices), base], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(devices),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     unit = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
     def ms(label: str) -> float:
@@ -83,9 +104,15 @@ def wrk(url: str, seconds: int, connections: int, script: Path, devices: Path, b
     done = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"requests": done, "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else "",
-            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": ms("50%"), "p90": ms("90%"), "p99": ms("99%")}
+    return {
+        "requests": done,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else "",
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50%"),
+        "p90": ms("90%"),
+        "p99": ms("99%"),
+    }
 
 
 def stored_samples(database_url: str, db: Path | None) -> int:
@@ -110,8 +137,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
-    parser.add_argument("--postgres", action="store_true",
-                        help="start a throw-away PostgreSQL (fsync on) and use it")
+    parser.add_argument(
+        "--postgres", action="store_true", help="start a throw-away PostgreSQL (fsync on) and use it"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="edgefleet-hbs-"))
     postgres = PostgresServer(durable=True).start() if args.postgres else None
@@ -125,9 +153,16 @@ def main() -> int:
 def measure(args, work: Path, database_url: str | None) -> int:
     db = None if database_url else work / "fleet.db"
     url = database_url or f"sqlite+aiosqlite:///{db}"
-    server = ServerProcess(work, url, SECRET, {"EDGEFLEET_RATE_LIMIT_AGENT": "100000000",
-                                               "EDGEFLEET_RATE_LIMIT_ENROL": "100000000",
-                                               "EDGEFLEET_ATTESTATION_INTERVAL": "0"}).start()
+    server = ServerProcess(
+        work,
+        url,
+        SECRET,
+        {
+            "EDGEFLEET_RATE_LIMIT_AGENT": "100000000",
+            "EDGEFLEET_RATE_LIMIT_ENROL": "100000000",
+            "EDGEFLEET_ATTESTATION_INTERVAL": "0",
+        },
+    ).start()
     try:
         admin = server.cli("token", "create", "--role", "admin", "--subject", "bench")
         devices, script = work / "devices.txt", work / "heartbeat.lua"
@@ -140,14 +175,27 @@ def measure(args, work: Path, database_url: str | None) -> int:
     stored = stored_samples(url, db)
     shutil.rmtree(work, ignore_errors=True)
     acknowledged = result["requests"] - result["non_2xx"]
-    print(json.dumps({"database": "sqlite" if db else "postgresql", "devices": args.devices, **result,
-                      "acknowledged": acknowledged, "stored": stored}))
-    print(f"| heartbeats/s ({'SQLite' if db else 'PostgreSQL'}, {args.devices:,} devices, {args.connections} "
-          f"connections, {args.seconds} s) | {result['rps']:,.0f} |")
+    print(
+        json.dumps(
+            {
+                "database": "sqlite" if db else "postgresql",
+                "devices": args.devices,
+                **result,
+                "acknowledged": acknowledged,
+                "stored": stored,
+            }
+        )
+    )
+    print(
+        f"| heartbeats/s ({'SQLite' if db else 'PostgreSQL'}, {args.devices:,} devices, {args.connections} "
+        f"connections, {args.seconds} s) | {result['rps']:,.0f} |"
+    )
     print(f"| latency p50 / p90 / p99 | {result['p50']:.1f} / {result['p90']:.1f} / {result['p99']:.1f} ms |")
     ok = result["non_2xx"] == 0 and stored >= acknowledged and acknowledged > 0
-    print(f"| acknowledged {acknowledged:,}, stored {stored:,}, errors {result['non_2xx']} | "
-          f"{'PASS' if ok else 'FAIL'} |")
+    print(
+        f"| acknowledged {acknowledged:,}, stored {stored:,}, errors {result['non_2xx']} | "
+        f"{'PASS' if ok else 'FAIL'} |"
+    )
     return 0 if ok else 1
 
 

@@ -4,6 +4,7 @@ Run: .venv/bin/python benchmarks/bench_heartbeats.py [--devices 1000] [--duratio
 Starts `edgefleet serve` (SQLite) and `edgefleet simulate`, then compares what the agents saw
 acknowledged with what the database holds: nothing acknowledged may be missing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,21 +31,47 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="edgefleet-hb-"))
     db = work / "fleet.db"
-    server = ServerProcess(work, f"sqlite+aiosqlite:///{db}", SECRET, {
-        "EDGEFLEET_HEARTBEAT_INTERVAL": str(args.interval), "EDGEFLEET_RATE_LIMIT_ENROL": "100000",
-        "EDGEFLEET_ATTESTATION_INTERVAL": "0"}).start()
+    server = ServerProcess(
+        work,
+        f"sqlite+aiosqlite:///{db}",
+        SECRET,
+        {
+            "EDGEFLEET_HEARTBEAT_INTERVAL": str(args.interval),
+            "EDGEFLEET_RATE_LIMIT_ENROL": "100000",
+            "EDGEFLEET_ATTESTATION_INTERVAL": "0",
+        },
+    ).start()
     try:
         token = server.cli("token", "create", "--role", "admin", "--subject", "bench")
         done = subprocess.run(
-            [EDGEFLEET, "simulate", "--server", server.base_url, "--devices", str(args.devices),
-             "--duration", str(args.duration), "--heartbeat-interval", str(args.interval), "--no-anomalies",
-             "--admin-token", token, "--state-dir", str(work / "agents")],
-            capture_output=True, text=True, timeout=args.duration + 600)
+            [
+                EDGEFLEET,
+                "simulate",
+                "--server",
+                server.base_url,
+                "--devices",
+                str(args.devices),
+                "--duration",
+                str(args.duration),
+                "--heartbeat-interval",
+                str(args.interval),
+                "--no-anomalies",
+                "--admin-token",
+                token,
+                "--state-dir",
+                str(work / "agents"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=args.duration + 600,
+        )
     finally:
         server.stop()
     report = dict(re.findall(r"^\s*(\w+): (.*)$", done.stdout, re.M))
     with sqlite3.connect(db) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM device_metrics WHERE device_id LIKE 'sim-%'").fetchone()[0]
+        stored = connection.execute(
+            "SELECT COUNT(*) FROM device_metrics WHERE device_id LIKE 'sim-%'"
+        ).fetchone()[0]
     shutil.rmtree(work, ignore_errors=True)
     accepted = int(report.get("samples_accepted", "0"))
     rate = accepted / args.duration

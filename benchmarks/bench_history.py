@@ -7,6 +7,7 @@ The SQLite database (116 devices x one sample per 30 s for 30 days = 10,022,400 
 1-minute and 1-hour rollups built by ``roll_up``) is cached as var/bench/history-10m.db; building it
 takes a few minutes once. Queries go through ``read_history`` over the application's async engine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,18 @@ def samples(rng: random.Random):
         for d in range(DEVICES):
             at = (base + timedelta(seconds=d % INTERVAL, microseconds=d)).strftime("%Y-%m-%d %H:%M:%S.%f")
             atlas = d % 2 == 0
-            yield (f"dev-{d:07d}", rng.uniform(5, 95), rng.uniform(20, 90), rng.uniform(35, 85), at, "online",
-                   step * INTERVAL, rng.uniform(0, 100) if atlas else None, rng.uniform(0, 8192) if atlas else None,
-                   rng.uniform(20, 60) if atlas else None)
+            yield (
+                f"dev-{d:07d}",
+                rng.uniform(5, 95),
+                rng.uniform(20, 90),
+                rng.uniform(35, 85),
+                at,
+                "online",
+                step * INTERVAL,
+                rng.uniform(0, 100) if atlas else None,
+                rng.uniform(0, 8192) if atlas else None,
+                rng.uniform(20, 60) if atlas else None,
+            )
 
 
 def build() -> None:
@@ -99,10 +109,13 @@ async def timed(runs: int, action) -> tuple[float, int]:
 
 SQL = {  # what read_history sends, for the database's share of the time
     Resolution.RAW: "SELECT timestamp, cpu_usage, memory_usage, temperature, status, uptime_seconds, ai_core_usage,"
-                    " npu_memory_used_mb, power_w FROM device_metrics WHERE device_id = ? AND timestamp >= ?"
-                    " AND timestamp <= ? ORDER BY timestamp DESC, id DESC",
-    **{r: f"SELECT * FROM device_metrics_{r.value} WHERE device_id = ? AND bucket >= ? AND bucket <= ?"
-          " ORDER BY bucket DESC" for r in (Resolution.MINUTE, Resolution.HOUR)},
+    " npu_memory_used_mb, power_w FROM device_metrics WHERE device_id = ? AND timestamp >= ?"
+    " AND timestamp <= ? ORDER BY timestamp DESC, id DESC",
+    **{
+        r: f"SELECT * FROM device_metrics_{r.value} WHERE device_id = ? AND bucket >= ? AND bucket <= ?"
+        " ORDER BY bucket DESC"
+        for r in (Resolution.MINUTE, Resolution.HOUR)
+    },
 }
 
 
@@ -122,12 +135,15 @@ async def measure(runs: int) -> None:
     engine = create_engine(sqlite_url(DB))
     try:
         async with engine.connect() as conn:
+
             async def first_page(resolution):
                 return len(await read_history(conn, DEVICE, WINDOW, PageRequest(PAGE), resolution))
 
             async def paged(resolution):  # what a client does: pages of 1000 until a short one
                 total, offset = 0, 0
-                while len(page := await read_history(conn, DEVICE, WINDOW, PageRequest(PAGE, offset), resolution)):
+                while len(
+                    page := await read_history(conn, DEVICE, WINDOW, PageRequest(PAGE, offset), resolution)
+                ):
                     total, offset = total + len(page), offset + PAGE
                     if len(page) < PAGE:
                         break
@@ -136,16 +152,22 @@ async def measure(runs: int) -> None:
             async def whole(resolution):
                 return len(await read_history(conn, DEVICE, WINDOW, PageRequest(10**9), resolution))
 
-            print(f"\n{DB.name}: {DB.stat().st_size / 2**30:.2f} GiB; device {DEVICE}, window {DAYS} days; "
-                  f"median of {runs} warm runs (ms)")
-            print(f"{'resolution':<10} {'points':>8} {'first page':>11} {'all pages':>10} {'one query':>10}"
-                  f" {'SQL only':>9}")
+            print(
+                f"\n{DB.name}: {DB.stat().st_size / 2**30:.2f} GiB; device {DEVICE}, window {DAYS} days; "
+                f"median of {runs} warm runs (ms)"
+            )
+            print(
+                f"{'resolution':<10} {'points':>8} {'first page':>11} {'all pages':>10} {'one query':>10}"
+                f" {'SQL only':>9}"
+            )
             for resolution in (Resolution.RAW, Resolution.MINUTE, Resolution.HOUR):
                 first, _ = await timed(runs, lambda r=resolution: first_page(r))
                 all_pages, points = await timed(max(3, runs // 2), lambda r=resolution: paged(r))
                 one, _ = await timed(max(3, runs // 2), lambda r=resolution: whole(r))
                 sql = sql_only(runs, resolution)
-                print(f"{resolution.value:<10} {points:>8,} {first:>11.1f} {all_pages:>10.1f} {one:>10.1f} {sql:>9.1f}")
+                print(
+                    f"{resolution.value:<10} {points:>8,} {first:>11.1f} {all_pages:>10.1f} {one:>10.1f} {sql:>9.1f}"
+                )
     finally:
         await engine.dispose()
 

@@ -23,6 +23,7 @@ is missed.
   streaming        --stream quotes in batches of 10,000 (the RSA corpus cycled, full verification) in a
                    fresh process, reporting its peak RSS.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,9 +99,14 @@ def openssl_speed(kind: str, seconds: int, *, processes: int = 1, elapsed: bool 
     command = ["openssl", "speed", "-seconds", str(seconds)]
     command += ["-elapsed"] if elapsed else []
     command += ["-multi", str(processes)] if processes > 1 else []
-    out = subprocess.run([*command, OPENSSL_ALGORITHM[kind]], capture_output=True, text=True, check=True).stdout
-    pattern = r"^rsa 2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)" if kind == "rsa" else \
-        r"^\s*256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+\S+\s+(\S+)"
+    out = subprocess.run(
+        [*command, OPENSSL_ALGORITHM[kind]], capture_output=True, text=True, check=True
+    ).stdout
+    pattern = (
+        r"^rsa 2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)"
+        if kind == "rsa"
+        else r"^\s*256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+\S+\s+(\S+)"
+    )
     return float(re.search(pattern, out, re.MULTILINE).group(1))
 
 
@@ -189,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds of every measurement")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs per measurement and round")
     parser.add_argument("--openssl-seconds", type=int, default=1)
-    parser.add_argument("--stream", type=int, default=1_000_000, help="quotes for the streaming run (0: skip)")
+    parser.add_argument(
+        "--stream", type=int, default=1_000_000, help="quotes for the streaming run (0: skip)"
+    )
     parser.add_argument("--stream-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stream_worker:
@@ -200,9 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     corpus = load_corpus()
     sets = {"ecc": corpus["ecc"], "rsa": corpus["rsassa"] + corpus["rsapss"]}
-    openssl = subprocess.run(["openssl", "version"], capture_output=True, text=True, check=False).stdout.strip()
-    print(f"Python {platform.python_version()}, {openssl}, {cores} cores, load average {os.getloadavg()[0]:.2f}; "
-          f"corpus {sum(map(len, sets.values())):,} quotes", flush=True)
+    openssl = subprocess.run(
+        ["openssl", "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    print(
+        f"Python {platform.python_version()}, {openssl}, {cores} cores, load average {os.getloadavg()[0]:.2f}; "
+        f"corpus {sum(map(len, sets.values())):,} quotes",
+        flush=True,
+    )
 
     # The cores are shared with other tenants (a microVM whose CPU time includes what the host steals),
     # so any figure can come out slower, never faster, than what the hardware does. Each figure is
@@ -224,14 +237,24 @@ def main(argv: list[str] | None = None) -> int:
             c1 = keep("native C, 1 thread (CPU time)", k, c_rate(checks, args.repeat).cpu)
             e1 = keep("native 1 thread (CPU time)", k, e2e_rate(single, checks, args.repeat).cpu)
             w1 = keep("openssl speed, 1 process (wall)", k, openssl_speed(k, sec, elapsed=True))
-            wn = keep(f"openssl speed, {cores} processes (wall)", k,
-                      openssl_speed(k, sec, elapsed=True, processes=cores))
+            wn = keep(
+                f"openssl speed, {cores} processes (wall)",
+                k,
+                openssl_speed(k, sec, elapsed=True, processes=cores),
+            )
             c1w = keep("native C, 1 thread (wall)", k, c_rate(checks, args.repeat).wall)
-            cnw = keep(f"native C, {cores} threads (wall)", k, c_rate(checks, args.repeat, threads=cores).wall)
+            cnw = keep(
+                f"native C, {cores} threads (wall)", k, c_rate(checks, args.repeat, threads=cores).wall
+            )
             e1w = keep("native 1 thread (wall)", k, e2e_rate(single, checks, args.repeat).wall)
             enw = keep(f"native {cores} threads (wall)", k, e2e_rate(pooled, checks, args.repeat).wall)
-            for name, value in (("c1", c1 / base), ("e1", e1 / base), ("cn", cnw / c1w), ("en", enw / e1w),
-                                ("openssl", wn / w1)):
+            for name, value in (
+                ("c1", c1 / base),
+                ("e1", e1 / base),
+                ("cn", cnw / c1w),
+                ("en", enw / e1w),
+                ("openssl", wn / w1),
+            ):
                 ratios[k].setdefault(name, []).append(value)
     pooled.close()
     for k in kinds:
@@ -240,23 +263,35 @@ def main(argv: list[str] | None = None) -> int:
     digest_c = c_rate(everything, args.repeat, flags=lib.EF_DIGEST_ONLY, rounds=5)
     digest_e2e = best(len(everything), args.repeat, lambda: single.check_digests(everything))
 
-    order = ["openssl speed (user CPU time)", "openssl speed, 1 process (wall)",
-             f"openssl speed, {cores} processes (wall)", "native C, 1 thread (CPU time)", "native 1 thread (CPU time)",
-             "native C, 1 thread (wall)", f"native C, {cores} threads (wall)", "native 1 thread (wall)",
-             f"native {cores} threads (wall)", "python reference (CPU time)"]
+    order = [
+        "openssl speed (user CPU time)",
+        "openssl speed, 1 process (wall)",
+        f"openssl speed, {cores} processes (wall)",
+        "native C, 1 thread (CPU time)",
+        "native 1 thread (CPU time)",
+        "native C, 1 thread (wall)",
+        f"native C, {cores} threads (wall)",
+        "native 1 thread (wall)",
+        f"native {cores} threads (wall)",
+        "python reference (CPU time)",
+    ]
     print()
-    print(f"| {'quotes/s, best of ' + str(args.rounds) + ' rounds':<38} | {'ECDSA P-256':>12} | {'RSA-2048':>12} |")
+    print(
+        f"| {'quotes/s, best of ' + str(args.rounds) + ' rounds':<38} | {'ECDSA P-256':>12} | {'RSA-2048':>12} |"
+    )
     print(f"|{'-' * 40}|{'-' * 13}:|{'-' * 13}:|")
     for name in order:
         print(f"| {name:<38} | {best_of[name]['ecc']:>12,.0f} | {best_of[name]['rsa']:>12,.0f} |")
     print(f"| {'digest only, C (CPU time)':<38} | {digest_c.cpu:>27,.0f} |")
     print(f"| {'digest only, 1 thread (CPU time)':<38} | {digest_e2e.cpu:>27,.0f} |")
 
-    of_bests = {"c1": ("native C, 1 thread (CPU time)", "openssl speed (user CPU time)"),
-                "e1": ("native 1 thread (CPU time)", "openssl speed (user CPU time)"),
-                "cn": (f"native C, {cores} threads (wall)", "native C, 1 thread (wall)"),
-                "en": (f"native {cores} threads (wall)", "native 1 thread (wall)"),
-                "openssl": (f"openssl speed, {cores} processes (wall)", "openssl speed, 1 process (wall)")}
+    of_bests = {
+        "c1": ("native C, 1 thread (CPU time)", "openssl speed (user CPU time)"),
+        "e1": ("native 1 thread (CPU time)", "openssl speed (user CPU time)"),
+        "cn": (f"native C, {cores} threads (wall)", "native C, 1 thread (wall)"),
+        "en": (f"native {cores} threads (wall)", "native 1 thread (wall)"),
+        "openssl": (f"openssl speed, {cores} processes (wall)", "openssl speed, 1 process (wall)"),
+    }
 
     def judged(k: str, name: str) -> tuple[float, str]:
         top, bottom = of_bests[name]
@@ -281,29 +316,47 @@ def main(argv: list[str] | None = None) -> int:
         target(f"| native C, 1 thread >= 85% of openssl, {labels[k]} | {ratio:.0%} ({each}) ", ratio >= 0.85)
     for k in kinds:
         ratio, each = judged(k, "cn")
-        target(f"| native C, {cores} threads >= 1.7x 1 thread, {labels[k]} | {ratio:.2f}x ({each}; openssl itself "
-               f"{judged(k, 'openssl')[0]:.2f}x) ", ratio >= 1.7)
+        target(
+            f"| native C, {cores} threads >= 1.7x 1 thread, {labels[k]} | {ratio:.2f}x ({each}; openssl itself "
+            f"{judged(k, 'openssl')[0]:.2f}x) ",
+            ratio >= 1.7,
+        )
     for k in kinds:
         ratio, each = judged(k, "e1")
-        print(f"| adapter, 1 thread (with Python marshalling), share of openssl, {labels[k]} | {ratio:.0%} "
-              f"({each}) | info: {'above' if ratio >= 0.85 else 'below'} 85% |")
+        print(
+            f"| adapter, 1 thread (with Python marshalling), share of openssl, {labels[k]} | {ratio:.0%} "
+            f"({each}) | info: {'above' if ratio >= 0.85 else 'below'} 85% |"
+        )
     for k in kinds:
         ratio, each = judged(k, "en")
-        print(f"| adapter, {cores} threads vs 1 thread, {labels[k]} | {ratio:.2f}x ({each}) | "
-              f"info: {'above' if ratio >= 1.7 else 'below'} 1.7x |")
+        print(
+            f"| adapter, {cores} threads vs 1 thread, {labels[k]} | {ratio:.2f}x ({each}) | "
+            f"info: {'above' if ratio >= 1.7 else 'below'} 1.7x |"
+        )
     for k in kinds:
         per_core = best_of["native 1 thread (CPU time)"][k] / best_of["python reference (CPU time)"][k]
-        print(f"| speed-up over the python reference, {labels[k]} | {per_core:.1f}x per core, "
-              f"{best_of[f'native {cores} threads (wall)'][k] / best_of['python reference (CPU time)'][k]:.1f}x "
-              f"with {cores} threads | info |")
-    target(f"| PCR-digest-only >= 1,000,000 quotes/s per core (C call) | {digest_c.cpu:,.0f} ",
-           digest_c.cpu >= 1_000_000)
+        print(
+            f"| speed-up over the python reference, {labels[k]} | {per_core:.1f}x per core, "
+            f"{best_of[f'native {cores} threads (wall)'][k] / best_of['python reference (CPU time)'][k]:.1f}x "
+            f"with {cores} threads | info |"
+        )
+    target(
+        f"| PCR-digest-only >= 1,000,000 quotes/s per core (C call) | {digest_c.cpu:,.0f} ",
+        digest_c.cpu >= 1_000_000,
+    )
     if args.stream:
-        out = subprocess.run([sys.executable, __file__, "--stream-worker", str(args.stream)], capture_output=True,
-                             text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, __file__, "--stream-worker", str(args.stream)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         rate, rss = float(out[0]), float(out[1])
-        target(f"| {args.stream:,} quotes streamed in batches of {STREAM_BATCH:,} (RSA corpus cycled, full "
-               f"verification, {cores} threads): peak RSS < 500 MB | {rss:.0f} MB, {rate:,.0f} quotes/s ", rss < 500)
+        target(
+            f"| {args.stream:,} quotes streamed in batches of {STREAM_BATCH:,} (RSA corpus cycled, full "
+            f"verification, {cores} threads): peak RSS < 500 MB | {rss:.0f} MB, {rate:,.0f} quotes/s ",
+            rss < 500,
+        )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 1 if failed else 0
 

@@ -7,6 +7,7 @@ nonce and a reference policy equal to the reported values, so every check runs t
 signature, nonce, PCR digest, policy. The timed part is one ``verify_batch`` call per algorithm, on one
 thread; the best of ``--repeat`` runs is reported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,9 @@ def measure(checks: list[QuoteCheck], repeat: int) -> float:
         results = verifier.verify_batch(checks)
         best = min(best, time.perf_counter() - started)
         if not all(result.ok for result in results):
-            raise SystemExit("an honest quote failed verification: the benchmark is measuring the wrong thing")
+            raise SystemExit(
+                "an honest quote failed verification: the benchmark is measuring the wrong thing"
+            )
     return best
 
 
@@ -58,18 +61,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--algorithms", default="ecc,rsassa", help="comma list of ecc, rsassa, rsapss")
     args = parser.parse_args(argv)
-    print(f"Python {platform.python_version()}, cryptography {cryptography.__version__}, "
-          f"{backend.openssl_version_text()}, {platform.machine()}")
-    labels = {"ecc": "ECDSA P-256 / SHA-256", "rsassa": "RSASSA-PKCS1v1.5 2048 / SHA-256",
-              "rsapss": "RSA-PSS 2048 / SHA-256"}
+    print(
+        f"Python {platform.python_version()}, cryptography {cryptography.__version__}, "
+        f"{backend.openssl_version_text()}, {platform.machine()}"
+    )
+    labels = {
+        "ecc": "ECDSA P-256 / SHA-256",
+        "rsassa": "RSASSA-PKCS1v1.5 2048 / SHA-256",
+        "rsapss": "RSA-PSS 2048 / SHA-256",
+    }
     print(f"| {'AK':<32} | {'quotes':>7} | {'seconds':>8} | {'quotes/s':>9} | {'µs/quote':>8} |")
     print(f"|{'-' * 34}|{'-' * 8}:|{'-' * 9}:|{'-' * 10}:|{'-' * 9}:|")
     for algorithm in args.algorithms.split(","):
         checks = make_checks(algorithm, args.quotes, args.devices)
         seconds = measure(checks, args.repeat)
         rate = len(checks) / seconds
-        print(f"| {labels[algorithm]:<32} | {len(checks):>7} | {seconds:>8.3f} | {rate:>9,.0f} | "
-              f"{1e6 / rate:>8.1f} |", flush=True)
+        print(
+            f"| {labels[algorithm]:<32} | {len(checks):>7} | {seconds:>8.3f} | {rate:>9,.0f} | "
+            f"{1e6 / rate:>8.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/bench_scale_out.py [--postgres] [--workers 2] [
 Targets (issue 11, PostgreSQL with fsync on, 2 workers, >= 1,000 enrolled devices): heartbeat >= 0.25,
 detail >= 0.35, history >= 0.20, uncached listing >= 0.20. Exit 1 when one is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,26 @@ UVICORN = str(Path(sys.executable).with_name("uvicorn"))
 def serve_floor(workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [UVICORN, "benchmarks.floor_app:create_floor_app", "--factory", "--port", str(port), "--workers",
-         str(workers), "--http", "httptools", "--loop", "uvloop", "--log-level", "warning", "--no-access-log"],
-        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            UVICORN,
+            "benchmarks.floor_app:create_floor_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--http",
+            "httptools",
+            "--loop",
+            "uvloop",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60 * workers
     while time.monotonic() < deadline:
@@ -64,10 +82,16 @@ def get_rate(url: str, seconds: int, connections: int, headers: dict[str, str] |
 def history_for(base_url: str, credential: str, device_id: str) -> None:
     """100 samples for one device, so a history page of 100 points is full."""
     start = datetime.now(UTC) - timedelta(minutes=30)
-    samples = [{"timestamp": (start + timedelta(seconds=10 * n)).isoformat(), "cpu_usage": float(n % 90)}
-               for n in range(100)]
-    httpx.post(f"{base_url}/api/v1/agent/devices/{device_id}/heartbeat", json={"samples": samples},
-               headers={"Authorization": f"Bearer {credential}"}, timeout=30).raise_for_status()
+    samples = [
+        {"timestamp": (start + timedelta(seconds=10 * n)).isoformat(), "cpu_usage": float(n % 90)}
+        for n in range(100)
+    ]
+    httpx.post(
+        f"{base_url}/api/v1/agent/devices/{device_id}/heartbeat",
+        json={"samples": samples},
+        headers={"Authorization": f"Bearer {credential}"},
+        timeout=30,
+    ).raise_for_status()
 
 
 def main() -> int:
@@ -84,10 +108,17 @@ def main() -> int:
     db = None if postgres else work / "fleet.db"
     url = postgres.url if postgres else f"sqlite+aiosqlite:///{db}"
     floor, floor_url = serve_floor(workers)
-    server = ServerProcess(work, url, SECRET, {"EDGEFLEET_RATE_LIMIT_AGENT": "100000000",
-                                               "EDGEFLEET_RATE_LIMIT_ENROL": "100000000",
-                                               "EDGEFLEET_ATTESTATION_INTERVAL": "0",
-                                               "EDGEFLEET_LIST_CACHE_TTL": "0"})
+    server = ServerProcess(
+        work,
+        url,
+        SECRET,
+        {
+            "EDGEFLEET_RATE_LIMIT_AGENT": "100000000",
+            "EDGEFLEET_RATE_LIMIT_ENROL": "100000000",
+            "EDGEFLEET_ATTESTATION_INTERVAL": "0",
+            "EDGEFLEET_LIST_CACHE_TTL": "0",
+        },
+    )
     try:
         server.start(workers=workers)
         admin = server.cli("token", "create", "--role", "admin", "--subject", "bench")
@@ -103,10 +134,12 @@ def main() -> int:
         rates["heartbeat"] = beats["rps"]
         api = server.base_url + "/api/v1/edge/devices"
         rates["detail"] = get_rate(f"{api}/{first_id}", args.seconds, args.connections, auth)["rps"]
-        rates["history"] = get_rate(f"{api}/{first_id}/history?limit=100&resolution=raw", args.seconds,
-                                    args.connections, auth)["rps"]
-        rates["listing"] = get_rate(f"{api}?platform=hisilicon&location=bench&limit=20", args.seconds,
-                                    args.connections, auth)["rps"]
+        rates["history"] = get_rate(
+            f"{api}/{first_id}/history?limit=100&resolution=raw", args.seconds, args.connections, auth
+        )["rps"]
+        rates["listing"] = get_rate(
+            f"{api}?platform=hisilicon&location=bench&limit=20", args.seconds, args.connections, auth
+        )["rps"]
         rates["floor_after"] = get_rate(floor_url + "/floor", args.seconds, args.connections)["rps"]
     finally:
         server.stop()
@@ -128,8 +161,10 @@ def main() -> int:
         met = ratio >= target
         ok = ok and met
         print(f"| {name} | {rates[name]:,.0f} | {ratio:.3f} | >= {target} {'PASS' if met else 'FAIL'} |")
-    print(f"| heartbeats acknowledged {acknowledged:,}, stored {stored:,} | | | "
-          f"{'PASS' if stored >= acknowledged else 'FAIL'} |")
+    print(
+        f"| heartbeats acknowledged {acknowledged:,}, stored {stored:,} | | | "
+        f"{'PASS' if stored >= acknowledged else 'FAIL'} |"
+    )
     return 0 if ok else 1
 
 

@@ -1,4 +1,5 @@
 """Builds a migrated SQLite database holding a synthetic fleet of N devices (bulk insert, seconds for 100k)."""
+
 from __future__ import annotations
 
 import random
@@ -22,9 +23,25 @@ def build_fleet_db(path: Path, devices: int, seed: int = 1) -> str:
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
     rows = (
         (
-            f"dev-{i:07d}", f"device {i}", PLATFORMS[i % 2], f"site-{i % 500:03d}", "Atlas 500", 8, 16, "2.1.0",
-            1, 1, rng.choice(STATUSES), now, now, now, rng.uniform(0, 100), rng.uniform(0, 100),
-            rng.uniform(30, 80), rng.randint(0, 10**7), "unknown",
+            f"dev-{i:07d}",
+            f"device {i}",
+            PLATFORMS[i % 2],
+            f"site-{i % 500:03d}",
+            "Atlas 500",
+            8,
+            16,
+            "2.1.0",
+            1,
+            1,
+            rng.choice(STATUSES),
+            now,
+            now,
+            now,
+            rng.uniform(0, 100),
+            rng.uniform(0, 100),
+            rng.uniform(30, 80),
+            rng.randint(0, 10**7),
+            "unknown",
         )
         for i in range(devices)
     )

@@ -1,5 +1,6 @@
 """The floor of the server benchmarks: a minimal Litestar app, served by the same uvicorn (httptools,
 uvloop) with the same worker count as edgefleet, answering a small JSON body and nothing else."""
+
 from __future__ import annotations
 
 from litestar import Litestar, get

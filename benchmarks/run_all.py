@@ -1,4 +1,5 @@
 """Runs every benchmark script in turn (each prints its own table and PASS/FAIL lines)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -6,10 +7,19 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_device_list.py", "bench_python_verifier.py", "bench_native.py", "bench_heartbeat_server.py",
-           "bench_heartbeats.py",
-           "bench_history.py", "bench_console.py", "bench_eventlog.py", "bench_attest_eventlogs.py",
-           "bench_attest_cli.py", "bench_scale_out.py"]
+SCRIPTS = [
+    "bench_device_list.py",
+    "bench_python_verifier.py",
+    "bench_native.py",
+    "bench_heartbeat_server.py",
+    "bench_heartbeats.py",
+    "bench_history.py",
+    "bench_console.py",
+    "bench_eventlog.py",
+    "bench_attest_eventlogs.py",
+    "bench_attest_cli.py",
+    "bench_scale_out.py",
+]
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
 """Roles and what each may do: the permission matrix the README documents."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,9 +37,18 @@ class Permission(StrEnum):
 # By the API contract: viewers read device information (attestation status included); operators also
 # run safe commands and trigger verification (it challenges the device); auditors read logs and
 # compliance data but change nothing on a device.
-_VIEWER = {Permission.DEVICES_READ, Permission.METRICS_READ, Permission.ALERTS_READ, Permission.ATTESTATION_READ}
-_OPERATOR = _VIEWER | {Permission.ALERTS_ACK, Permission.COMMANDS_READ, Permission.COMMANDS_SAFE,
-                       Permission.ATTESTATION_VERIFY}
+_VIEWER = {
+    Permission.DEVICES_READ,
+    Permission.METRICS_READ,
+    Permission.ALERTS_READ,
+    Permission.ATTESTATION_READ,
+}
+_OPERATOR = _VIEWER | {
+    Permission.ALERTS_ACK,
+    Permission.COMMANDS_READ,
+    Permission.COMMANDS_SAFE,
+    Permission.ATTESTATION_VERIFY,
+}
 _AUDITOR = _VIEWER | {
     Permission.DECOMMISSIONED_READ,
     Permission.COMMANDS_READ,

@@ -3,6 +3,7 @@
 Both secrets are random 256-bit values shown once; only their SHA-256 is stored (high-entropy secrets
 need no slow hash), and comparisons are constant-time.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,11 +44,17 @@ class EnrollmentToken:
     id: int | None = field(default=None)
 
     @classmethod
-    def issue(cls, created_by: str, now: datetime, ttl: timedelta = TOKEN_TTL_DEFAULT,
-              device_id: str | None = None) -> tuple[EnrollmentToken, str]:
+    def issue(
+        cls, created_by: str, now: datetime, ttl: timedelta = TOKEN_TTL_DEFAULT, device_id: str | None = None
+    ) -> tuple[EnrollmentToken, str]:
         secret = "et_" + new_secret()
-        token = cls(token_hash=digest(secret), created_by=created_by, created_at=now, expires_at=now + ttl,
-                    device_id=device_id)
+        token = cls(
+            token_hash=digest(secret),
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + ttl,
+            device_id=device_id,
+        )
         return token, secret
 
     def redeem(self, device_id: str, now: datetime) -> None:
@@ -91,8 +98,9 @@ class RecentCredentials:
 
     TOPIC = "cache:credential:"
 
-    def __init__(self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000,
-                 signals: Signals | None = None) -> None:
+    def __init__(
+        self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000, signals: Signals | None = None
+    ) -> None:
         self._ttl, self._capacity = ttl, capacity
         self._signals = signals
         if signals is not None:

@@ -3,6 +3,7 @@
 Durations are measured on the samples' own timestamps (the device's clock), so "above 90 % for 5
 minutes" means five minutes of measurements whatever the delivery delays were.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from domain.devices import DeviceStatus, MetricSample
 from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged
 
 COMMAND_FAILURES = frozenset({"failed", "rejected", "timed_out"})
-_LABELS = {RuleName.CPU: ("CPU usage", "%"), RuleName.MEMORY: ("Memory usage", "%"),
-           RuleName.TEMPERATURE: ("Temperature", " °C")}
+_LABELS = {
+    RuleName.CPU: ("CPU usage", "%"),
+    RuleName.MEMORY: ("Memory usage", "%"),
+    RuleName.TEMPERATURE: ("Temperature", " °C"),
+}
 
 
 @dataclass(frozen=True)
@@ -27,20 +31,26 @@ class Breach:
 
 
 def _duration(seconds: int) -> str:
-    return f" for {seconds // 60} min" if seconds >= 60 and seconds % 60 == 0 else (
-        f" for {seconds} s" if seconds else "")
+    return (
+        f" for {seconds // 60} min"
+        if seconds >= 60 and seconds % 60 == 0
+        else (f" for {seconds} s" if seconds else "")
+    )
 
 
-def judge_metric(rule: RuleName, threshold: Threshold, value: float | None, breach: Breach | None,
-                 at: datetime) -> tuple[Breach | None, Finding | None]:
+def judge_metric(
+    rule: RuleName, threshold: Threshold, value: float | None, breach: Breach | None, at: datetime
+) -> tuple[Breach | None, Finding | None]:
     """The breach as it stands after ``value`` measured ``at``, and what alerts should do (None: nothing)."""
     if value is None:
         return breach, None  # not measured: neither breaching nor clear
     if not threshold.enabled or value <= threshold.warning:
         return None, Finding(rule, None)
     above_critical = threshold.critical is not None and value > threshold.critical
-    breach = Breach(breach.warning_since if breach else at,
-                    ((breach and breach.critical_since) or at) if above_critical else None)
+    breach = Breach(
+        breach.warning_since if breach else at,
+        ((breach and breach.critical_since) or at) if above_critical else None,
+    )
     held = lambda since: since is not None and (at - since).total_seconds() >= threshold.for_seconds  # noqa: E731
     if held(breach.critical_since):
         severity, limit, word = Severity.CRITICAL, threshold.critical, "critical"
@@ -54,13 +64,15 @@ def judge_metric(rule: RuleName, threshold: Threshold, value: float | None, brea
     return breach, Finding(rule, severity, message, value, limit)
 
 
-def judge_sample(rules: RuleSet, platform: str, sample: MetricSample, breaches: dict[RuleName, Breach]
-                 ) -> tuple[list[Finding], dict[RuleName, Breach | None]]:
+def judge_sample(
+    rules: RuleSet, platform: str, sample: MetricSample, breaches: dict[RuleName, Breach]
+) -> tuple[list[Finding], dict[RuleName, Breach | None]]:
     """Every threshold rule against one sample: findings and each rule's breach afterwards."""
     findings, after = [], {}
     for rule, name in METRICS.items():
-        after[rule], finding = judge_metric(rule, rules.threshold(platform, rule), getattr(sample, name),
-                                            breaches.get(rule), sample.timestamp)
+        after[rule], finding = judge_metric(
+            rule, rules.threshold(platform, rule), getattr(sample, name), breaches.get(rule), sample.timestamp
+        )
         if finding is not None:
             findings.append(finding)
     return findings, after
@@ -93,8 +105,15 @@ def judge_command(rules: RuleSet, event: CommandChanged) -> list[Finding]:
         return []
     detail = f": {event.message}" if event.message else ""
     message = f"Command {event.command} (#{event.command_id}) {event.status.replace('_', ' ')}{detail}"
-    return [_event(rules.event(RuleName.COMMAND), RuleName.COMMAND, event.status in COMMAND_FAILURES, message,
-                   subject=event.command)]
+    return [
+        _event(
+            rules.event(RuleName.COMMAND),
+            RuleName.COMMAND,
+            event.status in COMMAND_FAILURES,
+            message,
+            subject=event.command,
+        )
+    ]
 
 
 def offline_escalation(rule: EventRule, started_at: datetime, now: datetime) -> Finding | None:

@@ -6,6 +6,7 @@
 
 Every level and field is optional: what a document leaves out keeps the value it is laid over.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,8 +57,12 @@ def _optional(check):
     return lambda value, where: None if value is None else check(value, where)
 
 
-THRESHOLD_FIELDS = {"warning": _number, "critical": _optional(_number), "for_seconds": _seconds,
-                    "enabled": _flag}
+THRESHOLD_FIELDS = {
+    "warning": _number,
+    "critical": _optional(_number),
+    "for_seconds": _seconds,
+    "enabled": _flag,
+}
 EVENT_FIELDS = {"severity": _severity, "enabled": _flag, "escalate_after_seconds": _optional(_seconds)}
 
 
@@ -93,19 +98,24 @@ def merge_rules(base: RuleSet, document) -> RuleSet:
     for platform, rules in _names(document.get("thresholds", {}), list(Platform), "thresholds").items():
         for rule, patch in _names(rules, list(METRICS), f"thresholds.{platform}").items():
             mine = thresholds[Platform(platform)]
-            mine[RuleName(rule)] = _changed(mine[RuleName(rule)], patch, THRESHOLD_FIELDS, RuleName(rule),
-                                            f"thresholds.{platform}.{rule}")
+            mine[RuleName(rule)] = _changed(
+                mine[RuleName(rule)], patch, THRESHOLD_FIELDS, RuleName(rule), f"thresholds.{platform}.{rule}"
+            )
     events = dict(base.events)
     for rule, patch in _names(document.get("events", {}), list(EVENT_RULES), "events").items():
-        events[RuleName(rule)] = _changed(events[RuleName(rule)], patch, EVENT_FIELDS, RuleName(rule),
-                                          f"events.{rule}")
+        events[RuleName(rule)] = _changed(
+            events[RuleName(rule)], patch, EVENT_FIELDS, RuleName(rule), f"events.{rule}"
+        )
     return RuleSet(thresholds, events)
 
 
 def overrides_from(document: Mapping) -> list[RuleOverride]:
     """Split a document (already validated by ``merge_rules``) into rows to store."""
-    rows = [RuleOverride(rule, platform, dict(patch))
-            for platform, rules in document.get("thresholds", {}).items() for rule, patch in rules.items()]
+    rows = [
+        RuleOverride(rule, platform, dict(patch))
+        for platform, rules in document.get("thresholds", {}).items()
+        for rule, patch in rules.items()
+    ]
     events = document.get("events", {})
     rows += [RuleOverride(rule, ALL_PLATFORMS, dict(patch)) for rule, patch in events.items()]
     return rows

@@ -11,6 +11,7 @@ Why the defaults are what they are:
 - Attestation failed: critical, the device may be running software nobody approved.
 - Command failed, rejected or timed out: a warning per command kind.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -42,8 +43,11 @@ class RuleName(StrEnum):
 
 # The sample field each threshold rule watches, and the values a limit on it may take.
 METRICS = {RuleName.CPU: "cpu_usage", RuleName.MEMORY: "memory_usage", RuleName.TEMPERATURE: "temperature"}
-LIMIT_RANGES = {RuleName.CPU: (0.0, 100.0), RuleName.MEMORY: (0.0, 100.0),
-                RuleName.TEMPERATURE: (-40.0, 150.0)}
+LIMIT_RANGES = {
+    RuleName.CPU: (0.0, 100.0),
+    RuleName.MEMORY: (0.0, 100.0),
+    RuleName.TEMPERATURE: (-40.0, 150.0),
+}
 EVENT_RULES = (RuleName.OFFLINE, RuleName.ATTESTATION, RuleName.COMMAND)
 MAX_SECONDS = 7 * 86400
 
@@ -89,10 +93,16 @@ def _percent(warning: float, critical: float) -> Threshold:
 
 
 DEFAULT_THRESHOLDS = {
-    Platform.ATLAS: {RuleName.CPU: _percent(90, 98), RuleName.MEMORY: _percent(90, 98),
-                     RuleName.TEMPERATURE: Threshold(85, 95)},
-    Platform.HISILICON: {RuleName.CPU: _percent(90, 98), RuleName.MEMORY: _percent(90, 98),
-                         RuleName.TEMPERATURE: Threshold(75, 85)},
+    Platform.ATLAS: {
+        RuleName.CPU: _percent(90, 98),
+        RuleName.MEMORY: _percent(90, 98),
+        RuleName.TEMPERATURE: Threshold(85, 95),
+    },
+    Platform.HISILICON: {
+        RuleName.CPU: _percent(90, 98),
+        RuleName.MEMORY: _percent(90, 98),
+        RuleName.TEMPERATURE: Threshold(75, 85),
+    },
 }
 DEFAULT_EVENTS = {
     RuleName.OFFLINE: EventRule(Severity.WARNING, escalate_after_seconds=1800),
@@ -124,8 +134,12 @@ class RuleSet:
     def to_document(self) -> dict:
         return {
             "thresholds": {
-                p.value: {r.value: dict(warning=t.warning, critical=t.critical, for_seconds=t.for_seconds,
-                                        enabled=t.enabled) for r, t in rules.items()}
+                p.value: {
+                    r.value: dict(
+                        warning=t.warning, critical=t.critical, for_seconds=t.for_seconds, enabled=t.enabled
+                    )
+                    for r, t in rules.items()
+                }
                 for p, rules in self.thresholds.items()
             },
             "events": {r.value: _event_document(r, e) for r, e in self.events.items()},

@@ -4,6 +4,7 @@ A rule's finding about a device either raises an alert, updates the open one (ne
 severity escalates it and asks for a fresh acknowledgement), or, when the condition cleared, resolves it.
 Severity never drops while an alert is open: the operator sees the worst level reached.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,8 @@ class AlertStatus(StrEnum):
 OPEN = frozenset({AlertStatus.ACTIVE, AlertStatus.ACKNOWLEDGED})
 # What the listing's ``status`` parameter accepts: a state, or "open" (the default) and "all".
 STATUS_FILTERS = {"open": OPEN, "all": frozenset(AlertStatus)} | {
-    s.value: frozenset({s}) for s in AlertStatus}
+    s.value: frozenset({s}) for s in AlertStatus
+}
 _PUBLIC_ID = re.compile(r"^(?:alert-)?0*(\d{1,18})$")
 
 
@@ -73,8 +75,17 @@ class Alert:
 
     @classmethod
     def raised(cls, device_id: str, finding: Finding, now: datetime) -> Alert:
-        return cls(device_id, finding.rule, finding.severity, finding.message, now, now, finding.subject,
-                   finding.value, finding.threshold)
+        return cls(
+            device_id,
+            finding.rule,
+            finding.severity,
+            finding.message,
+            now,
+            now,
+            finding.subject,
+            finding.value,
+            finding.threshold,
+        )
 
     @property
     def key(self) -> tuple[str, str]:
@@ -106,7 +117,11 @@ class Alert:
         if self.status is AlertStatus.ACKNOWLEDGED:
             return False
         self.status, self.acknowledged_by, self.acknowledged_at, self.updated_at = (
-            AlertStatus.ACKNOWLEDGED, by, now, now)
+            AlertStatus.ACKNOWLEDGED,
+            by,
+            now,
+            now,
+        )
         return True
 
     def resolve(self, now: datetime) -> None:

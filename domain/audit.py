@@ -1,4 +1,5 @@
 """The audit trail: one append-only record per mutating call, secrets redacted before they are stored."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ def redact(value, depth: int = 0):
     if depth > MAX_DEPTH:
         return REDACTED
     if isinstance(value, dict):
-        return {k: REDACTED if SECRET_FIELD.search(str(k)) else redact(v, depth + 1) for k, v in value.items()}
+        return {
+            k: REDACTED if SECRET_FIELD.search(str(k)) else redact(v, depth + 1) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [redact(v, depth + 1) for v in value[:100]]
     if isinstance(value, str) and len(value) > 1024:

@@ -1,4 +1,5 @@
 """Bounded in-memory maps: caches that must not grow with everything a long-running process ever saw."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 queued -> delivered -> running -> succeeded | failed | rejected | timed_out | canceled
 A command nobody finishes before its deadline ends ``timed_out``; one not yet started may be canceled.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,11 +37,22 @@ class CommandStatus(StrEnum):
 
 
 TERMINAL = frozenset(
-    {CommandStatus.SUCCEEDED, CommandStatus.FAILED, CommandStatus.REJECTED, CommandStatus.TIMED_OUT, CommandStatus.CANCELED}
+    {
+        CommandStatus.SUCCEEDED,
+        CommandStatus.FAILED,
+        CommandStatus.REJECTED,
+        CommandStatus.TIMED_OUT,
+        CommandStatus.CANCELED,
+    }
 )
 # What a device may report, from each state it can see.
 DEVICE_TRANSITIONS = {
-    CommandStatus.DELIVERED: {CommandStatus.RUNNING, CommandStatus.SUCCEEDED, CommandStatus.FAILED, CommandStatus.REJECTED},
+    CommandStatus.DELIVERED: {
+        CommandStatus.RUNNING,
+        CommandStatus.SUCCEEDED,
+        CommandStatus.FAILED,
+        CommandStatus.REJECTED,
+    },
     CommandStatus.RUNNING: {CommandStatus.SUCCEEDED, CommandStatus.FAILED},
 }
 CANCELABLE = frozenset({CommandStatus.QUEUED, CommandStatus.DELIVERED})
@@ -106,13 +118,26 @@ class Command:
     id: int | None = field(default=None)
 
     @classmethod
-    def create(cls, device_id: str, name: str, parameters: dict, requested_by: str, now: datetime,
-               idempotency_key: str | None = None) -> Command:
+    def create(
+        cls,
+        device_id: str,
+        name: str,
+        parameters: dict,
+        requested_by: str,
+        now: datetime,
+        idempotency_key: str | None = None,
+    ) -> Command:
         command = parse_command(name)
         clean = check_parameters(command, parameters)
-        return cls(device_id=device_id, command=command, parameters=clean, requested_by=requested_by,
-                   created_at=now, deadline=now + timedelta(seconds=clean["expires_in"]),
-                   idempotency_key=idempotency_key)
+        return cls(
+            device_id=device_id,
+            command=command,
+            parameters=clean,
+            requested_by=requested_by,
+            created_at=now,
+            deadline=now + timedelta(seconds=clean["expires_in"]),
+            idempotency_key=idempotency_key,
+        )
 
     @property
     def finished(self) -> bool:
@@ -120,7 +145,9 @@ class Command:
 
     def same_request(self, name: str, parameters: dict) -> bool:
         try:
-            return self.command == parse_command(name) and self.parameters == check_parameters(self.command, parameters)
+            return self.command == parse_command(name) and self.parameters == check_parameters(
+                self.command, parameters
+            )
         except InvalidCommand:
             return False
 

@@ -7,6 +7,7 @@ Score (0-100) = sum of the weights of the checks a device passes:
   tee                15  TEE enabled
   key_sealed         15  at least one active key sealed to the device's TPM
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Devices and the telemetry samples they report."""
+
 from __future__ import annotations
 
 import re
@@ -167,7 +168,15 @@ class Device(DeviceRecord):
 
 
 # What an agent reports about its device in heartbeats (when it changes), and the device row takes over.
-REPORTED_FACTS = ("model", "cores", "memory_gb", "firmware_version", "tee_enabled", "tee_type", "capabilities")
+REPORTED_FACTS = (
+    "model",
+    "cores",
+    "memory_gb",
+    "firmware_version",
+    "tee_enabled",
+    "tee_type",
+    "capabilities",
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """Things that happened, published by use cases after they commit (alerts and live updates listen)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

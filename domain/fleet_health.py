@@ -12,6 +12,7 @@ not that the condition went away. Info alerts never change the status.
 ``devices_online`` counts every reachable device, degraded ones included (``devices_degraded`` says how
 many of them are degraded).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,13 @@ class FleetHealth:
         return self.overall_status != "unavailable"
 
 
-def judge_health(devices: dict[DeviceStatus, int], open_alerts: dict[Severity, int], newest: list[Alert],
-                 now: datetime, channel_connected: bool = True) -> FleetHealth:
+def judge_health(
+    devices: dict[DeviceStatus, int],
+    open_alerts: dict[Severity, int],
+    newest: list[Alert],
+    now: datetime,
+    channel_connected: bool = True,
+) -> FleetHealth:
     online, degraded = devices.get(DeviceStatus.ONLINE, 0), devices.get(DeviceStatus.DEGRADED, 0)
     offline = devices.get(DeviceStatus.OFFLINE, 0)
     monitored = online + degraded + offline
@@ -52,8 +58,15 @@ def judge_health(devices: dict[DeviceStatus, int], open_alerts: dict[Severity, i
         status = "degraded"
     else:
         status = "healthy"
-    return FleetHealth(status, now, online + degraded, offline, degraded, newest,
-                       channel="connected" if channel_connected else "disconnected")
+    return FleetHealth(
+        status,
+        now,
+        online + degraded,
+        offline,
+        degraded,
+        newest,
+        channel="connected" if channel_connected else "disconnected",
+    )
 
 
 def unavailable(now: datetime, error: str) -> FleetHealth:

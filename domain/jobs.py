@@ -1,5 +1,6 @@
 """Background jobs: a use case and a schedule. Fleet-wide jobs run on one worker of the fleet (the
 Leadership port decides which), per-worker ones (e.g. this process's gauges) everywhere."""
+
 from __future__ import annotations
 
 import asyncio

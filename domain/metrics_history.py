@@ -3,6 +3,7 @@
 Raw samples are kept for the configured retention only; rollups are kept longer, so a long window is
 answered from a rollup table that holds a few hundred rows instead of tens of thousands of samples.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -57,12 +58,25 @@ class MetricPoint:
 
     @classmethod
     def of_sample(cls, s: MetricSample) -> MetricPoint:
-        return cls(s.timestamp, s.cpu_usage, s.memory_usage, s.temperature, s.status, s.uptime_seconds,
-                   s.ai_core_usage, s.npu_memory_used_mb, s.power_w)
+        return cls(
+            s.timestamp,
+            s.cpu_usage,
+            s.memory_usage,
+            s.temperature,
+            s.status,
+            s.uptime_seconds,
+            s.ai_core_usage,
+            s.npu_memory_used_mb,
+            s.power_w,
+        )
 
 
 def choose_resolution(
-    requested: Resolution, start: datetime | None, end: datetime | None, now: datetime, raw_retention: timedelta
+    requested: Resolution,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    raw_retention: timedelta,
 ) -> Resolution:
     """What "auto" means. Without a start the newest raw samples are returned (the API contract's behaviour).
     Otherwise the span (start to end, or to now) picks: <= 6 h raw, <= 7 days 1m, longer 1h; and a
@@ -102,10 +116,16 @@ def _point(start: datetime, group: list[MetricSample]) -> MetricPoint:
         values = present(name)
         return sum(values) / len(values) if values else None
 
-    extremes = {f"{name}_{fn.__name__}": (fn(present(name)) if present(name) else None)
-                for name in RANGED for fn in (min, max)}
+    extremes = {
+        f"{name}_{fn.__name__}": (fn(present(name)) if present(name) else None)
+        for name in RANGED
+        for fn in (min, max)
+    }
     uptimes = [s.uptime_seconds for s in group if s.uptime_seconds is not None]
     return MetricPoint(
-        timestamp=start, **{name: avg(name) for name in RANGED + AVERAGED},
-        uptime_seconds=max(uptimes) if uptimes else None, samples=len(group), **extremes,
+        timestamp=start,
+        **{name: avg(name) for name in RANGED + AVERAGED},
+        uptime_seconds=max(uptimes) if uptimes else None,
+        samples=len(group),
+        **extremes,
     )

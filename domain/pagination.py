@@ -1,4 +1,5 @@
 """Offset pagination shared by every listing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,6 +8,7 @@
 - device_binding: percentage (0-100, rounded down) of TPM devices whose attestation key is activated,
   i.e. cryptographically bound to that device's TPM.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

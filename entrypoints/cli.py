@@ -1,4 +1,5 @@
 """The ``edgefleet`` command: serve, db, token, demo (more sub-commands join as features land)."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,15 +27,21 @@ def parse_duration(text: str) -> timedelta:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edgefleet", description="Edge fleet management and TPM attestation")
+    parser = argparse.ArgumentParser(
+        prog="edgefleet", description="Edge fleet management and TPM attestation"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
-    serve.add_argument("--workers", type=int, default=0,
-                       help="API worker processes on the port (default EDGEFLEET_WORKERS or 1; >1 needs PostgreSQL)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="API worker processes on the port (default EDGEFLEET_WORKERS or 1; >1 needs PostgreSQL)",
+    )
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database schema")
@@ -92,13 +99,21 @@ def _serve(args) -> int:
     if workers > 1 and not settings.database_url.startswith("postgresql"):
         raise SystemExit(
             f"edgefleet serve: {workers} workers need PostgreSQL (EDGEFLEET_DATABASE_URL=postgresql+asyncpg://...): "
-            "SQLite serves one worker; run without --workers, or point the workers at PostgreSQL")
+            "SQLite serves one worker; run without --workers, or point the workers at PostgreSQL"
+        )
     configure_json_logging(args.log_level)
     os.environ["EDGEFLEET_LOG_LEVEL"] = args.log_level  # each worker process configures its own logging
-    uvicorn.run("entrypoints.http.served:served_app", factory=True, workers=workers, host=args.host,
-                port=args.port, log_level=args.log_level, log_config=None,
-                http="entrypoints.http.slow_clients:BoundedHttpProtocol",  # bounds from the same settings
-                timeout_keep_alive=settings.idle_timeout_seconds)
+    uvicorn.run(
+        "entrypoints.http.served:served_app",
+        factory=True,
+        workers=workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        log_config=None,
+        http="entrypoints.http.slow_clients:BoundedHttpProtocol",  # bounds from the same settings
+        timeout_keep_alive=settings.idle_timeout_seconds,
+    )
     return 0
 
 
@@ -112,7 +127,9 @@ def _db_upgrade(args) -> int:
 
 def _token_create(args) -> int:
     container = _container()
-    token = container.core.tokens().issue(args.subject, Role(args.role), args.ttl, container.core.clock().now())
+    token = container.core.tokens().issue(
+        args.subject, Role(args.role), args.ttl, container.core.clock().now()
+    )
     print(token)
     return 0
 
@@ -125,7 +142,8 @@ def _enroll_token_create(args) -> int:
         container = _container()
         try:
             _, secret = await container.services.agents().create_enrollment_token(
-                Principal(args.subject, Role.ADMIN), args.ttl, args.device)
+                Principal(args.subject, Role.ADMIN), args.ttl, args.device
+            )
             return secret
         finally:
             await shutdown_container(container)

@@ -1,4 +1,5 @@
 """The composition root: the only place that picks adapters for ports and wires them together."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -94,12 +95,14 @@ class Core(containers.DeclarativeContainer):
         settings.provided.jwt_private_key,
         settings.provided.var_dir,
     )
-    tokens = providers.Singleton(TokenService, token_keys, clock=clock,
-                                 leeway_seconds=settings.provided.jwt_leeway_seconds)
+    tokens = providers.Singleton(
+        TokenService, token_keys, clock=clock, leeway_seconds=settings.provided.jwt_leeway_seconds
+    )
     passwords = providers.Singleton(Argon2idPasswords)
     metrics = providers.Singleton(FleetMetrics)
-    verifier = providers.Singleton(TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier),
-                                   metrics)
+    verifier = providers.Singleton(
+        TimedVerifier, providers.Singleton(choose_verifier, settings.provided.verifier), metrics
+    )
     # event log replay follows the verifier choice: native when built (or asked for), else the reference
     replayer = providers.Singleton(choose_replayer, settings.provided.verifier)
 
@@ -107,19 +110,26 @@ class Core(containers.DeclarativeContainer):
 class Gateways(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
-    engine = providers.Singleton(create_engine, settings.provided.database_url,
-                                 connect_timeout=settings.provided.db_connect_timeout_seconds,
-                                 command_timeout=settings.provided.db_command_timeout_seconds)
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        connect_timeout=settings.provided.db_connect_timeout_seconds,
+        command_timeout=settings.provided.db_command_timeout_seconds,
+    )
     sessions = providers.Singleton(session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
     read_engine = providers.Singleton(create_sync_read_engine, settings.provided.database_url)
     fleet_queries = providers.Singleton(
         CachedFleetQueries,
         providers.Singleton(SqlFleetQueries, engine, read_engine),
-        ttl_seconds=settings.provided.list_cache_ttl_seconds, signals=core.signals,
+        ttl_seconds=settings.provided.list_cache_ttl_seconds,
+        signals=core.signals,
     )
     attestation_repository = providers.Singleton(
-        SqlAttestationRepository, engine, sessions, on_device_changed=fleet_queries.provided.invalidate,
+        SqlAttestationRepository,
+        engine,
+        sessions,
+        on_device_changed=fleet_queries.provided.invalidate,
         signals=core.signals,
     )
     nonces = providers.Singleton(SqlNonceStore, engine)
@@ -130,10 +140,14 @@ class Gateways(containers.DeclarativeContainer):
     seal_repository = providers.Singleton(SqlSealRepository, engine)
     user_repository = providers.Singleton(SqlUserRepository, engine)
     seal_maker = providers.Singleton(PytssSealMaker)
-    compliance_facts = providers.Singleton(SqlComplianceFacts, engine,
-                                           sealed_devices=seal_repository.provided.sealed_devices)
+    compliance_facts = providers.Singleton(
+        SqlComplianceFacts, engine, sealed_devices=seal_repository.provided.sealed_devices
+    )
     device_gateway = providers.Singleton(
-        AgentGateway, engine, core.signals, core.clock,
+        AgentGateway,
+        engine,
+        core.signals,
+        core.clock,
         answer_timeout_seconds=settings.provided.attestation_answer_timeout_seconds,
     )
     credential_challenger = providers.Singleton(PytssCredentialChallenger)
@@ -148,52 +162,99 @@ class Services(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     gateways = providers.DependenciesContainer()
     recent_credentials = providers.Singleton(
-        RecentCredentials, ttl=providers.Factory(timedelta, seconds=settings.provided.credential_cache_ttl_seconds),
+        RecentCredentials,
+        ttl=providers.Factory(timedelta, seconds=settings.provided.credential_cache_ttl_seconds),
         signals=core.signals,
     )
     inventory = providers.Singleton(
-        DeviceInventory, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock,
-        raw_retention=settings.provided.metrics_retention, recent_credentials=recent_credentials,
+        DeviceInventory,
+        uow=gateways.unit_of_work.provider,
+        queries=gateways.fleet_queries,
+        clock=core.clock,
+        raw_retention=settings.provided.metrics_retention,
+        recent_credentials=recent_credentials,
         seals=gateways.seal_repository,
     )
     commands = providers.Singleton(
-        CommandService, uow=gateways.unit_of_work.provider, clock=core.clock, signals=core.signals,
+        CommandService,
+        uow=gateways.unit_of_work.provider,
+        clock=core.clock,
+        signals=core.signals,
         events=core.events,
     )
     telemetry = providers.Singleton(
-        TelemetryRecorder, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, events=core.events
+        TelemetryRecorder,
+        uow=gateways.unit_of_work.provider,
+        queries=gateways.fleet_queries,
+        events=core.events,
     )
     agents = providers.Singleton(
-        AgentService, uow=gateways.unit_of_work.provider, clock=core.clock, queries=gateways.fleet_queries,
-        telemetry=telemetry, heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
-        events=core.events, recent_credentials=recent_credentials, audit=gateways.audit_log,
+        AgentService,
+        uow=gateways.unit_of_work.provider,
+        clock=core.clock,
+        queries=gateways.fleet_queries,
+        telemetry=telemetry,
+        heartbeat_interval_seconds=settings.provided.heartbeat_interval_seconds,
+        events=core.events,
+        recent_credentials=recent_credentials,
+        audit=gateways.audit_log,
     )
     attestation = providers.Singleton(
-        AttestationService, gateways.attestation_repository, gateways.nonces, gateways.device_gateway,
-        core.verifier, core.clock,
-        nonce_ttl=providers.Factory(timedelta, seconds=settings.provided.nonce_ttl_seconds), events=core.events,
-        event_policies=gateways.event_policy_repository, replayer=core.replayer,
+        AttestationService,
+        gateways.attestation_repository,
+        gateways.nonces,
+        gateways.device_gateway,
+        core.verifier,
+        core.clock,
+        nonce_ttl=providers.Factory(timedelta, seconds=settings.provided.nonce_ttl_seconds),
+        events=core.events,
+        event_policies=gateways.event_policy_repository,
+        replayer=core.replayer,
     )
     enrolment = providers.Singleton(
-        AkEnrolment, gateways.attestation_repository, gateways.credential_challenger,
-        providers.Object(attestation_key_from_public), core.clock, ek_verifier=gateways.ek_verifier,
+        AkEnrolment,
+        gateways.attestation_repository,
+        gateways.credential_challenger,
+        providers.Object(attestation_key_from_public),
+        core.clock,
+        ek_verifier=gateways.ek_verifier,
     )
     policies = providers.Singleton(ReferencePolicies, gateways.attestation_repository, core.clock)
-    event_policies = providers.Singleton(EventPolicies, gateways.event_policy_repository,
-                                         gateways.attestation_repository, core.clock)
-    alerts = providers.Singleton(
-        AlertService, uow=gateways.alert_unit_of_work.provider, clock=core.clock, events=core.events,
-        base_rules=providers.Singleton(load_alert_rules, settings.provided.alert_rules_file), signals=core.signals,
+    event_policies = providers.Singleton(
+        EventPolicies, gateways.event_policy_repository, gateways.attestation_repository, core.clock
     )
-    sealing = providers.Singleton(SealingService, gateways.attestation_repository, gateways.seal_repository,
-                                  gateways.seal_maker, core.clock)
-    sign_in = providers.Singleton(SignIn, gateways.user_repository, core.passwords, core.tokens,
-                                  gateways.audit_log, core.clock, settings.provided.login_token_ttl)
+    alerts = providers.Singleton(
+        AlertService,
+        uow=gateways.alert_unit_of_work.provider,
+        clock=core.clock,
+        events=core.events,
+        base_rules=providers.Singleton(load_alert_rules, settings.provided.alert_rules_file),
+        signals=core.signals,
+    )
+    sealing = providers.Singleton(
+        SealingService,
+        gateways.attestation_repository,
+        gateways.seal_repository,
+        gateways.seal_maker,
+        core.clock,
+    )
+    sign_in = providers.Singleton(
+        SignIn,
+        gateways.user_repository,
+        core.passwords,
+        core.tokens,
+        gateways.audit_log,
+        core.clock,
+        settings.provided.login_token_ttl,
+    )
     user_accounts = providers.Singleton(UserAccounts, gateways.user_repository, core.passwords, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
     uptime = providers.Singleton(UptimeService, gateways.uptime_ledger, core.clock)
     compliance = providers.Singleton(
-        ComplianceReview, gateways.fleet_queries, gateways.compliance_facts, core.clock,
+        ComplianceReview,
+        gateways.fleet_queries,
+        gateways.compliance_facts,
+        core.clock,
         providers.Factory(timedelta, seconds=settings.provided.attestation_max_age_seconds),
     )
 

@@ -1,5 +1,6 @@
 """``edgefleet demo run``: the server plus a simulated fleet of agents over loopback HTTP, so a new user
 sees a live fleet at once. Ctrl-C stops both."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,14 @@ def add_demo_run(demo_commands, parse_duration) -> None:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--devices", type=int, default=50)
     run.add_argument("--token-ttl", type=parse_duration, default=timedelta(hours=12))
-    run.add_argument("--workers", type=int, default=1, help="API worker processes (more than 1 needs --postgres)")
-    run.add_argument("--postgres", action="store_true",
-                     help="start a throw-away PostgreSQL for this run (migrated and seeded; gone on exit)")
+    run.add_argument(
+        "--workers", type=int, default=1, help="API worker processes (more than 1 needs --postgres)"
+    )
+    run.add_argument(
+        "--postgres",
+        action="store_true",
+        help="start a throw-away PostgreSQL for this run (migrated and seeded; gone on exit)",
+    )
     run.set_defaults(handler=demo_run)
 
 
@@ -89,23 +95,46 @@ def _serve_with_fleet(args, env: dict) -> int:
     password = secrets.token_urlsafe(9)
     _demo_users(password, env)
     ttl = f"{int(args.token_ttl.total_seconds())}s"
-    token = subprocess.run([EDGEFLEET, "token", "create", "--role", "admin", "--subject", "demo-admin", "--ttl", ttl],
-                           check=True, capture_output=True, text=True, env=env).stdout.strip()
-    server = subprocess.Popen([EDGEFLEET, "serve", "--host", args.host, "--port", str(args.port),
-                               "--workers", str(args.workers)], env=env)
+    token = subprocess.run(
+        [EDGEFLEET, "token", "create", "--role", "admin", "--subject", "demo-admin", "--ttl", ttl],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout.strip()
+    server = subprocess.Popen(
+        [EDGEFLEET, "serve", "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)],
+        env=env,
+    )
     simulator = None
     try:
         _wait_ready(url, server)
         simulator = subprocess.Popen(
-            [EDGEFLEET, "simulate", "--server", url, "--devices", str(args.devices), "--seed", DEMO_SEED,
-             "--prefix", DEMO_PREFIX, "--log-level", "warning" if args.devices > 100 else "info"],
-            env=env | {"EDGEFLEET_ADMIN_TOKEN": token})
-        print(f"\n== edgefleet is serving {url} ({args.workers} worker(s)) with {args.devices} simulated devices; "
-              f"Ctrl-C stops both.\n"
-              f"== web console: {url}/console/  sign in as admin, operator, viewer or auditor, "
-              f"password {password} (new each run)\n"
-              f"== API docs: {url}/schema/swagger\n== admin token (valid {args.token_ttl}):\nexport TOKEN={token}\n"
-              f"curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/api/v1/edge/devices?limit=5'\n", flush=True)
+            [
+                EDGEFLEET,
+                "simulate",
+                "--server",
+                url,
+                "--devices",
+                str(args.devices),
+                "--seed",
+                DEMO_SEED,
+                "--prefix",
+                DEMO_PREFIX,
+                "--log-level",
+                "warning" if args.devices > 100 else "info",
+            ],
+            env=env | {"EDGEFLEET_ADMIN_TOKEN": token},
+        )
+        print(
+            f"\n== edgefleet is serving {url} ({args.workers} worker(s)) with {args.devices} simulated devices; "
+            f"Ctrl-C stops both.\n"
+            f"== web console: {url}/console/  sign in as admin, operator, viewer or auditor, "
+            f"password {password} (new each run)\n"
+            f"== API docs: {url}/schema/swagger\n== admin token (valid {args.token_ttl}):\nexport TOKEN={token}\n"
+            f"curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/api/v1/edge/devices?limit=5'\n",
+            flush=True,
+        )
         return server.wait()
     except KeyboardInterrupt:
         return 0

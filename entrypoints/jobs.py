@@ -1,4 +1,5 @@
 """The server's background jobs, from the container's use cases."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,17 +26,27 @@ def server_jobs(container: Container) -> list[Job]:
 
     jobs = [
         Job("expire-commands", 5.0, services.commands().expire_due),
-        Job("mark-offline", max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline),
+        Job(
+            "mark-offline", max(1.0, settings.heartbeat_interval_seconds / 3), services.agents().sweep_offline
+        ),
         Job("gauges", 15.0, refresh_gauges, fleet_wide=False),
         Job("fleet-uptime", 300.0, refresh_fleet_uptime, fleet_wide=False),
         Job("metrics-rollup", 60.0, lambda: gateways.maintenance().roll_up(clock.now())),
-        Job("metrics-retention", 600.0,
-            lambda: gateways.maintenance().apply_retention(clock.now(), settings.metrics_retention)),
+        Job(
+            "metrics-retention",
+            600.0,
+            lambda: gateways.maintenance().apply_retention(clock.now(), settings.metrics_retention),
+        ),
         Job("escalate-offline-alerts", 60.0, services.alerts().escalate_offline),
         Job("purge-expired-challenges", 60.0, gateways.device_gateway().purge_expired),
     ]
     if settings.attestation_interval_seconds > 0:
         every = timedelta(seconds=settings.attestation_interval_seconds)
-        jobs.append(Job("attest-due", min(60.0, every.total_seconds() / 2),
-                        lambda: services.bulk().attest_due(every, clock.now())))
+        jobs.append(
+            Job(
+                "attest-due",
+                min(60.0, every.total_seconds() / 2),
+                lambda: services.bulk().attest_due(every, clock.now()),
+            )
+        )
     return jobs

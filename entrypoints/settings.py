@@ -1,4 +1,5 @@
 """Settings read from EDGEFLEET_* environment variables (documented in the README)."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Scripted anomalies, one device each: ``overheating`` (temperature ramps above 90
 (a foreign firmware image measured into PCR 0, so attestation fails against the model's reference
 policy), ``offline`` (goes silent after ``offline_after`` seconds). Same seed, same fleet.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,12 @@ async def _run_one(device: SimulatedDevice, delay: float, offline_after: float) 
         log.error("%s stopped: %s", device_id, exc)
 
 
-async def run_fleet(config: SimulationConfig, devices: list[SimulatedDevice], duration: float | None = None,
-                    progress_every: float = 30.0) -> None:
+async def run_fleet(
+    config: SimulationConfig,
+    devices: list[SimulatedDevice],
+    duration: float | None = None,
+    progress_every: float = 30.0,
+) -> None:
     """Run the devices until ``duration`` elapses (or forever, until cancelled)."""
     for device in devices:
         if device.anomaly:
@@ -66,8 +71,13 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def simulate(config: SimulationConfig, *, tokens: list[str] | None = None,
-                   admin_token: str | None = None, duration: float | None = None) -> int:
+async def simulate(
+    config: SimulationConfig,
+    *,
+    tokens: list[str] | None = None,
+    admin_token: str | None = None,
+    duration: float | None = None,
+) -> int:
     """The CLI's entry: tokens come from a list (file or flags) or are made with an admin token."""
     from adapters.tpm.fleet import device_ids
     from entrypoints.agent.fleet_policies import publish_reference_policies
@@ -82,8 +92,9 @@ async def simulate(config: SimulationConfig, *, tokens: list[str] | None = None,
         report = FleetReport(build_devices(config, source, http))
         if admin_token and config.reference_policies:
             models = {(d.machine.probe.model.name, d.machine.probe.firmware_version) for d in report.devices}
-            published = await publish_reference_policies(http, config.server, admin_token, models,
-                                                         events=config.event_policies)
+            published = await publish_reference_policies(
+                http, config.server, admin_token, models, events=config.event_policies
+            )
             kind = "event" if config.event_policies else "reference"
             log.info("published %d model + firmware %s policies", published, kind)
         try:

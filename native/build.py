@@ -3,6 +3,7 @@
 The cdef is the CDEF-BEGIN..CDEF-END section of the one header, so the binding cannot drift from the C.
 EF_EXTRA_CFLAGS / EF_EXTRA_LDFLAGS (space-separated) add flags, e.g. for the sanitizer build.
 """
+
 import os
 import re
 from pathlib import Path
@@ -29,8 +30,14 @@ ffibuilder.set_source(
     sources=[str(p.relative_to(HERE.parent)) for p in sorted(SRC.glob("*.c"))],
     include_dirs=[str(SRC)],
     libraries=["crypto"],
-    extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror=implicit-function-declaration",
-                        *os.environ.get("EF_EXTRA_CFLAGS", "").split()],
+    extra_compile_args=[
+        "-O2",
+        "-std=c11",
+        "-Wall",
+        "-Wextra",
+        "-Werror=implicit-function-declaration",
+        *os.environ.get("EF_EXTRA_CFLAGS", "").split(),
+    ],
     extra_link_args=os.environ.get("EF_EXTRA_LDFLAGS", "").split(),
 )
 

@@ -4,6 +4,7 @@ Alerts keep their own unit of work (apart from the inventory's): they are evalua
 own transaction committed, and a failure here must never undo a heartbeat. Adapters turn "database not
 reachable" into ``domain.alerts.StoreUnavailable``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,9 @@ class AlertRepository(Protocol):
 
     async def open_for_device(self, device_id: str) -> list[Alert]: ...
 
-    async def open_of_rule(self, rule: RuleName, severities: frozenset[Severity], started_before: datetime,
-                           limit: int) -> list[Alert]:
+    async def open_of_rule(
+        self, rule: RuleName, severities: frozenset[Severity], started_before: datetime, limit: int
+    ) -> list[Alert]:
         """Open alerts of ``rule`` at one of ``severities`` raised before ``started_before``, oldest first."""
         ...
 

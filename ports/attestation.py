@@ -1,4 +1,5 @@
 """What the attestation use cases need from storage, the devices and the credential maker."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

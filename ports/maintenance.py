@@ -1,4 +1,5 @@
 """Housekeeping the background jobs run, and who may run the fleet-wide ones."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

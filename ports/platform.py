@@ -1,4 +1,5 @@
 """What the device agent reads from the hardware it runs on (Atlas via npu-smi, HiSilicon via sysfs, Linux)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Read side: fleet views served straight from the store, without loading aggregates for change."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Repositories: collections of aggregates, queried and paged in the store, never in Python."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

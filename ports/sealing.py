@@ -1,4 +1,5 @@
 """What the sealing use case needs: an import-blob builder and a store for seal records."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,5 @@
 """What the device side needs from a TPM 2.0 (simulated, swtpm through tpm2-pytss, or /dev/tpmrm0)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -15,7 +15,9 @@ class QuoteVerifier(Protocol):
 
     def verify_batch(self, checks: Sequence[QuoteCheck]) -> list[QuoteResult]: ...
 
-    def verify_stream(self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]) -> Iterator[tuple[T, list[QuoteResult]]]:
+    def verify_stream(
+        self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]
+    ) -> Iterator[tuple[T, list[QuoteResult]]]:
         """(tag, results) per (tag, checks) chunk, in order; a verifier may pull the next chunk while it
         verifies this one, so ``chunks`` can be a lazy parser and memory stays one or two chunks."""
         ...

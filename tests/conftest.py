@@ -1,4 +1,5 @@
 """Shared fixtures: databases (SQLite file and a throw-away PostgreSQL), containers, tokens."""
+
 from __future__ import annotations
 
 import os

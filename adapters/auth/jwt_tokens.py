@@ -1,4 +1,5 @@
 """Bearer tokens (JWT): HS256 with a shared secret, or ES256/RS256 with a key pair. ``alg`` is pinned."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,12 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "role"]
 ISSUER = "edgefleet"
 DEFAULT_LEEWAY_SECONDS = 5  # EDGEFLEET_JWT_LEEWAY: clock skew tolerated between issuer and server
 # Times are checked here against the injected clock, not by PyJWT against the system's.
-_SIGNATURE_AND_CLAIMS_ONLY = {"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False,
-                              "verify_nbf": False}
+_SIGNATURE_AND_CLAIMS_ONLY = {
+    "require": REQUIRED_CLAIMS,
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+}
 
 
 class InvalidToken(Exception):
@@ -33,8 +38,14 @@ class TokenKeys:
 
 
 class TokenService:
-    def __init__(self, keys: TokenKeys, *, clock: Clock | None = None,
-                 leeway_seconds: int = DEFAULT_LEEWAY_SECONDS, remembered: int = 4096) -> None:
+    def __init__(
+        self,
+        keys: TokenKeys,
+        *,
+        clock: Clock | None = None,
+        leeway_seconds: int = DEFAULT_LEEWAY_SECONDS,
+        remembered: int = 4096,
+    ) -> None:
         self._keys = keys
         self._clock = clock or SystemClock()
         self._leeway = leeway_seconds

@@ -1,4 +1,5 @@
 """Where token keys come from: a configured secret or key pair, else a dev secret generated once."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """In-memory alert store and unit of work: the fakes the alert use cases are unit-tested against."""
+
 from __future__ import annotations
 
 import copy
@@ -45,17 +46,24 @@ class InMemoryAlertRepository:
     async def open_for_device(self, device_id: str) -> list[Alert]:
         return [a for a in self._alerts.values() if a.device_id == device_id and a.is_open]
 
-    async def open_of_rule(self, rule: RuleName, severities: frozenset[Severity], started_before: datetime,
-                           limit: int) -> list[Alert]:
-        found = [a for a in self._alerts.values()
-                 if a.rule == rule and a.is_open and a.severity in severities
-                 and a.started_at < started_before]
+    async def open_of_rule(
+        self, rule: RuleName, severities: frozenset[Severity], started_before: datetime, limit: int
+    ) -> list[Alert]:
+        found = [
+            a
+            for a in self._alerts.values()
+            if a.rule == rule and a.is_open and a.severity in severities and a.started_at < started_before
+        ]
         return sorted(found, key=lambda a: (a.started_at, a.id))[:limit]
 
     async def list(self, filters: AlertFilter, page: PageRequest) -> Page[Alert]:
-        found = [a for a in self._alerts.values() if a.status in filters.statuses
-                 and (filters.severities is None or a.severity in filters.severities)
-                 and filters.device_id in (None, a.device_id)]
+        found = [
+            a
+            for a in self._alerts.values()
+            if a.status in filters.statuses
+            and (filters.severities is None or a.severity in filters.severities)
+            and filters.device_id in (None, a.device_id)
+        ]
         found.sort(key=lambda a: (a.started_at, a.id), reverse=True)
         return Page(found[page.offset : page.offset + page.limit], len(found), page.limit, page.offset)
 

@@ -1,4 +1,5 @@
 """In-memory attestation repository and nonce store: the fakes unit tests run the use cases against."""
+
 from __future__ import annotations
 
 import copy

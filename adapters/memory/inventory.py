@@ -1,4 +1,5 @@
 """In-memory device and metrics repositories plus a unit of work with real commit/rollback semantics."""
+
 from __future__ import annotations
 
 import copy
@@ -36,8 +37,14 @@ class InMemoryDeviceRepository:
 
     async def silent_since(self, before: datetime, limit: int) -> list[Device]:
         live = (DeviceStatus.ONLINE, DeviceStatus.DEGRADED)
-        return [d for d in self._devices.values() if d.status in live and not d.decommissioned
-                and d.last_heartbeat is not None and d.last_heartbeat < before][:limit]
+        return [
+            d
+            for d in self._devices.values()
+            if d.status in live
+            and not d.decommissioned
+            and d.last_heartbeat is not None
+            and d.last_heartbeat < before
+        ][:limit]
 
 
 class InMemoryFleetQueries:
@@ -45,7 +52,9 @@ class InMemoryFleetQueries:
         self._store = store
 
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
-        matching = sorted((d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id)
+        matching = sorted(
+            (d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id
+        )
         window = matching[page.offset : page.offset + page.limit]
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)
 
@@ -65,7 +74,9 @@ class InMemoryFleetQueries:
         for device in self._store.devices.values():
             if not device.decommissioned:
                 counts[device.status.value] = counts.get(device.status.value, 0) + 1
-        counts["queued_commands"] = sum(c.status is CommandStatus.QUEUED for c in self._store.commands.values())
+        counts["queued_commands"] = sum(
+            c.status is CommandStatus.QUEUED for c in self._store.commands.values()
+        )
         return counts
 
     async def device_breakdown(self) -> list[tuple[str, str, str | None, int]]:
@@ -89,8 +100,10 @@ def _matches(device: Device, filters: DeviceFilter) -> bool:
         and (filters.platform is None or device.platform == filters.platform)
         and (filters.status is None or device.status == filters.status)
         and (filters.location is None or device.location == filters.location)
-        and (filters.search is None or any(filters.search.lower() in text.lower()
-                                           for text in (device.id, device.name)))
+        and (
+            filters.search is None
+            or any(filters.search.lower() in text.lower() for text in (device.id, device.name))
+        )
     )
 
 
@@ -136,15 +149,23 @@ class InMemoryCommandRepository:
         return command if command is not None and command.device_id == device_id else None
 
     async def by_idempotency_key(self, device_id: str, key: str) -> Command | None:
-        return next((c for c in self._commands.values() if (c.device_id, c.idempotency_key) == (device_id, key)), None)
+        return next(
+            (c for c in self._commands.values() if (c.device_id, c.idempotency_key) == (device_id, key)), None
+        )
 
     async def list(self, device_id: str, status: CommandStatus | None, page: PageRequest) -> Page[Command]:
-        found = [c for c in self._commands.values() if c.device_id == device_id and status in (None, c.status)]
+        found = [
+            c for c in self._commands.values() if c.device_id == device_id and status in (None, c.status)
+        ]
         found.sort(key=lambda c: c.id, reverse=True)
         return Page(found[page.offset : page.offset + page.limit], len(found), page.limit, page.offset)
 
     async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
-        queued = [c for c in self._commands.values() if c.device_id == device_id and c.status is CommandStatus.QUEUED]
+        queued = [
+            c
+            for c in self._commands.values()
+            if c.device_id == device_id and c.status is CommandStatus.QUEUED
+        ]
         return sorted(queued, key=lambda c: c.id)[:limit]
 
     async def due(self, now: datetime, limit: int) -> list[Command]:

@@ -1,4 +1,5 @@
 """In-memory SealRepository for unit tests: same uniqueness rule as the database's partial index."""
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,10 @@ class InMemorySealRepository:
         self.seals[seal.id] = copy.copy(seal)  # stored state, not the caller's live object
 
     async def get_active(self, device_id: str, key_id: str) -> Seal | None:
-        found = next((s for s in self.seals.values()
-                      if s.device_id == device_id and s.key_id == key_id and s.active), None)
+        found = next(
+            (s for s in self.seals.values() if s.device_id == device_id and s.key_id == key_id and s.active),
+            None,
+        )
         return copy.copy(found) if found else None
 
     async def list_for_device(self, device_id: str) -> list[Seal]:

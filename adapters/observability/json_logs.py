@@ -1,4 +1,5 @@
 """Structured JSON logs, one object per line, with the request id of the request being served."""
+
 from __future__ import annotations
 
 import json

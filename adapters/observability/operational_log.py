@@ -1,5 +1,6 @@
 """The operational log lines the API contract asks for, written from domain events on logger
 ``edge_device_service``."""
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,12 @@ class OperationalLog:
             if event.command == "status" and event.status == "queued":
                 logger.info("Device %s status check initiated", event.device_id)
             elif event.status in ("failed", "timed_out", "rejected"):
-                logger.error("Failed to execute command on %s: %s", event.device_id, event.message or event.status)
+                logger.error(
+                    "Failed to execute command on %s: %s", event.device_id, event.message or event.status
+                )
         elif isinstance(event, SampleRecorded) and event.sample.temperature is not None:
             critical = (await self._rules()).threshold(event.platform, RuleName.TEMPERATURE).critical
             if critical is not None and event.sample.temperature > critical:
-                logger.warning("Device %s temperature critical: %.1f°C", event.device_id, event.sample.temperature)
+                logger.warning(
+                    "Device %s temperature critical: %.1f°C", event.device_id, event.sample.temperature
+                )

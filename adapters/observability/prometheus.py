@@ -2,6 +2,7 @@
 
 Each app gets its own registry so several apps (tests) in one process do not collide.
 """
+
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -15,24 +16,46 @@ class FleetMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.request_seconds = Histogram(
-            "edgefleet_http_request_duration_seconds", "HTTP request latency by route", ["method", "route", "status"],
-            buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.verdicts = Counter("edgefleet_attestation_verdicts_total", "Attestation verdicts", ["status"],
-                                registry=self.registry)
+            "edgefleet_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.verdicts = Counter(
+            "edgefleet_attestation_verdicts_total", "Attestation verdicts", ["status"], registry=self.registry
+        )
         self.verification_seconds = Histogram(
-            "edgefleet_attestation_verify_seconds", "Time to verify one batch of quotes", ["verifier"],
-            buckets=LATENCY_BUCKETS, registry=self.registry)
+            "edgefleet_attestation_verify_seconds",
+            "Time to verify one batch of quotes",
+            ["verifier"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.tpm_latency = Histogram(
-            "edgefleet_tpm_latency_seconds", "TPM attestation round trip: challenge issued to verdict stored",
-            buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.commands = Counter("edgefleet_command_transitions_total", "Command lifecycle transitions",
-                                ["command", "status"], registry=self.registry)
-        self.heartbeats = Counter("edgefleet_heartbeats_total", "Heartbeat samples stored", registry=self.registry)
-        self.queue_depth = Gauge("edgefleet_commands_queued", "Commands waiting for their device",
-                                 registry=self.registry)
+            "edgefleet_tpm_latency_seconds",
+            "TPM attestation round trip: challenge issued to verdict stored",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "edgefleet_command_transitions_total",
+            "Command lifecycle transitions",
+            ["command", "status"],
+            registry=self.registry,
+        )
+        self.heartbeats = Counter(
+            "edgefleet_heartbeats_total", "Heartbeat samples stored", registry=self.registry
+        )
+        self.queue_depth = Gauge(
+            "edgefleet_commands_queued", "Commands waiting for their device", registry=self.registry
+        )
         self.fleet_uptime = Gauge(
-            "edgefleet_fleet_uptime_percent", "Mean share of the window seen devices were online", ["window"],
-            registry=self.registry)
+            "edgefleet_fleet_uptime_percent",
+            "Mean share of the window seen devices were online",
+            ["window"],
+            registry=self.registry,
+        )
         self.devices = Gauge("edgefleet_devices", "Devices by status", ["status"], registry=self.registry)
 
     async def on_event(self, event: Event) -> None:

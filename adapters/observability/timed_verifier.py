@@ -1,4 +1,5 @@
 """A QuoteVerifier decorator that records batch verification latency."""
+
 from __future__ import annotations
 
 import time

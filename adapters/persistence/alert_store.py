@@ -1,4 +1,5 @@
 """The alerts' SQL unit of work (one connection, one transaction), rule overrides and device counts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,9 +33,13 @@ class SqlAlertRuleRepository:
     async def replace(self, overrides: list[RuleOverride], by: str, at: datetime) -> None:
         await self._connection.execute(delete(alert_rule_overrides))
         if overrides:
-            await self._connection.execute(alert_rule_overrides.insert(), [
-                dict(rule=o.rule, platform=o.platform, settings=o.settings, updated_by=by, updated_at=at)
-                for o in overrides])
+            await self._connection.execute(
+                alert_rule_overrides.insert(),
+                [
+                    dict(rule=o.rule, platform=o.platform, settings=o.settings, updated_by=by, updated_at=at)
+                    for o in overrides
+                ],
+            )
 
 
 class SqlDeviceStatusCounts:

@@ -3,6 +3,7 @@
 One open alert per device, rule and subject is enforced by a partial unique index, so two workers
 evaluating the same device cannot both raise it.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, text
@@ -31,8 +32,15 @@ alerts = Table(
     Column("acknowledged_by", String(255)),
     Column("acknowledged_at", UtcDateTime),
     Column("resolved_at", UtcDateTime),
-    Index("uq_alerts_open_per_rule", "device_id", "rule", "subject", unique=True,
-          sqlite_where=OPEN_CONDITION, postgresql_where=OPEN_CONDITION),
+    Index(
+        "uq_alerts_open_per_rule",
+        "device_id",
+        "rule",
+        "subject",
+        unique=True,
+        sqlite_where=OPEN_CONDITION,
+        postgresql_where=OPEN_CONDITION,
+    ),
     # Listings are newest first, by status (open is the default) or by device.
     Index("idx_alerts_status_started", "status", "started_at", "id"),
     Index("idx_alerts_device_started", "device_id", "started_at", "id"),

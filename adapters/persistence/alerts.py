@@ -1,4 +1,5 @@
 """SQL alert and breach repositories in SQLAlchemy Core over the unit of work's connection."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,8 +16,17 @@ from domain.errors import Conflict
 from domain.pagination import Page, PageRequest
 from ports.alerts import AlertFilter
 
-_CHANGEABLE = ("severity", "status", "message", "value", "threshold", "updated_at", "acknowledged_by",
-               "acknowledged_at", "resolved_at")
+_CHANGEABLE = (
+    "severity",
+    "status",
+    "message",
+    "value",
+    "threshold",
+    "updated_at",
+    "acknowledged_by",
+    "acknowledged_at",
+    "resolved_at",
+)
 _NEWEST_FIRST = (alerts.c.started_at.desc(), alerts.c.id.desc())
 
 
@@ -60,12 +70,22 @@ class SqlAlertRepository:
         query = select(alerts).where(alerts.c.device_id == device_id, alerts.c.status.in_(sorted(OPEN)))
         return [_alert(row) for row in await self._connection.execute(query.with_for_update())]
 
-    async def open_of_rule(self, rule: RuleName, severities: frozenset[Severity], started_before: datetime,
-                           limit: int) -> list[Alert]:
+    async def open_of_rule(
+        self, rule: RuleName, severities: frozenset[Severity], started_before: datetime, limit: int
+    ) -> list[Alert]:
         c = alerts.c
-        query = (select(alerts).where(c.rule == rule, c.status.in_(sorted(OPEN)),
-                                      c.severity.in_(sorted(severities)), c.started_at < started_before)
-                 .order_by(c.started_at, c.id).limit(limit).with_for_update())
+        query = (
+            select(alerts)
+            .where(
+                c.rule == rule,
+                c.status.in_(sorted(OPEN)),
+                c.severity.in_(sorted(severities)),
+                c.started_at < started_before,
+            )
+            .order_by(c.started_at, c.id)
+            .limit(limit)
+            .with_for_update()
+        )
         return [_alert(row) for row in await self._connection.execute(query)]
 
     async def list(self, filters: AlertFilter, page: PageRequest) -> Page[Alert]:
@@ -76,8 +96,11 @@ class SqlAlertRepository:
         return Page([_alert(row) for row in rows], int(total or 0), page.limit, page.offset)
 
     async def open_counts(self) -> dict[Severity, int]:
-        query = (select(alerts.c.severity, func.count()).where(alerts.c.status.in_(sorted(OPEN)))
-                 .group_by(alerts.c.severity))
+        query = (
+            select(alerts.c.severity, func.count())
+            .where(alerts.c.status.in_(sorted(OPEN)))
+            .group_by(alerts.c.severity)
+        )
         return {severity: int(n) for severity, n in await self._connection.execute(query)}
 
 

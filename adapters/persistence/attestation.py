@@ -1,4 +1,5 @@
 """SQL implementations of the attestation ports: AK records, verdicts, reference policies, nonces."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,11 @@ from ports.signals import Signals
 
 def policy_scope_key(scope: PolicyScope) -> str:
     # JSON keeps model and version apart whatever characters they hold (PostgreSQL rejects NUL bytes).
-    return f"device:{scope.device_id}" if scope.is_device else "model:" + json.dumps([scope.model, scope.firmware_version])
+    return (
+        f"device:{scope.device_id}"
+        if scope.is_device
+        else "model:" + json.dumps([scope.model, scope.firmware_version])
+    )
 
 
 def _hex_map(values) -> dict[str, str]:
@@ -40,26 +45,42 @@ def _bytes_map(values: dict | None) -> dict[int, bytes]:
 
 def _key_row(record: EnrolledKey) -> dict:
     return dict(
-        device_id=record.device_id, key_type=record.key.key_type.value,
+        device_id=record.device_id,
+        key_type=record.key.key_type.value,
         scheme=int(record.key.scheme) if record.key.scheme is not None else None,
-        hash_alg=int(record.key.hash_alg), spki_der=record.key.spki_der, name=record.key.name,
-        ak_public=record.ak_public, ek_public=record.ek_public, ek_certificate=record.ek_certificate,
-        activated=record.activated, challenge_digest=record.challenge_digest,
-        challenge_expires_at=record.challenge_expires_at, enrolled_at=record.enrolled_at,
+        hash_alg=int(record.key.hash_alg),
+        spki_der=record.key.spki_der,
+        name=record.key.name,
+        ak_public=record.ak_public,
+        ek_public=record.ek_public,
+        ek_certificate=record.ek_certificate,
+        activated=record.activated,
+        challenge_digest=record.challenge_digest,
+        challenge_expires_at=record.challenge_expires_at,
+        enrolled_at=record.enrolled_at,
         activated_at=record.activated_at,
     )
 
 
 def _key_from(row) -> EnrolledKey:
     key = AttestationKey(
-        spki_der=row.spki_der, key_type=KeyType(row.key_type),
+        spki_der=row.spki_der,
+        key_type=KeyType(row.key_type),
         scheme=SigScheme(row.scheme) if row.scheme is not None else None,
-        hash_alg=HashAlg(row.hash_alg), name=row.name,
+        hash_alg=HashAlg(row.hash_alg),
+        name=row.name,
     )
     return EnrolledKey(
-        device_id=row.device_id, key=key, ak_public=row.ak_public, ek_public=row.ek_public,
-        ek_certificate=row.ek_certificate, activated=row.activated, challenge_digest=row.challenge_digest,
-        challenge_expires_at=row.challenge_expires_at, enrolled_at=row.enrolled_at, activated_at=row.activated_at,
+        device_id=row.device_id,
+        key=key,
+        ak_public=row.ak_public,
+        ek_public=row.ek_public,
+        ek_certificate=row.ek_certificate,
+        activated=row.activated,
+        challenge_digest=row.challenge_digest,
+        challenge_expires_at=row.challenge_expires_at,
+        enrolled_at=row.enrolled_at,
+        activated_at=row.activated_at,
     )
 
 
@@ -67,14 +88,25 @@ def _verdict_row(v: AttestationVerdict) -> dict:
     composite = hashlib.sha256(b"".join(value for _, value in sorted(v.pcr_values.items()))).hexdigest()
     clock = v.clock
     return dict(
-        device_id=v.device_id, tpm_version=v.tpm_version, attestation_status=v.status.value,
-        timestamp=v.timestamp, pcr_hash=composite if v.pcr_values else None, reasons=list(v.reasons),
-        pcr_values=_hex_map(v.pcr_values), mismatched_pcrs=list(v.mismatched_pcrs), bank=int(v.bank),
-        clock=clock.clock if clock else None, reset_count=clock.reset_count if clock else None,
-        restart_count=clock.restart_count if clock else None, clock_safe=clock.safe if clock else None,
+        device_id=v.device_id,
+        tpm_version=v.tpm_version,
+        attestation_status=v.status.value,
+        timestamp=v.timestamp,
+        pcr_hash=composite if v.pcr_values else None,
+        reasons=list(v.reasons),
+        pcr_values=_hex_map(v.pcr_values),
+        mismatched_pcrs=list(v.mismatched_pcrs),
+        bank=int(v.bank),
+        clock=clock.clock if clock else None,
+        reset_count=clock.reset_count if clock else None,
+        restart_count=clock.restart_count if clock else None,
+        clock_safe=clock.safe if clock else None,
         tpm_firmware_version=str(v.firmware_version) if v.firmware_version is not None else None,
-        reboot_observed=v.reboot_observed, verifier=v.verifier, tpm_latency_seconds=v.tpm_latency_seconds,
-        failed_events=list(v.failed_events) or None, event_log_error=v.event_log_error,
+        reboot_observed=v.reboot_observed,
+        verifier=v.verifier,
+        tpm_latency_seconds=v.tpm_latency_seconds,
+        failed_events=list(v.failed_events) or None,
+        event_log_error=v.event_log_error,
     )
 
 
@@ -83,27 +115,44 @@ def _verdict_from(row) -> AttestationVerdict:
     if row.clock is not None:
         clock = ClockInfo(row.clock, row.reset_count, row.restart_count, bool(row.clock_safe))
     return AttestationVerdict(
-        device_id=row.device_id, status=VerdictStatus(row.attestation_status), reasons=list(row.reasons or []),
-        timestamp=row.timestamp, pcr_values=_bytes_map(row.pcr_values),
-        mismatched_pcrs=list(row.mismatched_pcrs or []), bank=HashAlg(row.bank or HashAlg.SHA256), clock=clock,
+        device_id=row.device_id,
+        status=VerdictStatus(row.attestation_status),
+        reasons=list(row.reasons or []),
+        timestamp=row.timestamp,
+        pcr_values=_bytes_map(row.pcr_values),
+        mismatched_pcrs=list(row.mismatched_pcrs or []),
+        bank=HashAlg(row.bank or HashAlg.SHA256),
+        clock=clock,
         firmware_version=int(row.tpm_firmware_version) if row.tpm_firmware_version else None,
-        reboot_observed=bool(row.reboot_observed), verifier=row.verifier, tpm_version=row.tpm_version or "2.0",
-        tpm_latency_seconds=row.tpm_latency_seconds, id=row.id,
-        failed_events=list(row.failed_events or []), event_log_error=row.event_log_error,
+        reboot_observed=bool(row.reboot_observed),
+        verifier=row.verifier,
+        tpm_version=row.tpm_version or "2.0",
+        tpm_latency_seconds=row.tpm_latency_seconds,
+        id=row.id,
+        failed_events=list(row.failed_events or []),
+        event_log_error=row.event_log_error,
     )
 
 
 def _policy_from(row) -> ReferencePolicy:
     scope = PolicyScope(device_id=row.device_id, model=row.model, firmware_version=row.firmware_version)
-    return ReferencePolicy(scope=scope, pcrs=_bytes_map(row.pcrs), bank=HashAlg(row.bank), updated_at=row.updated_at)
+    return ReferencePolicy(
+        scope=scope, pcrs=_bytes_map(row.pcrs), bank=HashAlg(row.bank), updated_at=row.updated_at
+    )
 
 
 STATUS_TOPIC = "cache:attestation:"
 
+
 class SqlAttestationRepository:
-    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker,
-                 on_device_changed: Callable[[], None] = lambda: None, latest_ttl_seconds: float = 300.0,
-                 signals: Signals | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker,
+        on_device_changed: Callable[[], None] = lambda: None,
+        latest_ttl_seconds: float = 300.0,
+        signals: Signals | None = None,
+    ) -> None:
         self._engine = engine
         self._signals = signals
         if signals is not None:
@@ -130,8 +179,11 @@ class SqlAttestationRepository:
 
     async def get_key(self, device_id: str) -> EnrolledKey | None:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(
-                select(attestation_keys).where(attestation_keys.c.device_id == device_id))).first()
+            row = (
+                await connection.execute(
+                    select(attestation_keys).where(attestation_keys.c.device_id == device_id)
+                )
+            ).first()
         return _key_from(row) if row else None
 
     async def add_verdict(self, verdict: AttestationVerdict) -> None:
@@ -168,7 +220,11 @@ class SqlAttestationRepository:
 
     async def _latest_from_store(self, device_id: str) -> AttestationVerdict | None:
         c = device_attestations.c
-        query = select(device_attestations).where(c.device_id == device_id).order_by(c.timestamp.desc(), c.id.desc())
+        query = (
+            select(device_attestations)
+            .where(c.device_id == device_id)
+            .order_by(c.timestamp.desc(), c.id.desc())
+        )
         async with self._engine.connect() as connection:
             row = (await connection.execute(query.limit(1))).first()
         return _verdict_from(row) if row else None
@@ -177,7 +233,11 @@ class SqlAttestationRepository:
         c = device_attestations.c
         query = (
             select(device_attestations)
-            .where(c.device_id == device_id, c.attestation_status == VerdictStatus.SUCCESS.value, c.clock.is_not(None))
+            .where(
+                c.device_id == device_id,
+                c.attestation_status == VerdictStatus.SUCCESS.value,
+                c.clock.is_not(None),
+            )
             .order_by(c.timestamp.desc(), c.id.desc())
             .limit(1)
         )
@@ -187,27 +247,44 @@ class SqlAttestationRepository:
 
     async def get_policy(self, scope: PolicyScope) -> ReferencePolicy | None:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(
-                select(reference_policies).where(reference_policies.c.scope_key == policy_scope_key(scope)))).first()
+            row = (
+                await connection.execute(
+                    select(reference_policies).where(
+                        reference_policies.c.scope_key == policy_scope_key(scope)
+                    )
+                )
+            ).first()
         return _policy_from(row) if row else None
 
     async def put_policy(self, policy: ReferencePolicy) -> None:
         s = policy.scope
-        row = dict(scope_key=policy_scope_key(s), device_id=s.device_id, model=s.model, firmware_version=s.firmware_version,
-                   bank=int(policy.bank), pcrs=_hex_map(policy.pcrs), updated_at=policy.updated_at)
+        row = dict(
+            scope_key=policy_scope_key(s),
+            device_id=s.device_id,
+            model=s.model,
+            firmware_version=s.firmware_version,
+            bank=int(policy.bank),
+            pcrs=_hex_map(policy.pcrs),
+            updated_at=policy.updated_at,
+        )
         async with self._engine.begin() as connection:
-            await connection.execute(delete(reference_policies).where(reference_policies.c.scope_key == row["scope_key"]))
+            await connection.execute(
+                delete(reference_policies).where(reference_policies.c.scope_key == row["scope_key"])
+            )
             await connection.execute(reference_policies.insert().values(**row))
 
     async def delete_policy(self, scope: PolicyScope) -> bool:
         async with self._engine.begin() as connection:
             result = await connection.execute(
-                delete(reference_policies).where(reference_policies.c.scope_key == policy_scope_key(scope)))
+                delete(reference_policies).where(reference_policies.c.scope_key == policy_scope_key(scope))
+            )
         return result.rowcount > 0
 
     async def list_policies(self) -> list[ReferencePolicy]:
         c = reference_policies.c
-        query = select(reference_policies).order_by(c.device_id.is_(None), c.device_id, c.model, c.firmware_version)
+        query = select(reference_policies).order_by(
+            c.device_id.is_(None), c.device_id, c.model, c.firmware_version
+        )
         async with self._engine.connect() as connection:
             return [_policy_from(row) for row in await connection.execute(query)]
 
@@ -218,9 +295,14 @@ class SqlNonceStore:
 
     async def issue(self, nonce: Nonce) -> None:
         async with self._engine.begin() as connection:
-            await connection.execute(attestation_nonces.insert().values(
-                value=nonce.value.hex(), device_id=nonce.device_id, issued_at=nonce.issued_at,
-                expires_at=nonce.expires_at))
+            await connection.execute(
+                attestation_nonces.insert().values(
+                    value=nonce.value.hex(),
+                    device_id=nonce.device_id,
+                    issued_at=nonce.issued_at,
+                    expires_at=nonce.expires_at,
+                )
+            )
 
     async def consume(self, device_id: str, value: bytes, now: datetime) -> NonceStatus:
         """One conditional UPDATE claims the nonce, so two racing quotes cannot both find it unused."""
@@ -242,5 +324,7 @@ class SqlNonceStore:
     async def purge(self, before: datetime) -> int:
         """Forget nonces that expired before ``before`` (used or not): they can only ever fail."""
         async with self._engine.begin() as connection:
-            result = await connection.execute(delete(attestation_nonces).where(attestation_nonces.c.expires_at < before))
+            result = await connection.execute(
+                delete(attestation_nonces).where(attestation_nonces.c.expires_at < before)
+            )
         return result.rowcount

@@ -1,4 +1,5 @@
 """The audit log in SQL (Core: records are written once and only read back)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -9,8 +10,20 @@ from domain.audit import AuditRecord
 from domain.pagination import Page, PageRequest
 from ports.audit import AuditFilter
 
-COLUMNS = ("at", "actor", "role", "action", "method", "path", "outcome", "device_id", "target", "parameters",
-           "client_address", "request_id")
+COLUMNS = (
+    "at",
+    "actor",
+    "role",
+    "action",
+    "method",
+    "path",
+    "outcome",
+    "device_id",
+    "target",
+    "parameters",
+    "client_address",
+    "request_id",
+)
 
 
 class SqlAuditLog:
@@ -19,7 +32,9 @@ class SqlAuditLog:
 
     async def append(self, record: AuditRecord) -> None:
         async with self._engine.begin() as connection:
-            result = await connection.execute(audit_log.insert().values({c: getattr(record, c) for c in COLUMNS}))
+            result = await connection.execute(
+                audit_log.insert().values({c: getattr(record, c) for c in COLUMNS})
+            )
             record.id = result.inserted_primary_key[0]
 
     async def search(self, filters: AuditFilter, page: PageRequest) -> Page[AuditRecord]:
@@ -29,7 +44,11 @@ class SqlAuditLog:
             conditions.append(c.at >= filters.start)
         if filters.end is not None:
             conditions.append(c.at <= filters.end)
-        for column, value in ((c.actor, filters.actor), (c.device_id, filters.device_id), (c.action, filters.action)):
+        for column, value in (
+            (c.actor, filters.actor),
+            (c.device_id, filters.device_id),
+            (c.action, filters.action),
+        ):
             if value is not None:
                 conditions.append(column == value)
         query = select(audit_log).where(*conditions).order_by(c.at.desc(), c.id.desc())

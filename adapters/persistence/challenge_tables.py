@@ -1,5 +1,6 @@
 """Pending attestation challenges (migration 0010): in the database, not in one API worker's memory,
 so a verify request on one worker is answered by an agent whose poll and quote land on another."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, String, Table

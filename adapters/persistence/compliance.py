@@ -1,4 +1,5 @@
 """Facts behind compliance scores, fetched in bulk for one page of devices (never per device)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -32,19 +33,33 @@ class SqlComplianceFacts:
         ).subquery()
         policy_keys = [key for d in devices for key in _policy_keys(d)]
         async with self._engine.connect() as connection:
-            keys = {row.device_id: row.activated for row in await connection.execute(
-                select(k.device_id, k.activated).where(k.device_id.in_(ids)))}
-            verdicts = {row.device_id: row for row in await connection.execute(
-                select(a.device_id, a.attestation_status, a.timestamp).join(newest, a.id == newest.c.id))}
+            keys = {
+                row.device_id: row.activated
+                for row in await connection.execute(
+                    select(k.device_id, k.activated).where(k.device_id.in_(ids))
+                )
+            }
+            verdicts = {
+                row.device_id: row
+                for row in await connection.execute(
+                    select(a.device_id, a.attestation_status, a.timestamp).join(newest, a.id == newest.c.id)
+                )
+            }
             approved = set(await connection.scalars(select(p.scope_key).where(p.scope_key.in_(policy_keys))))
         sealed = await self._sealed_devices(ids) if self._sealed_devices else set()
         return [
             ComplianceFacts(
-                device_id=d.id, tee_enabled=d.tee_enabled, tpm_enabled=d.tpm_enabled, ak_enrolled=d.id in keys,
+                device_id=d.id,
+                tee_enabled=d.tee_enabled,
+                tpm_enabled=d.tpm_enabled,
+                ak_enrolled=d.id in keys,
                 ak_activated=bool(keys.get(d.id)),
-                last_attestation_ok=(verdicts[d.id].attestation_status == "success") if d.id in verdicts else None,
+                last_attestation_ok=(verdicts[d.id].attestation_status == "success")
+                if d.id in verdicts
+                else None,
                 last_attestation_at=verdicts[d.id].timestamp if d.id in verdicts else None,
-                firmware_approved=any(key in approved for key in _policy_keys(d)), sealed=d.id in sealed,
+                firmware_approved=any(key in approved for key in _policy_keys(d)),
+                sealed=d.id in sealed,
             )
             for d in devices
         ]

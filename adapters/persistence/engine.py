@@ -1,4 +1,5 @@
 """Engine creation for SQLite (WAL, foreign keys) and PostgreSQL (asyncpg)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,9 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def create_engine(url: str, *, echo: bool = False, connect_timeout: float = 2.0,
-                  command_timeout: float = 30.0) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, connect_timeout: float = 2.0, command_timeout: float = 30.0
+) -> AsyncEngine:
     """``connect_timeout`` and ``command_timeout`` (PostgreSQL) bound how long a request waits for a
     database that is down or hung before it is answered 503."""
     parsed = make_url(url)
@@ -27,8 +29,13 @@ def create_engine(url: str, *, echo: bool = False, connect_timeout: float = 2.0,
         return engine
     # No pre-ping (a round trip on every checkout): a connection that died with the server fails its
     # request with 503 and SQLAlchemy then discards every connection of the pool made before it.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20,
-                               connect_args={"timeout": connect_timeout, "command_timeout": command_timeout})
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
+    )
 
 
 def create_sync_read_engine(url: str) -> Engine | None:

@@ -4,6 +4,7 @@ Rollup buckets overlapping the window are returned (a bucket starting before ``s
 after it counts). Rows are read as plain columns, not ORM objects: a page of rollups is a few
 hundred tuples and needs no identity map.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -18,10 +19,17 @@ from ports.repositories import TimeWindow
 _RAW_FIELDS = ("timestamp", *RANGED, "status", "uptime_seconds", *AVERAGED)
 
 
-async def read_history(db: AsyncSession | AsyncConnection, device_id: str, window: TimeWindow, page: PageRequest,
-                       resolution: Resolution) -> list[MetricPoint]:
+async def read_history(
+    db: AsyncSession | AsyncConnection,
+    device_id: str,
+    window: TimeWindow,
+    page: PageRequest,
+    resolution: Resolution,
+) -> list[MetricPoint]:
     """``resolution`` is a concrete one; "auto" is decided by the use case (domain.metrics_history)."""
-    query = _raw(device_id, window) if resolution is Resolution.RAW else _rollup(device_id, window, resolution)
+    query = (
+        _raw(device_id, window) if resolution is Resolution.RAW else _rollup(device_id, window, resolution)
+    )
     rows = await db.execute(query.limit(page.limit).offset(page.offset))
     return [MetricPoint(**row._mapping) for row in rows]
 

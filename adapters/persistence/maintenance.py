@@ -1,4 +1,5 @@
 """MetricsMaintenance over SQL: rollups, partitions (PostgreSQL) and retention."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

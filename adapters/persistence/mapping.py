@@ -1,4 +1,5 @@
 """Imperative mapping of the plain domain classes onto the tables (the domain never sees SQLAlchemy)."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import registry

@@ -1,5 +1,6 @@
 """The MetaData every table module registers on, and column types they share. Table modules import
 this, never each other's modules for it; adapters/persistence/schema.py gathers them all."""
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Integer, MetaData

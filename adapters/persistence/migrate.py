@@ -1,4 +1,5 @@
 """Programmatic Alembic: the CLI and the tests migrate without an alembic.ini."""
+
 from __future__ import annotations
 
 import asyncio

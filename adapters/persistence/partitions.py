@@ -4,6 +4,7 @@ Partitions are named after their UTC day, ``device_metrics_parts.device_metrics_
 day without a partition land in ``device_metrics_default``. Retention drops a day once all of it is
 older than the cutoff, so raw samples live between the retention and the retention plus one day.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,10 +19,13 @@ SCHEMA = "device_metrics_parts"
 DAY_PARTITION = re.compile(r"^device_metrics_p(\d{8})$")
 # The default partition as a table of its own, for deleting stray old rows without touching the days.
 default_partition = Table(
-    "device_metrics_default", MetaData(), Column("id", BigInteger, primary_key=True),
-    Column("timestamp", UtcDateTime, primary_key=True), schema=SCHEMA,
+    "device_metrics_default",
+    MetaData(),
+    Column("id", BigInteger, primary_key=True),
+    Column("timestamp", UtcDateTime, primary_key=True),
+    schema=SCHEMA,
 )
-_LOCK = 0x6564_6766_6d65_7472  # advisory lock key ("edgfmetr"): one worker at a time changes partitions
+_LOCK = 0x6564_6766_6D65_7472  # advisory lock key ("edgfmetr"): one worker at a time changes partitions
 
 
 def partition_name(day: date) -> str:
@@ -33,10 +37,12 @@ def _bound(day: date) -> str:
 
 
 async def _day_partitions(conn: AsyncConnection) -> dict[date, str]:
-    names = await conn.scalars(text(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = 'device_metrics'::regclass"
-    ))
+    names = await conn.scalars(
+        text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'device_metrics'::regclass"
+        )
+    )
     found = {}
     for name in names:
         if match := DAY_PARTITION.match(name):
@@ -64,16 +70,19 @@ async def _create_day(conn: AsyncConnection, day: date) -> None:
     bounds = f"FOR VALUES FROM ({lo}) TO ({hi})"
     in_day = f"timestamp >= {lo} AND timestamp < {hi}"
     strays = await conn.scalar(
-        text(f"SELECT EXISTS (SELECT 1 FROM {SCHEMA}.device_metrics_default WHERE {in_day})"))
+        text(f"SELECT EXISTS (SELECT 1 FROM {SCHEMA}.device_metrics_default WHERE {in_day})")
+    )
     if not strays:
         await conn.execute(text(f"CREATE TABLE {name} PARTITION OF device_metrics {bounds}"))
         return
     # PostgreSQL refuses a partition whose rows sit in the default one: move them over, then attach.
     await conn.execute(text(f"CREATE TABLE {name} (LIKE device_metrics INCLUDING DEFAULTS)"))
-    await conn.execute(text(
-        f"WITH moved AS (DELETE FROM {SCHEMA}.device_metrics_default WHERE {in_day} RETURNING *) "
-        f"INSERT INTO {name} SELECT * FROM moved"
-    ))
+    await conn.execute(
+        text(
+            f"WITH moved AS (DELETE FROM {SCHEMA}.device_metrics_default WHERE {in_day} RETURNING *) "
+            f"INSERT INTO {name} SELECT * FROM moved"
+        )
+    )
     await conn.execute(text(f"ALTER TABLE device_metrics ATTACH PARTITION {name} {bounds}"))
 
 

@@ -4,6 +4,7 @@ On SQLite a whole query runs in one hop to a worker thread over the synchronous 
 pays a thread round trip per cursor operation, which costs more than the query itself. PostgreSQL
 goes through asyncpg directly.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,10 @@ from ports.repositories import DeviceFilter
 
 def _search(filters: DeviceFilter):
     columns = edge_devices.c
-    return or_(columns.id.icontains(filters.search, autoescape=True),
-               columns.name.icontains(filters.search, autoescape=True))
+    return or_(
+        columns.id.icontains(filters.search, autoescape=True),
+        columns.name.icontains(filters.search, autoescape=True),
+    )
 
 
 def _count_statement(filters: DeviceFilter):
@@ -68,30 +71,46 @@ def _page_statement(filters: DeviceFilter, page: PageRequest | None):
 
 
 def _page(rows, total: int, page: PageRequest) -> Page[DeviceRecord]:
-    return Page(items=[DeviceRecord(**row._mapping) for row in rows], total=int(total), limit=page.limit, offset=page.offset)
+    return Page(
+        items=[DeviceRecord(**row._mapping) for row in rows],
+        total=int(total),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 def _security_statement(fresh_since: datetime):
     d, a, k = edge_devices.c, device_attestations.c, attestation_keys.c
     active = d.decommissioned_at.is_(None)
     latest = select(func.max(a.timestamp)).where(a.device_id == d.id).scalar_subquery()
-    bound = select(func.count()).select_from(attestation_keys.join(edge_devices, k.device_id == d.id)).where(
-        k.activated.is_(True), active, d.tpm_enabled.is_(True)).scalar_subquery()
-    sealed = select(func.count(func.distinct(seals.c.device_id))).select_from(
-        seals.join(edge_devices, seals.c.device_id == d.id)).where(
-        seals.c.status == "active", active, d.tpm_enabled.is_(True)).scalar_subquery()
+    bound = (
+        select(func.count())
+        .select_from(attestation_keys.join(edge_devices, k.device_id == d.id))
+        .where(k.activated.is_(True), active, d.tpm_enabled.is_(True))
+        .scalar_subquery()
+    )
+    sealed = (
+        select(func.count(func.distinct(seals.c.device_id)))
+        .select_from(seals.join(edge_devices, seals.c.device_id == d.id))
+        .where(seals.c.status == "active", active, d.tpm_enabled.is_(True))
+        .scalar_subquery()
+    )
 
     def count_where(*conditions):
         return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
 
-    return select(
-        func.count(),
-        count_where(d.tee_enabled.is_(True), d.tpm_enabled.is_(True)),
-        count_where(d.tpm_enabled.is_(True)),
-        count_where(d.attestation_status == AttestationState.SUCCESS, latest >= fresh_since),
-        bound,
-        sealed,
-    ).select_from(edge_devices).where(active)
+    return (
+        select(
+            func.count(),
+            count_where(d.tee_enabled.is_(True), d.tpm_enabled.is_(True)),
+            count_where(d.tpm_enabled.is_(True)),
+            count_where(d.attestation_status == AttestationState.SUCCESS, latest >= fresh_since),
+            bound,
+            sealed,
+        )
+        .select_from(edge_devices)
+        .where(active)
+    )
 
 
 def _security_counts(row) -> SecurityCounts:
@@ -103,7 +122,9 @@ class SqlFleetQueries:
     def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None, threads: int = 4) -> None:
         self._engine = engine
         self._sync_engine = sync_engine
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="fleet-query") if sync_engine else None
+        self._executor = (
+            ThreadPoolExecutor(threads, thread_name_prefix="fleet-query") if sync_engine else None
+        )
 
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         if self._sync_engine is not None:
@@ -122,29 +143,49 @@ class SqlFleetQueries:
         counts = device_counts.c
         async with self._engine.connect() as connection:
             by_status = await connection.execute(
-                select(counts.status, func.sum(counts.n)).where(counts.retired.is_(False)).group_by(counts.status))
+                select(counts.status, func.sum(counts.n))
+                .where(counts.retired.is_(False))
+                .group_by(counts.status)
+            )
             result = {status: int(n or 0) for status, n in by_status}
-            result["queued_commands"] = int(await connection.scalar(
-                select(func.count()).select_from(device_commands).where(device_commands.c.status == "queued")) or 0)
+            result["queued_commands"] = int(
+                await connection.scalar(
+                    select(func.count())
+                    .select_from(device_commands)
+                    .where(device_commands.c.status == "queued")
+                )
+                or 0
+            )
         return result
 
     async def device_breakdown(self) -> list[tuple[str, str, str | None, int]]:
         counts = device_counts.c
-        query = (select(counts.platform, counts.status, counts.location, func.sum(counts.n))
-                 .where(counts.retired.is_(False)).group_by(counts.platform, counts.status, counts.location))
+        query = (
+            select(counts.platform, counts.status, counts.location, func.sum(counts.n))
+            .where(counts.retired.is_(False))
+            .group_by(counts.platform, counts.status, counts.location)
+        )
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
-            return [(platform, status, location or None, int(n)) for platform, status, location, n in rows if n]
+            return [
+                (platform, status, location or None, int(n)) for platform, status, location, n in rows if n
+            ]
 
     async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
         d, k, a = edge_devices.c, attestation_keys.c, device_attestations.c
         latest = select(func.max(a.timestamp)).where(a.device_id == d.id).scalar_subquery()
         query = (
-            select(d.id).select_from(edge_devices.join(attestation_keys, k.device_id == d.id))
-            .where(k.activated.is_(True), d.tpm_enabled.is_(True), d.decommissioned_at.is_(None),
-                   d.status.in_([DeviceStatus.ONLINE, DeviceStatus.DEGRADED]),
-                   or_(latest.is_(None), latest < attested_before))
-            .order_by(latest.is_not(None), latest).limit(limit)
+            select(d.id)
+            .select_from(edge_devices.join(attestation_keys, k.device_id == d.id))
+            .where(
+                k.activated.is_(True),
+                d.tpm_enabled.is_(True),
+                d.decommissioned_at.is_(None),
+                d.status.in_([DeviceStatus.ONLINE, DeviceStatus.DEGRADED]),
+                or_(latest.is_(None), latest < attested_before),
+            )
+            .order_by(latest.is_not(None), latest)
+            .limit(limit)
         )
         async with self._engine.connect() as connection:
             return list(await connection.scalars(query))

@@ -1,4 +1,5 @@
 """SQLAlchemy repositories: filtering, counting and paging happen in SQL."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,8 +33,11 @@ class SqlDeviceRepository:
         c = edge_devices.c
         query = (
             select(Device)
-            .where(c.status.in_([DeviceStatus.ONLINE, DeviceStatus.DEGRADED]), c.last_heartbeat < before,
-                   c.decommissioned_at.is_(None))
+            .where(
+                c.status.in_([DeviceStatus.ONLINE, DeviceStatus.DEGRADED]),
+                c.last_heartbeat < before,
+                c.decommissioned_at.is_(None),
+            )
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -71,12 +75,16 @@ class SqlCommandRepository:
 
     async def by_idempotency_key(self, device_id: str, key: str) -> Command | None:
         c = device_commands.c
-        return await self._session.scalar(select(Command).where(c.device_id == device_id, c.idempotency_key == key))
+        return await self._session.scalar(
+            select(Command).where(c.device_id == device_id, c.idempotency_key == key)
+        )
 
     async def list(self, device_id: str, status: CommandStatus | None, page: PageRequest) -> Page[Command]:
         c = device_commands.c
         conditions = [c.device_id == device_id] + ([c.status == status] if status is not None else [])
-        total = await self._session.scalar(select(func.count()).select_from(device_commands).where(*conditions))
+        total = await self._session.scalar(
+            select(func.count()).select_from(device_commands).where(*conditions)
+        )
         rows = await self._session.scalars(
             select(Command).where(*conditions).order_by(c.id.desc()).limit(page.limit).offset(page.offset)
         )

@@ -5,6 +5,7 @@ SQLite a single big DELETE would hold the database's write lock for seconds). On
 day partitions are dropped instead; only stray rows of the default partition are deleted.
 Raw samples not yet rolled up are never deleted, whatever their age.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,14 @@ class PurgeCounts:
     hour_buckets: int
 
 
-async def purge(engine: AsyncEngine, now: datetime, retention: timedelta, *, batch: int = BATCH,
-                pause: float = PAUSE_SECONDS) -> PurgeCounts:
+async def purge(
+    engine: AsyncEngine,
+    now: datetime,
+    retention: timedelta,
+    *,
+    batch: int = BATCH,
+    pause: float = PAUSE_SECONDS,
+) -> PurgeCounts:
     async with engine.connect() as conn:
         marks = [await watermark(conn, r) for r in (Resolution.MINUTE, Resolution.HOUR)]
     partitions, raw = [], 0
@@ -49,10 +56,13 @@ async def purge(engine: AsyncEngine, now: datetime, retention: timedelta, *, bat
             table, key = device_metrics, device_metrics.c
         raw = await delete_in_batches(engine, table, [key.id], key.timestamp, cutoff, batch, pause)
     rollups = [
-        await delete_in_batches(engine, table, [table.c.device_id, table.c.bucket], table.c.bucket, now - keep,
-                                batch, pause)
-        for table, keep in ((device_metrics_1m, MINUTE_ROLLUP_RETENTION),
-                            (device_metrics_1h, HOUR_ROLLUP_RETENTION))
+        await delete_in_batches(
+            engine, table, [table.c.device_id, table.c.bucket], table.c.bucket, now - keep, batch, pause
+        )
+        for table, keep in (
+            (device_metrics_1m, MINUTE_ROLLUP_RETENTION),
+            (device_metrics_1h, HOUR_ROLLUP_RETENTION),
+        )
     ]
     return PurgeCounts(raw, len(partitions), *rollups)
 
@@ -64,8 +74,15 @@ async def prepare_partitions(engine: AsyncEngine, today: date) -> list[str]:
     return await ensure_partitions(engine, today, today + timedelta(days=PARTITIONS_AHEAD))
 
 
-async def delete_in_batches(engine: AsyncEngine, table: Table, key: list[Column], moment: Column,
-                            cutoff: datetime, batch: int, pause: float) -> int:
+async def delete_in_batches(
+    engine: AsyncEngine,
+    table: Table,
+    key: list[Column],
+    moment: Column,
+    cutoff: datetime,
+    batch: int,
+    pause: float,
+) -> int:
     """Delete the rows with ``moment < cutoff``, ``batch`` keys per statement and transaction."""
     picked = select(*key).where(moment < cutoff).limit(batch)
     matches = key[0].in_(picked) if len(key) == 1 else tuple_(*key).in_(picked)

@@ -4,6 +4,7 @@ One row per device and bucket (1 minute or 1 hour): sample count, min/max/avg of
 the temperature, avg of the platform extras, max uptime. No foreign key to the device: the rows are
 derived from device_metrics, which already enforces it, and the rollup writes stay cheap.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table

@@ -8,6 +8,7 @@ and hour in rollup_dirty; the round then rebuilds those hours for that device.
 On PostgreSQL every insert into device_metrics holds a shared advisory lock (the trigger) and a round
 holds it exclusively, so no sample commits unseen while a round reads; SQLite serialises writers anyway.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ CHUNK = timedelta(hours=1)  # one transaction per hour of samples: short write l
 DIRTY_BATCH = 500  # device-hours rebuilt per round
 LATE, PURGED = "late", "purged"
 _ROUND_LOCK = 0x6564_6766_726F_6C6C  # one worker rolls up at a time ("edgfroll")
-_INSERT_LOCK = 0x6564_6766_6C61_7465  # shared by inserts, exclusive for a round ("edgflate"; in migration 0009)
+_INSERT_LOCK = (
+    0x6564_6766_6C61_7465  # shared by inserts, exclusive for a round ("edgflate"; in migration 0009)
+)
 MINUTE, HOUR = Resolution.MINUTE, Resolution.HOUR
 
 
@@ -39,12 +42,20 @@ class RollupCounts:
     late_device_hours: int
 
 
-async def roll_up(engine: AsyncEngine, now: datetime, *, margin: timedelta = LATE_MARGIN,
-                  chunk: timedelta = CHUNK) -> RollupCounts:
-    minutes = await _advance(engine, MINUTE, bucket_start(now, MINUTE.width), margin, chunk,
-                             late_from=lambda end: bucket_start(end - margin, MINUTE.width))
-    hours = await _advance(engine, HOUR, bucket_start(now - margin, HOUR.width), timedelta(0), chunk,
-                           late_from=lambda end: end)
+async def roll_up(
+    engine: AsyncEngine, now: datetime, *, margin: timedelta = LATE_MARGIN, chunk: timedelta = CHUNK
+) -> RollupCounts:
+    minutes = await _advance(
+        engine,
+        MINUTE,
+        bucket_start(now, MINUTE.width),
+        margin,
+        chunk,
+        late_from=lambda end: bucket_start(end - margin, MINUTE.width),
+    )
+    hours = await _advance(
+        engine, HOUR, bucket_start(now - margin, HOUR.width), timedelta(0), chunk, late_from=lambda end: end
+    )
     return RollupCounts(minutes, hours, await _rebuild_late(engine))
 
 
@@ -57,19 +68,33 @@ async def set_watermark(conn: AsyncConnection, name: Resolution | str, upto: dat
     """Forward only: a clock stepping back never makes a round redo or skip work."""
     insert_of = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     statement = insert_of(rollup_watermarks).values(name=str(name), upto=upto)
-    await conn.execute(statement.on_conflict_do_update(
-        index_elements=["name"], set_={"upto": statement.excluded.upto},
-        where=rollup_watermarks.c.upto < statement.excluded.upto,
-    ))
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"upto": statement.excluded.upto},
+            where=rollup_watermarks.c.upto < statement.excluded.upto,
+        )
+    )
 
 
-async def _advance(engine: AsyncEngine, resolution: Resolution, until: datetime, replay: timedelta,
-                   chunk: timedelta, late_from) -> int:
+async def _advance(
+    engine: AsyncEngine,
+    resolution: Resolution,
+    until: datetime,
+    replay: timedelta,
+    chunk: timedelta,
+    late_from,
+) -> int:
     width = resolution.width
     async with engine.connect() as conn:
         done = await watermark(conn, resolution)
-        oldest = None if done else await conn.scalar(select(device_metrics.c.timestamp).order_by(
-            device_metrics.c.timestamp).limit(1))
+        oldest = (
+            None
+            if done
+            else await conn.scalar(
+                select(device_metrics.c.timestamp).order_by(device_metrics.c.timestamp).limit(1)
+            )
+        )
     start = bucket_start(done - replay, width) if done else bucket_start(oldest, width) if oldest else until
     step = max(width, chunk - chunk % width)
     written = 0

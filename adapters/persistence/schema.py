@@ -1,4 +1,5 @@
 """Every table of the schema on one MetaData: what migrations are compared with."""
+
 from __future__ import annotations
 
 from adapters.persistence import (  # noqa: F401  (importing a table module registers its tables)

@@ -1,5 +1,6 @@
 """The ``seals`` table (migration 0008), on the shared metadata. Public material only: the policy,
 its digest and the import blob; the sealed key itself is never written anywhere."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, text
@@ -27,8 +28,14 @@ seals = Table(
     Index("idx_seals_device_id_created_at", "device_id", "created_at"),
     # One active seal per (device, key_id), enforced by the database so that concurrent requests
     # cannot both win; revoked seals stay as history.
-    Index("uq_seals_active_key", "device_id", "key_id", unique=True,
-          sqlite_where=ACTIVE_ONLY, postgresql_where=ACTIVE_ONLY),
+    Index(
+        "uq_seals_active_key",
+        "device_id",
+        "key_id",
+        unique=True,
+        sqlite_where=ACTIVE_ONLY,
+        postgresql_where=ACTIVE_ONLY,
+    ),
     # Counting devices with an active seal (security metrics, compliance) reads only this index.
     Index("idx_seals_status_device_id", "status", "device_id"),
 )

@@ -2,6 +2,7 @@
 
 Kept in step with the Alembic migrations (tests/integration/test_migrations.py compares them).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -44,7 +45,9 @@ edge_devices = Table(
     Column("memory_usage", Float),
     Column("temperature", Float),
     Column("uptime_seconds", BigInteger),
-    Column("attestation_status", StrEnumType(AttestationState), nullable=False, default=AttestationState.UNKNOWN),
+    Column(
+        "attestation_status", StrEnumType(AttestationState), nullable=False, default=AttestationState.UNKNOWN
+    ),
     Column("decommissioned_at", UtcDateTime),
     Column("tee_type", String(64)),  # migration 0015: reported by the agent
     Column("capabilities", JSON),  # migration 0015: NPU ids, driver version ... as the agent reports them

@@ -1,5 +1,6 @@
 """A throw-away PostgreSQL server (initdb + pg_ctl in a temporary directory on a free loopback port), for
 tests, benchmarks and `edgefleet demo run --postgres`."""
+
 from __future__ import annotations
 
 import glob
@@ -52,7 +53,9 @@ class PostgresServer:
         subprocess.run([*self._as_user, *args], check=True, capture_output=True, timeout=120)
 
     def start(self) -> PostgresServer:
-        self._run(self.initdb, "-D", str(self.data), "-U", "edgefleet", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            self.initdb, "-D", str(self.data), "-U", "edgefleet", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
         self.resume()
         createdb = _pg_bin("createdb")
         self._run(createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", "edgefleet")
@@ -62,11 +65,15 @@ class PostgresServer:
         """Start the server (again, after a stop) on the same port and data."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
         options += "" if self.durable else " -c fsync=off -c full_page_writes=off"
-        self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._run(
+            self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+        )
 
     def create_database(self, name: str, template: str | None = None) -> str:
         copy = ["-T", template] if template else []
-        self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", *copy, name)
+        self._run(
+            _pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "edgefleet", *copy, name
+        )
         return f"postgresql+asyncpg://edgefleet@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:

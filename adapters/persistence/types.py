@@ -1,4 +1,5 @@
 """Column types that keep the domain's values intact across SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

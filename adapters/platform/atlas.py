@@ -3,6 +3,7 @@
 The host side (CPU, memory, uptime) comes from procfs; the NPU side from the ``npu-smi info`` card
 table, with ``npu-smi info -t usages`` asked only for cards whose table row left a figure out.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,8 +60,12 @@ class AtlasProbe:
         chips = info.chips if info else ()
         names = sorted({ascend_name(chip.name) for chip in chips if chip.name})
         if info:
-            extra |= {"npu_smi_version": info.tool_version, "driver_version": info.driver_version,
-                      "npu_ids": info.npu_ids, "chip_count": len(chips)}
+            extra |= {
+                "npu_smi_version": info.tool_version,
+                "driver_version": info.driver_version,
+                "npu_ids": info.npu_ids,
+                "chip_count": len(chips),
+            }
         tee = detect_tee(self.host)
         return PlatformFacts(
             platform="atlas",
@@ -89,17 +94,26 @@ class AtlasProbe:
         )
 
     def diagnostics(self) -> dict:
-        return {"platform": self.name, "npu": guarded(self._npu_report),
-                **host_report(self.host, self._runner, self._state_dir)}
+        return {
+            "platform": self.name,
+            "npu": guarded(self._npu_report),
+            **host_report(self.host, self._runner, self._state_dir),
+        }
 
     def _npu_report(self) -> dict[str, object]:
         info = self.read_npus()
         # String keys: the report travels as JSON, whose object keys are strings anyway.
-        usages = {str(npu_id): guarded(lambda npu_id=npu_id: list(map(asdict, self.read_usages(npu_id))))
-                  for npu_id in info.npu_ids}
-        return {"tool_version": info.tool_version, "driver_version": info.driver_version,
-                "health": worst_health(chip.health for chip in info.chips),
-                "chips": [asdict(chip) for chip in info.chips], "usages": usages}
+        usages = {
+            str(npu_id): guarded(lambda npu_id=npu_id: list(map(asdict, self.read_usages(npu_id))))
+            for npu_id in info.npu_ids
+        }
+        return {
+            "tool_version": info.tool_version,
+            "driver_version": info.driver_version,
+            "health": worst_health(chip.health for chip in info.chips),
+            "chips": [asdict(chip) for chip in info.chips],
+            "usages": usages,
+        }
 
     def _chips_with_usages(self, chips: tuple[NpuChip, ...]) -> list[NpuChip]:
         gaps = sorted({chip.npu_id for chip in chips if has_gaps(chip)})
@@ -120,6 +134,11 @@ class AtlasProbe:
             board = self.npu_smi("info", "-t", "board", "-i", str(first.npu_id), *chip_args)
         except CommandFailed:
             return None
-        return next((block["Firmware Version"] for block in parse_key_value_blocks(board)
-                     if block.get("Firmware Version") not in (None, "", "NA")), None)
-
+        return next(
+            (
+                block["Firmware Version"]
+                for block in parse_key_value_blocks(board)
+                if block.get("Firmware Version") not in (None, "", "NA")
+            ),
+            None,
+        )

@@ -1,4 +1,5 @@
 """Running the platform's command-line tools (npu-smi, dmesg) behind one small, replaceable seam."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Choosing the platform probe for the machine the agent runs on (``--platform`` overrides)."""
+
 from __future__ import annotations
 
 import shutil

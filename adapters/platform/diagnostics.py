@@ -3,6 +3,7 @@
 A report is collected when something is already wrong, so no section may take the others down with
 it: every section runs guarded and a failure is written into the report instead of raised.
 """
+
 from __future__ import annotations
 
 import shutil

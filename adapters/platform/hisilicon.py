@@ -3,6 +3,7 @@
 These boards run a vendor BSP kernel without npu-smi or lm-sensors, so everything comes from /proc
 and /sys/class/thermal; the device tree names the board.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,8 +38,10 @@ class HiSiliconProbe:
         compatible, tee = host.device_tree_compatible(), detect_tee(host)
         return PlatformFacts(
             platform="hisilicon",
-            model=host.device_tree_model() or (compatible[0] if compatible else None)
-            or optional(lambda: host.cpuinfo_value("Hardware")) or "HiSilicon SoC",
+            model=host.device_tree_model()
+            or (compatible[0] if compatible else None)
+            or optional(lambda: host.cpuinfo_value("Hardware"))
+            or "HiSilicon SoC",
             cores=optional(host.cpu_count),
             memory_gb=optional(lambda: gigabytes(host.meminfo_kb()["MemTotal"], 1024)),
             # The vendor SDK ships kernel and rootfs as one firmware image; the kernel release names it.

@@ -1,4 +1,5 @@
 """Platform probe for any Linux machine through psutil, so the agent also runs on a laptop or a VM."""
+
 from __future__ import annotations
 
 import platform
@@ -19,8 +20,9 @@ CPU_SENSORS = ("coretemp", "k10temp", "zenpower", "cpu_thermal", "cpu-thermal", 
 
 def cpu_temperature(readings: dict[str, list]) -> float | None:
     def hottest(names) -> float | None:
-        values = [entry.current for name in names for entry in readings.get(name, [])
-                  if entry.current is not None]
+        values = [
+            entry.current for name in names for entry in readings.get(name, []) if entry.current is not None
+        ]
         return max(values, default=None)
 
     value = hottest(CPU_SENSORS)
@@ -45,8 +47,10 @@ class GenericLinuxProbe:
         host, tee = self.host, detect_tee(self.host)
         return PlatformFacts(
             platform="linux",
-            model=host.device_tree_model() or optional(lambda: host.cpuinfo_value("model name"))
-            or platform.machine() or None,
+            model=host.device_tree_model()
+            or optional(lambda: host.cpuinfo_value("model name"))
+            or platform.machine()
+            or None,
             cores=psutil.cpu_count(logical=True),
             memory_gb=gigabytes(psutil.virtual_memory().total, 1),
             firmware_version=optional(lambda: host.read("sys/class/dmi/id/bios_version").strip() or None),
@@ -82,12 +86,19 @@ class GenericLinuxProbe:
     @staticmethod
     def _memory_report() -> dict[str, object]:
         memory, swap = psutil.virtual_memory(), psutil.swap_memory()
-        return {"total_mb": memory.total // MB, "available_mb": memory.available // MB,
-                "swap_free_mb": swap.free // MB, "used_pct": memory.percent}
+        return {
+            "total_mb": memory.total // MB,
+            "available_mb": memory.available // MB,
+            "swap_free_mb": swap.free // MB,
+            "used_pct": memory.percent,
+        }
 
     @staticmethod
     def _thermal_report() -> list[dict[str, object]]:
         read = getattr(psutil, "sensors_temperatures", None)
         readings = read() if read else {}
-        return [{"sensor": name, "label": entry.label or None, "temp_c": entry.current}
-                for name, entries in readings.items() for entry in entries]
+        return [
+            {"sensor": name, "label": entry.label or None, "temp_c": entry.current}
+            for name, entries in readings.items()
+            for entry in entries
+        ]

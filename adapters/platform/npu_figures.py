@@ -1,4 +1,5 @@
 """Turning per-chip npu-smi readings into the few figures a fleet dashboard shows for a device."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -51,6 +52,7 @@ def fill_gaps(chip: NpuChip, usages: Sequence[ChipUsage]) -> NpuChip:
         if usage.hbm_capacity_mb:
             chip = replace(chip, hbm_used_mb=usage.npu_memory_used_mb, hbm_total_mb=usage.hbm_capacity_mb)
         else:
-            chip = replace(chip, memory_used_mb=usage.npu_memory_used_mb,
-                           memory_total_mb=usage.memory_capacity_mb)
+            chip = replace(
+                chip, memory_used_mb=usage.npu_memory_used_mb, memory_total_mb=usage.memory_capacity_mb
+            )
     return chip

@@ -4,6 +4,7 @@ Each card prints an NPU row (id, name | health | power, temp, hugepages) over a 
 | bus id | AI core %, memory, HBM). Widths and columns vary with series and driver release, so values
 are assigned by the labels of the two header rows, not by position; "NA" and "-" mean "not reported".
 """
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,14 @@ _VALUE = re.compile(r"([^\s/]+)\s*/\s*([^\s/]+)|(\S+)")  # "1197 / 13553", "3184
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _ID = re.compile(r"[0-9]+|NA")
 _RULE_CHARS = frozenset("+-=|")
-_COLUMNS = {"power": "power_w", "temp": "temp_c", "hugepages-usage": "hugepages",
-            "aicore": "aicore_pct", "memory-usage": "memory", "hbm-usage": "hbm"}
+_COLUMNS = {
+    "power": "power_w",
+    "temp": "temp_c",
+    "hugepages-usage": "hugepages",
+    "aicore": "aicore_pct",
+    "memory-usage": "memory",
+    "hbm-usage": "hbm",
+}
 
 
 def parse_npu_smi_info(text: str) -> NpuSmiInfo:
@@ -107,9 +114,13 @@ def _npu_row(cells: list[str], labels: list[str], number: int) -> NpuChip:
     values = _column_values(cells[2], labels)
     hugepages = _pair(values.get("hugepages"))
     return NpuChip(
-        npu_id=int(ident[0]), name=" ".join(ident[1:]) or None, health=_text(cells[1]),
-        power_w=_number(values.get("power_w")), temp_c=_number(values.get("temp_c")),
-        hugepages_used=hugepages[0], hugepages_total=hugepages[1],
+        npu_id=int(ident[0]),
+        name=" ".join(ident[1:]) or None,
+        health=_text(cells[1]),
+        power_w=_number(values.get("power_w")),
+        temp_c=_number(values.get("temp_c")),
+        hugepages_used=hugepages[0],
+        hugepages_total=hugepages[1],
     )
 
 
@@ -120,9 +131,15 @@ def _with_chip_row(npu: NpuChip, cells: list[str], labels: list[str], number: in
     values = _column_values(cells[2], labels)
     memory, hbm = _pair(values.get("memory")), _pair(values.get("hbm"))
     return replace(
-        npu, chip_id=_integer(ident[0]), device_id=_integer(ident[1]) if len(ident) > 1 else None,
-        bus_id=_text(cells[1]), aicore_pct=_number(values.get("aicore_pct")),
-        memory_used_mb=memory[0], memory_total_mb=memory[1], hbm_used_mb=hbm[0], hbm_total_mb=hbm[1],
+        npu,
+        chip_id=_integer(ident[0]),
+        device_id=_integer(ident[1]) if len(ident) > 1 else None,
+        bus_id=_text(cells[1]),
+        aicore_pct=_number(values.get("aicore_pct")),
+        memory_used_mb=memory[0],
+        memory_total_mb=memory[1],
+        hbm_used_mb=hbm[0],
+        hbm_total_mb=hbm[1],
     )
 
 

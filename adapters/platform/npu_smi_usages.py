@@ -5,6 +5,7 @@ The report lists a header (NPU ID, Chip Count) and one block per chip. Releases 
 separate blocks, so a block ends at a blank line or when a key repeats. The 310 says "Memory", the
 310P "DDR", the 910 adds "HBM"; an "mcu" block (board controller) is not a compute chip.
 """
+
 from __future__ import annotations
 
 import re

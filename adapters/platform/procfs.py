@@ -2,6 +2,7 @@
 
 Everything is read under an injectable root so tests use fixture trees; on a device the root is "/".
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """TPM2_ActivateCredential's cryptography (TPM 2.0 Part 1, 24.4 and 11.4.10), for the simulated TPM."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """CredentialChallenger with tpm2-pytss's software TPM2_MakeCredential."""
+
 from __future__ import annotations
 
 from tpm2_pytss.types import TPM2B_NAME, TPM2B_PUBLIC

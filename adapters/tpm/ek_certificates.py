@@ -1,4 +1,5 @@
 """EkCertificateVerifier over a PEM bundle of TPM manufacturer CAs (``EDGEFLEET_EK_CA_BUNDLE``)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Fleets of simulated TPMs, and a DeviceGateway that quotes them in process."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -48,6 +49,8 @@ class SimulatedFleetGateway:
     ) -> QuoteEvidence:
         tpm = self.tpms.get(device_id)
         if tpm is None or device_id in self.offline:
-            raise DeviceUnreachable(f"Device {device_id} did not answer the attestation challenge",
-                                    details={"device_id": device_id})
+            raise DeviceUnreachable(
+                f"Device {device_id} did not answer the attestation challenge",
+                details={"device_id": device_id},
+            )
         return tpm.quote(nonce, pcrs, bank)

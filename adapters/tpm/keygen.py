@@ -2,6 +2,7 @@
 
 Simulation only: the randomness is a seeded PRNG, never use these keys for anything real.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@
 The EK follows the TCG EK Credential Profile (RSA-2048, low range), so a challenger can run
 MakeCredential against its public area; the AK is shaped like tpm2_createak's keys.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,12 @@ from tpm2_pytss.utils import NoSuchIndex, NVReadEK, create_ek_template
 from adapters.tpm.simulated import AkAlgorithm
 
 AK_ATTRIBUTES = (
-    TPMA_OBJECT.RESTRICTED | TPMA_OBJECT.SIGN_ENCRYPT | TPMA_OBJECT.FIXEDTPM | TPMA_OBJECT.FIXEDPARENT
-    | TPMA_OBJECT.SENSITIVEDATAORIGIN | TPMA_OBJECT.USERWITHAUTH
+    TPMA_OBJECT.RESTRICTED
+    | TPMA_OBJECT.SIGN_ENCRYPT
+    | TPMA_OBJECT.FIXEDTPM
+    | TPMA_OBJECT.FIXEDPARENT
+    | TPMA_OBJECT.SENSITIVEDATAORIGIN
+    | TPMA_OBJECT.USERWITHAUTH
 )
 # The scheme is fixed in the key (not NULL) so the verifier can insist on it.
 AK_SPECS = {

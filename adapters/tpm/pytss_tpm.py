@@ -4,6 +4,7 @@ The EK (TCG profile RSA-2048) is re-created as a primary whenever it is needed; 
 it (as tpm2_createak does) or, with a state dir, loaded from the blobs saved there the first time.
 Without a resource manager (swtpm) transient objects outlive the connection, so close() flushes the AK.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -107,7 +108,8 @@ class PytssTpm:
         saved = self._store.load(self.ak_algorithm) if self._store else None
         if saved is None:
             private, public, *_ = self._with_ek_policy(
-                lambda s: esys.create(ek, None, ak_template(self.ak_algorithm), session1=s))
+                lambda s: esys.create(ek, None, ak_template(self.ak_algorithm), session1=s)
+            )
         else:
             private, public = saved
         try:
@@ -115,8 +117,10 @@ class PytssTpm:
         except TSS2_Exception as exc:
             if saved is None:
                 raise
-            raise TpmError(f"the saved AK does not load under this TPM's EK ({exc}); "
-                           "remove the state dir to create and enrol a new AK") from exc
+            raise TpmError(
+                f"the saved AK does not load under this TPM's EK ({exc}); "
+                "remove the state dir to create and enrol a new AK"
+            ) from exc
         if saved is None and self._store:
             self._store.save(self.ak_algorithm, private, public)
         return handle, public.marshal()
@@ -126,7 +130,8 @@ class PytssTpm:
         needed for every use of the EK (it has adminWithPolicy and no userWithAuth)."""
         esys = self._esys
         session = esys.start_auth_session(
-            ESYS_TR.NONE, ESYS_TR.NONE, TPM2_SE.POLICY, TPMT_SYM_DEF(algorithm=TPM2_ALG.NULL), TPM2_ALG.SHA256)
+            ESYS_TR.NONE, ESYS_TR.NONE, TPM2_SE.POLICY, TPMT_SYM_DEF(algorithm=TPM2_ALG.NULL), TPM2_ALG.SHA256
+        )
         try:
             esys.policy_secret(ESYS_TR.ENDORSEMENT, session)
             return command(session)
@@ -223,8 +228,9 @@ class PytssTpm:
                     if sel.hash_alg == HashAlg(bank):
                         values.update(read)
                 if hashlib.sha256(digest_input).digest() == attest.pcr_digest:  # every AK signs with SHA-256
-                    return QuoteEvidence(attest_bytes, signature.marshal(), values, HashAlg(bank),
-                                         self.event_log())
+                    return QuoteEvidence(
+                        attest_bytes, signature.marshal(), values, HashAlg(bank), self.event_log()
+                    )
         raise TpmError("PCRs kept changing between the quote and reading them")
 
     def event_log(self) -> bytes | None:
@@ -237,8 +243,11 @@ class PytssTpm:
             esys = self._open()
             try:
                 with self._ek_loaded() as ek:
-                    cert_info = self._with_ek_policy(lambda s: esys.activate_credential(
-                        self._ak, ek, blob, secret, session1=ESYS_TR.PASSWORD, session2=s))
+                    cert_info = self._with_ek_policy(
+                        lambda s: esys.activate_credential(
+                            self._ak, ek, blob, secret, session1=ESYS_TR.PASSWORD, session2=s
+                        )
+                    )
             except TSS2_Exception as exc:
                 if exc.rc & TPM_LAYER_MASK == 0:  # the TPM refused it: not made for this EK and AK
                     raise ActivationFailed(f"TPM2_ActivateCredential failed: {exc}") from exc
@@ -254,8 +263,13 @@ def _indexes(pcrs: Sequence[int]) -> list[int]:
 
 
 def _tpml(selection: PcrSelect) -> TPML_PCR_SELECTION:
-    return TPML_PCR_SELECTION([TPMS_PCR_SELECTION(
-        hash=selection.hash_alg, sizeofSelect=len(selection.select), pcrSelect=selection.select)])
+    return TPML_PCR_SELECTION(
+        [
+            TPMS_PCR_SELECTION(
+                hash=selection.hash_alg, sizeofSelect=len(selection.select), pcrSelect=selection.select
+            )
+        ]
+    )
 
 
 def _selected(sel: TPMS_PCR_SELECTION) -> tuple[int, ...]:

@@ -5,6 +5,7 @@ parent with RSA-OAEP or ECDH, AES-CFB outer encryption, HMAC integrity over the 
 the server needs no TPM and never sees a device's private key. No inner wrapper: it would need a
 second secret delivered to the device, and the outer wrapper already confines the blob to one TPM.
 """
+
 from __future__ import annotations
 
 from tpm2_pytss.types import TPM2B_PUBLIC, TPM2B_SENSITIVE, TPMA_OBJECT
@@ -26,7 +27,8 @@ class PytssSealMaker:
         if not 0 < len(secret) <= MAX_SEALED_DATA:
             raise ValueError(f"a TPM seals 1-{MAX_SEALED_DATA} bytes")
         sensitive, public = TPM2B_SENSITIVE.keyedhash_from_secret(
-            bytes(secret), objectAttributes=int(SEALED_ATTRIBUTES))
+            bytes(secret), objectAttributes=int(SEALED_ATTRIBUTES)
+        )
         public.publicArea.authPolicy = bytes(auth_policy)
         _, duplicate, seed = wrap(parent.publicArea, public, sensitive)
         return public.marshal(), duplicate.marshal(), seed.marshal()

@@ -3,6 +3,7 @@
 Deterministic from its seed, so tests and demos can build fleets of thousands of devices. The EK (RSA)
 is derived lazily: a fleet that only quotes with ECC AKs never pays for RSA key generation.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -99,7 +100,7 @@ class SimulatedTpm:
         gives the whole log, Spec ID event first) and extend each new event's digests into the banks."""
         combined = (self._event_log or b"") + bytes(records)
         events = parse_log(combined).events
-        for event in events[self._logged_events:]:
+        for event in events[self._logged_events :]:
             if event.extends:
                 for alg, digest in event.digests.items():
                     if HashAlg(alg) in self._pcrs:
@@ -160,8 +161,9 @@ class SimulatedTpm:
     def advance_clock(self, ms: int) -> None:
         self.clock_ms += ms
 
-    def set_counters(self, *, clock_ms: int | None = None, reset_count: int | None = None,
-                     restart_count: int | None = None) -> None:
+    def set_counters(
+        self, *, clock_ms: int | None = None, reset_count: int | None = None, restart_count: int | None = None
+    ) -> None:
         """Force the clock state, e.g. to replay an older TPM state in rollback tests."""
         if clock_ms is not None:
             self.clock_ms = clock_ms

@@ -8,6 +8,7 @@ quote.msg is the TPMS_ATTEST exactly as signed, quote.sig the TSS-marshalled TPM
 quote.pcrs (``-F values``) the PCR digests concatenated in the quoted selection's order, bank by bank.
 These map one to one onto the offline ``--evidence`` JSON line (see ``evidence_line``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,9 @@ from domain.attestation.evidence import AttestationKey, HashAlg, QuoteEvidence
 from domain.attestation.tpm_wire import parse_attest
 
 
-def evidence_from_tpm2_quote(msg: bytes, sig: bytes, pcrs: bytes, bank: HashAlg = HashAlg.SHA256) -> QuoteEvidence:
+def evidence_from_tpm2_quote(
+    msg: bytes, sig: bytes, pcrs: bytes, bank: HashAlg = HashAlg.SHA256
+) -> QuoteEvidence:
     """Raises ValueError when the message does not parse or the PCR file does not fit its selection."""
     bank = HashAlg(bank)
     selections = parse_attest(msg).pcr_selections  # the selection says how to cut the values file
@@ -33,7 +36,7 @@ def evidence_from_tpm2_quote(msg: bytes, sig: bytes, pcrs: bytes, bank: HashAlg 
             if offset + size > len(pcrs):
                 raise ValueError("the PCR file is shorter than the quoted selection")
             if sel.hash_alg == bank:
-                values[pcr] = pcrs[offset:offset + size]
+                values[pcr] = pcrs[offset : offset + size]
             offset += size
     if offset != len(pcrs):
         raise ValueError("the PCR file is longer than the quoted selection (was it written with -F values?)")
@@ -44,7 +47,8 @@ def evidence_from_tpm2_quote_files(
     msg_path: Path | str, sig_path: Path | str, pcrs_path: Path | str, bank: HashAlg = HashAlg.SHA256
 ) -> QuoteEvidence:
     return evidence_from_tpm2_quote(
-        Path(msg_path).read_bytes(), Path(sig_path).read_bytes(), Path(pcrs_path).read_bytes(), bank)
+        Path(msg_path).read_bytes(), Path(sig_path).read_bytes(), Path(pcrs_path).read_bytes(), bank
+    )
 
 
 def attestation_key_from_tpm2_public_file(path: Path | str) -> AttestationKey:
@@ -53,7 +57,11 @@ def attestation_key_from_tpm2_public_file(path: Path | str) -> AttestationKey:
 
 
 def evidence_line(
-    device_id: str, evidence: QuoteEvidence, nonce: bytes, ak_public: bytes, policy: dict[int, bytes] | None = None
+    device_id: str,
+    evidence: QuoteEvidence,
+    nonce: bytes,
+    ak_public: bytes,
+    policy: dict[int, bytes] | None = None,
 ) -> dict:
     """One object of the offline ``edgefleet attest --evidence FILE.jsonl`` format."""
     line = {

@@ -6,6 +6,7 @@ Reuses PytssTpm's connection and its EK helpers (private: ``_lock``, ``_open``, 
 TPM without resource manager (swtpm) a second connection could not run alongside the first.
 The imported private part is not kept: the blob is the durable form and imports again at every boot.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -45,8 +46,11 @@ def import_and_unseal(tpm: PytssTpm, blob: bytes) -> bytes:
         handle = session = None
         try:
             with tpm._ek_loaded() as ek:
-                private = tpm._with_ek_policy(lambda s: esys.import_(
-                    ek, TPM2B_DATA(), public, duplicate, seed, NO_INNER_WRAPPER, session1=s))
+                private = tpm._with_ek_policy(
+                    lambda s: esys.import_(
+                        ek, TPM2B_DATA(), public, duplicate, seed, NO_INNER_WRAPPER, session1=s
+                    )
+                )
                 handle = tpm._with_ek_policy(lambda s: esys.load(ek, private, public, session1=s))
             session = policy_pcr_session(esys, sealed.bank, sealed.pcrs)
             return bytes(esys.unseal(handle, session1=session))
@@ -62,7 +66,8 @@ def import_and_unseal(tpm: PytssTpm, blob: bytes) -> bytes:
 def policy_pcr_session(esys, bank: HashAlg, pcrs: Sequence[int]):
     """A policy session after TPM2_PolicyPCR over ``pcrs`` (the TPM digests their current values)."""
     session = esys.start_auth_session(
-        ESYS_TR.NONE, ESYS_TR.NONE, TPM2_SE.POLICY, TPMT_SYM_DEF(algorithm=TPM2_ALG.NULL), TPM2_ALG.SHA256)
+        ESYS_TR.NONE, ESYS_TR.NONE, TPM2_SE.POLICY, TPMT_SYM_DEF(algorithm=TPM2_ALG.NULL), TPM2_ALG.SHA256
+    )
     try:
         esys.policy_pcr(session, b"", _selection(bank, pcrs))
     except BaseException:
@@ -73,5 +78,6 @@ def policy_pcr_session(esys, bank: HashAlg, pcrs: Sequence[int]):
 
 def _selection(bank: HashAlg, pcrs: Sequence[int]) -> TPML_PCR_SELECTION:
     bitmap = pcr_selection(bank, pcrs)[-PCR_SELECT_BYTES:]
-    return TPML_PCR_SELECTION([
-        TPMS_PCR_SELECTION(hash=int(bank), sizeofSelect=PCR_SELECT_BYTES, pcrSelect=bitmap)])
+    return TPML_PCR_SELECTION(
+        [TPMS_PCR_SELECTION(hash=int(bank), sizeofSelect=PCR_SELECT_BYTES, pcrSelect=bitmap)]
+    )

@@ -7,6 +7,7 @@ secret comes out only when the policy digest over the TPM's current PCRs equals 
 
 Relies on SimulatedTpm's private ``_endorsement_key()`` (the EK's private key) and its ``pcr_read``.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Pick the quote verifier: the native batch verifier when it is built, else the Python reference."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """TPM public areas to ``cryptography`` keys and to the AttestationKey the verifiers consume."""
+
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes, serialization

@@ -9,6 +9,7 @@ Python share of the work hides behind the crypto, and one call never keeps more 
 ``threads`` (concurrent calls share the pool: a second one waits for its helpers to free up).
 Verdicts equal the pure-Python reference's, quote by quote (tests/integration/native).
 """
+
 from __future__ import annotations
 
 import os
@@ -54,8 +55,13 @@ class NativeQuoteVerifier:
 
     name = "native"
 
-    def __init__(self, threads: int | None = None, *, chunk_size: int | None = None,
-                 key_cache: NativeKeyCache | None = None) -> None:
+    def __init__(
+        self,
+        threads: int | None = None,
+        *,
+        chunk_size: int | None = None,
+        key_cache: NativeKeyCache | None = None,
+    ) -> None:
         self.threads = max(1, threads if threads is not None else os.cpu_count() or 1)
         if chunk_size is not None and chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
@@ -78,7 +84,9 @@ class NativeQuoteVerifier:
         if pool is not None:
             pool.shutdown(wait=True)
 
-    def verify_stream(self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]) -> Iterator[tuple[T, list[QuoteResult]]]:
+    def verify_stream(
+        self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]
+    ) -> Iterator[tuple[T, list[QuoteResult]]]:
         """(tag, results) for each (tag, checks) of ``chunks``, in order. The next chunk is pulled from
         ``chunks`` (so whatever produces it, e.g. a parser, runs) and laid out while the pool's threads
         verify the current one, and the consumer's work on a chunk's results also runs while the next
@@ -88,14 +96,15 @@ class NativeQuoteVerifier:
     def _verify(self, checks: Sequence[QuoteCheck], flags: int) -> list[QuoteResult]:
         checks = checks if isinstance(checks, (list, tuple)) else list(checks)
         size = self._round_for(len(checks))
-        rounds = ((None, checks[start:start + size]) for start in range(0, len(checks), size))
+        rounds = ((None, checks[start : start + size]) for start in range(0, len(checks), size))
         results: list[QuoteResult] = []
         for _, chunk_results in self._stream(rounds, flags, PackTables(self.keys)):
             results += chunk_results
         return results
 
-    def _stream(self, chunks: Iterator[tuple[T, Sequence[QuoteCheck]]], flags: int,
-                tables: PackTables) -> Iterator[tuple[T, list[QuoteResult]]]:
+    def _stream(
+        self, chunks: Iterator[tuple[T, Sequence[QuoteCheck]]], flags: int, tables: PackTables
+    ) -> Iterator[tuple[T, list[QuoteResult]]]:
         def pack_next() -> tuple[T, PackedBatch] | None:
             nonlocal tables
             chunk = next(chunks, None)
@@ -132,8 +141,9 @@ class NativeQuoteVerifier:
         if previous is not None:
             yield previous[0], unpack_results(previous[1])
 
-    def _start(self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int,
-               helpers: list[Future]) -> None:
+    def _start(
+        self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int, helpers: list[Future]
+    ) -> None:
         entered = threading.Semaphore(0)
         for _ in range(self.threads - 1):
             helpers.append(pool.submit(run_claimed, packed, claim, flags, entered))
@@ -176,7 +186,9 @@ def run(packed: PackedBatch, flags: int = 0) -> None:
 GRAIN = 8  # quotes per claim: a few hundred microseconds of RSA, the most a core can idle at a round's end
 
 
-def run_claimed(packed: PackedBatch, claim, flags: int = 0, entered: threading.Semaphore | None = None) -> None:
+def run_claimed(
+    packed: PackedBatch, claim, flags: int = 0, entered: threading.Semaphore | None = None
+) -> None:
     """Verifies claimed quotes of a packed round until none are left; the GIL is released meanwhile."""
     if entered is not None:
         entered.release()  # the call below is the next thing this thread does with the GIL
@@ -197,10 +209,21 @@ def unpack_results(packed: PackedBatch) -> list[QuoteResult]:
         for i in _positions(status, lib.EF_ST_POLICY_MISMATCH):
             mismatched[i] = _mismatched(packed, i)
     safe = map(bool, bytes(ffi.buffer(packed.safe, n)))
-    clocks = map(_new_clock, zip(ffi.unpack(packed.clock, n), ffi.unpack(packed.reset_count, n),
-                                 ffi.unpack(packed.restart_count, n), safe))
-    results = list(map(_new_result, zip(map(REASONS.__getitem__, status), mismatched, clocks,
-                                        ffi.unpack(packed.firmware, n))))
+    clocks = map(
+        _new_clock,
+        zip(
+            ffi.unpack(packed.clock, n),
+            ffi.unpack(packed.reset_count, n),
+            ffi.unpack(packed.restart_count, n),
+            safe,
+        ),
+    )
+    results = list(
+        map(
+            _new_result,
+            zip(map(REASONS.__getitem__, status), mismatched, clocks, ffi.unpack(packed.firmware, n)),
+        )
+    )
     for i in _positions(status, lib.EF_ST_MALFORMED):
         results[i] = MALFORMED  # nothing parsed, so no clock: one shared immutable result
     return results

@@ -1,4 +1,5 @@
 """Attestation keys for the native verifier: each distinct SPKI is parsed by OpenSSL once, then reused."""
+
 from __future__ import annotations
 
 import threading

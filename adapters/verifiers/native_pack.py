@@ -5,6 +5,7 @@ attribute reads, list appends and C-level joins; only inputs that are odd (wrong
 of range, values of the wrong size) take the slower careful path. Anything that cannot be passed at
 all is flagged ``EF_Q_MALFORMED`` and the C side reports it as ``malformed``, never an exception.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -41,11 +42,18 @@ class PackedBatch:
         self.restart_count = ffi.new("uint32_t[]", count)
         self.safe = ffi.new("uint8_t[]", count)
         self.firmware = ffi.new("uint64_t[]", count)
-        self.out = ffi.new("ef_results *", {
-            "status": self.status, "mismatch": self.mismatch, "clock": self.clock,
-            "reset_count": self.reset_count, "restart_count": self.restart_count, "safe": self.safe,
-            "firmware": self.firmware,
-        })
+        self.out = ffi.new(
+            "ef_results *",
+            {
+                "status": self.status,
+                "mismatch": self.mismatch,
+                "clock": self.clock,
+                "reset_count": self.reset_count,
+                "restart_count": self.restart_count,
+                "safe": self.safe,
+                "firmware": self.firmware,
+            },
+        )
 
     def buffer(self, data, ctype: str = "uint8_t[]") -> object:
         """A C view of ``data`` (no copy) that lives as long as this batch."""
@@ -119,7 +127,9 @@ def _policy(policy: Mapping, size: int) -> tuple[bytes, bytes, tuple[int, ...]]:
     if any(not isinstance(i, int) for i, _ in items):
         raise Unpassable
     kept = [(i, v) for i, v in items if 0 <= i < 32 and isinstance(v, BYTES_LIKE) and len(v) == size]
-    forced = tuple(sorted(i for i, v in items if not (0 <= i < 32 and isinstance(v, BYTES_LIKE) and len(v) == size)))
+    forced = tuple(
+        sorted(i for i, v in items if not (0 <= i < 32 and isinstance(v, BYTES_LIKE) and len(v) == size))
+    )
     return bytes(i for i, _ in kept), b"".join(v for _, v in kept), forced
 
 
@@ -166,10 +176,16 @@ def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) ->
         if len(banks) > 1:
             return None
         size, bank = BANKS[banks.pop()] if banks else (0, 0)
-        quotes, sigs, nonces = list(map(_quote, evidence)), list(map(_sig, evidence)), list(map(_nonce, checks))
+        quotes, sigs, nonces = (
+            list(map(_quote, evidence)),
+            list(map(_sig, evidence)),
+            list(map(_nonce, checks)),
+        )
         pcrs = list(map(_pcrs, evidence))
-        if not ({*map(type, quotes), *map(type, sigs), *map(type, nonces)} <= {bytes}
-                and set(map(type, pcrs)) <= {dict}):
+        if not (
+            {*map(type, quotes), *map(type, sigs), *map(type, nonces)} <= {bytes}
+            and set(map(type, pcrs)) <= {dict}
+        ):
             return None
         # views made and dropped one at a time: a kept list of 10,000 would wake the cyclic GC
         if not set(map(len, chain.from_iterable(map(dict.values, pcrs)))) <= {size}:
@@ -180,8 +196,11 @@ def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) ->
         if list(map(len, pcr_val)) != list(map(size.__mul__, map(len, pcr_idx))):
             return None
         slots = _by_identity(list(map(_key, checks)), keys.by_id, keys.slot)
-        flats = _by_identity(list(map(_policy_of, checks)), policies.by_id,
-                             lambda policy: _NO_POLICY if policy is None else policies.get(policy, size))
+        flats = _by_identity(
+            list(map(_policy_of, checks)),
+            policies.by_id,
+            lambda policy: _NO_POLICY if policy is None else policies.get(policy, size),
+        )
         # size 0 is _NO_POLICY's alone: a flattened policy always carries its bank's value size
         if not set(map(itemgetter(0), flats)) <= {size, 0} or any(map(itemgetter(3), flats)):
             return None  # flattened for another bank, or entries C cannot take: the careful path sorts it out
@@ -189,7 +208,18 @@ def _plain_columns(checks: Sequence, keys: _KeyTable, policies: _PolicyTable) ->
     except (Unpassable, AttributeError, KeyError, TypeError, ValueError):
         return None
     flags = bytearray(len(checks))
-    return flags, array("H", [bank]) * len(checks), slots, quotes, sigs, nonces, pcr_idx, pcr_val, pol_idx, pol_val
+    return (
+        flags,
+        array("H", [bank]) * len(checks),
+        slots,
+        quotes,
+        sigs,
+        nonces,
+        pcr_idx,
+        pcr_val,
+        pol_idx,
+        pol_val,
+    )
 
 
 _NO_POLICY = (0, b"", b"", ())
@@ -271,7 +301,9 @@ class _PolicyTable:
         try:
             pidx, pvalues = bytes(policy), policy.values()
             pval = b"".join(pvalues)
-            if len(pval) != len(pidx) * size or (pidx and (max(map(len, pvalues)) != size or max(pidx) >= 32)):
+            if len(pval) != len(pidx) * size or (
+                pidx and (max(map(len, pvalues)) != size or max(pidx) >= 32)
+            ):
                 raise ValueError  # PCRs >= 32 are never quoted: the careful path lists them
             flat = size, pidx, pval, ()
         except (TypeError, ValueError):
@@ -281,8 +313,15 @@ class _PolicyTable:
         return flat
 
 
-_FIELDS = (("quote", "quote_len"), ("sig", "sig_len"), ("nonce", "nonce_len"), ("pcr_index", "pcr_count"),
-           ("pcr_value", "pcr_value_len"), ("policy_index", "policy_count"), ("policy_value", "policy_value_len"))
+_FIELDS = (
+    ("quote", "quote_len"),
+    ("sig", "sig_len"),
+    ("nonce", "nonce_len"),
+    ("pcr_index", "pcr_count"),
+    ("pcr_value", "pcr_value_len"),
+    ("policy_index", "policy_count"),
+    ("policy_value", "policy_value_len"),
+)
 
 
 def _fill(packed: PackedBatch, keys: _KeyTable, flags, banks, slots, *columns) -> None:

@@ -1,4 +1,5 @@
 """Pure-Python reference quote verifier (``cryptography``): the semantics the native module must match."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,9 @@ class PythonQuoteVerifier:
         keys: dict[tuple, PublicKey | None] = {}
         return [self.verify_one(check, keys) for check in checks]
 
-    def verify_stream(self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]) -> Iterator[tuple[T, list[QuoteResult]]]:
+    def verify_stream(
+        self, chunks: Iterable[tuple[T, Sequence[QuoteCheck]]]
+    ) -> Iterator[tuple[T, list[QuoteResult]]]:
         for tag, checks in chunks:
             yield tag, self.verify_batch(checks)
 

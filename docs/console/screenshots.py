@@ -39,7 +39,9 @@ def main() -> None:
             page.open(f"{args.url}/console/{hash_}")
             time.sleep(2.5)  # charts draw on the next frame; the stream settles
             height = page.script("return document.documentElement.scrollHeight")
-            page.driver.set_window_size(1280, min(max(height + 140, 900), 1500))  # the whole page, within reason
+            page.driver.set_window_size(
+                1280, min(max(height + 140, 900), 1500)
+            )  # the whole page, within reason
             time.sleep(0.5)
             page.driver.save_screenshot(str(HERE / f"{name}.png"))
         page.one("sign-out").click()

@@ -1,4 +1,5 @@
 """AK enrolment: which attestation keys are acceptable, and the challenge that binds one to an EK."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,10 @@ from domain.errors import DomainError
 DEFAULT_CHALLENGE_TTL = timedelta(minutes=5)
 MIN_RSA_BITS = 2048
 REQUIRED_ATTRIBUTES = (
-    ObjectAttr.RESTRICTED, ObjectAttr.SIGN, ObjectAttr.FIXED_TPM, ObjectAttr.FIXED_PARENT,
+    ObjectAttr.RESTRICTED,
+    ObjectAttr.SIGN,
+    ObjectAttr.FIXED_TPM,
+    ObjectAttr.FIXED_PARENT,
     ObjectAttr.SENSITIVE_DATA_ORIGIN,
 )
 STRONG_HASHES = frozenset({HashAlg.SHA256, HashAlg.SHA384, HashAlg.SHA512})

@@ -18,6 +18,7 @@ A verifier checks one quote in a fixed order and reports the *first* failure:
 Nonce freshness (``nonce_expired``, ``nonce_reused``) and ``clock_rollback`` need server state and
 are decided by the attestation use case, not by the verifier.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

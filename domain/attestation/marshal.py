@@ -1,4 +1,5 @@
 """Bounds-checked big-endian reader and writer for TPM 2.0 structures (TPM 2.0 Part 2 marshalling)."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Attestation nonces: random, single use, bound to one device, short-lived."""
+
 from __future__ import annotations
 
 import secrets

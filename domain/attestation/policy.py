@@ -1,4 +1,5 @@
 """Reference (golden) PCR values a device must report, per device or per model + firmware version."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -1,4 +1,5 @@
 """TPM2B_PUBLIC for RSA and ECC keys: exact parsing, marshalling, and the key's TPM Name."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,15 @@ MAX_ECC_KEY_BYTES = 66
 
 # Scheme identifiers and whether their details carry a hash (TPMS_SCHEME_HASH) or hash + count (ECDAA).
 _RSA_SCHEMES = {0x0014: "hash", 0x0016: "hash", 0x0017: "hash", 0x0015: "empty", TPM_ALG_NULL: "empty"}
-_ECC_SCHEMES = {0x0018: "hash", 0x0019: "hash", 0x001B: "hash", 0x001C: "hash", 0x001D: "hash",
-                0x001A: "count", TPM_ALG_NULL: "empty"}
+_ECC_SCHEMES = {
+    0x0018: "hash",
+    0x0019: "hash",
+    0x001B: "hash",
+    0x001C: "hash",
+    0x001D: "hash",
+    0x001A: "count",
+    TPM_ALG_NULL: "empty",
+}
 _KDF_SCHEMES = {0x0007, 0x0020, 0x0021, 0x0022}
 _OBJECT_CIPHERS = {0x0006, 0x0013, 0x0026}  # AES, SM4, CAMELLIA (XOR is not allowed for objects)
 _HASHES = {h.value for h in HashAlg}

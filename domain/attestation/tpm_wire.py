@@ -6,6 +6,7 @@ Malformed means exactly what evidence.py lists; algorithm identifiers inside a s
 (selection banks, signature hash) are judged by the verifier, not here. TPM2B_PUBLIC lives in
 tpm_public.py and is re-exported from here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,19 @@ from domain.attestation.marshal import Reader, WireError, Writer
 from domain.attestation.tpm_public import PublicArea, SymDef, build_public, parse_public, tpm_name
 
 __all__ = [
-    "Attest", "PcrSelect", "PublicArea", "Signature", "SymDef", "WireError", "build_attest",
-    "build_public", "build_signature", "parse_attest", "parse_public", "parse_signature", "tpm_name",
+    "Attest",
+    "PcrSelect",
+    "PublicArea",
+    "Signature",
+    "SymDef",
+    "WireError",
+    "build_attest",
+    "build_public",
+    "build_signature",
+    "parse_attest",
+    "parse_public",
+    "parse_signature",
+    "tpm_name",
 ]
 
 

@@ -1,4 +1,5 @@
 """Attestation verdicts and the rules that turn a verifier result plus server state into one."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,12 +15,25 @@ TPM_VERSION = "2.0"
 
 # Failures before the signature is known good: nothing in the quote, its clock included, is trusted.
 UNAUTHENTICATED = frozenset(
-    {Reason.MALFORMED, Reason.NOT_A_QUOTE, Reason.ALGORITHM_MISMATCH, Reason.BAD_SIGNATURE,
-     Reason.UNKNOWN_KEY}
+    {
+        Reason.MALFORMED,
+        Reason.NOT_A_QUOTE,
+        Reason.ALGORITHM_MISMATCH,
+        Reason.BAD_SIGNATURE,
+        Reason.UNKNOWN_KEY,
+    }
 )
 # Verifier outcomes that come after the nonce checks, so a stale nonce outranks them.
-_AFTER_NONCE = frozenset({None, Reason.PCR_DIGEST_MISMATCH, Reason.POLICY_MISMATCH, Reason.MALFORMED_EVENT_LOG,
-                          Reason.EVENT_LOG_MISMATCH, Reason.EVENT_POLICY_MISMATCH})
+_AFTER_NONCE = frozenset(
+    {
+        None,
+        Reason.PCR_DIGEST_MISMATCH,
+        Reason.POLICY_MISMATCH,
+        Reason.MALFORMED_EVENT_LOG,
+        Reason.EVENT_LOG_MISMATCH,
+        Reason.EVENT_POLICY_MISMATCH,
+    }
+)
 _NAMES_PCRS = frozenset({Reason.POLICY_MISMATCH, Reason.EVENT_LOG_MISMATCH})
 _NONCE_REASONS = {
     NonceStatus.EXPIRED: Reason.NONCE_EXPIRED,

@@ -65,7 +65,9 @@ def check_log(
 
 
 @lru_cache(maxsize=256)
-def _failed_events(policy: EventPolicy, log: bytes, bank: HashAlg, quoted: frozenset[int]) -> tuple[FailedEvent, ...]:
+def _failed_events(
+    policy: EventPolicy, log: bytes, bank: HashAlg, quoted: frozenset[int]
+) -> tuple[FailedEvent, ...]:
     """Judging is a pure function of these; a fleet boots the same firmware, so the same log (bytes)
     comes back device after device: it is parsed and judged once (parsing dominates the cost)."""
     return tuple(evaluate(policy, parse_log(log), bank, quoted))

@@ -18,6 +18,7 @@ by it, leaving the server unable to say what was sealed under which policy. Limi
 mean a firmware update needs a new seal (sealed to the future values, ``replace``) before the reboot;
 PolicyAuthorize (signed policies) would remove that and is the next step.
 """
+
 from domain.sealing.blob import SealedBlob
 from domain.sealing.pcr_policy import (
     PcrPolicy,
@@ -40,7 +41,20 @@ from domain.sealing.seal import (
 )
 
 __all__ = [
-    "KEY_ID_PATTERN", "NotEnrolled", "PcrPolicy", "Seal", "SealStatus", "SealedBlob", "UnsealFailed",
-    "check_key_id", "device_seal_status", "format_policy", "new_seal_id", "parse_pcr_values", "parse_policy", "pcr_selection",
-    "policy_pcr_digest", "values_from_reference",
+    "KEY_ID_PATTERN",
+    "NotEnrolled",
+    "PcrPolicy",
+    "Seal",
+    "SealStatus",
+    "SealedBlob",
+    "UnsealFailed",
+    "check_key_id",
+    "device_seal_status",
+    "format_policy",
+    "new_seal_id",
+    "parse_pcr_values",
+    "parse_policy",
+    "pcr_selection",
+    "policy_pcr_digest",
+    "values_from_reference",
 ]

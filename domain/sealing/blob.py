@@ -8,6 +8,7 @@
 Every part is a standard TPM structure, so tpm2-tools' ``tpm2_import`` can take the last three as
 they are. The selection is not protected: changing it only makes the policy check fail.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ TPM2_PolicyPCR digest that becomes the sealed object's authPolicy.
 Parsing is strict on purpose: a typo that silently dropped a PCR would seal a key to a weaker policy
 than the operator asked for, so duplicates, out-of-range indexes and anything unparsable are refused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,23 +55,28 @@ def parse_pcr_values(pcrs: Sequence[int], values: Sequence[str], bank: HashAlg) 
         match = _HEX.fullmatch(text) if isinstance(text, str) else None
         if match is None or len(match.group(2)) != 2 * bank.digest_size:
             raise ValidationFailed(
-                f"pcr_{index} must be {bank.digest_size} bytes of hex for {bank.name}",
-                details={"pcr": index})
+                f"pcr_{index} must be {bank.digest_size} bytes of hex for {bank.name}", details={"pcr": index}
+            )
         parsed[index] = bytes.fromhex(match.group(2))
     return dict(sorted(parsed.items()))
 
 
-def values_from_reference(pcrs: Sequence[int], reference: ReferencePolicy | None,
-                          device_id: str) -> tuple[dict[int, bytes], HashAlg]:
+def values_from_reference(
+    pcrs: Sequence[int], reference: ReferencePolicy | None, device_id: str
+) -> tuple[dict[int, bytes], HashAlg]:
     """pcr_values omitted: every named PCR must have a golden value in the device's reference policy."""
     if reference is None:
-        raise ValidationFailed(f"pcr_values omitted and device {device_id} has no reference policy",
-                               details={"device_id": device_id})
+        raise ValidationFailed(
+            f"pcr_values omitted and device {device_id} has no reference policy",
+            details={"device_id": device_id},
+        )
     missing = [index for index in pcrs if index not in reference.pcrs]
     if missing:
         raise ValidationFailed(
             f"pcr_values omitted and the reference policy of {device_id} lacks "
-            + ", ".join(f"pcr_{i}" for i in missing), details={"missing_pcrs": missing})
+            + ", ".join(f"pcr_{i}" for i in missing),
+            details={"missing_pcrs": missing},
+        )
     return {index: reference.pcrs[index] for index in sorted(pcrs)}, reference.bank
 
 

@@ -1,5 +1,6 @@
 """A key sealed to one device's TPM under a PCR policy. The record keeps only public material:
 the policy, its digest and the import blob; the key itself is never stored anywhere on the server."""
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,8 @@ def check_key_id(key_id: str) -> str:
     if not isinstance(key_id, str) or not KEY_ID_PATTERN.match(key_id):
         raise ValidationFailed(
             "key_id must be 1-128 characters of letters, digits, '.', '_', ':' or '-', "
-            "starting with a letter or digit")
+            "starting with a letter or digit"
+        )
     return key_id
 
 

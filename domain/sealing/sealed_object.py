@@ -1,6 +1,7 @@
 """The sealed data object's public and sensitive areas (KEYEDHASH), parsed with the standard library.
 
 Used where no TPM is at hand (the simulated TPM's TPM2_Import) to apply the checks a TPM applies."""
+
 from __future__ import annotations
 
 import hashlib
@@ -60,7 +61,9 @@ def parse_sealed_sensitive(tpm2b_sensitive: bytes, public: SealedPublic) -> byte
     seed_value, data = rd.tpm2b(MAX_DIGEST), rd.tpm2b(MAX_SEALED_DATA)
     rd.end()
     algorithm = public.name_alg.name.lower()
-    if len(seed_value) != public.name_alg.digest_size or \
-            hashlib.new(algorithm, seed_value + data).digest() != public.unique:
+    if (
+        len(seed_value) != public.name_alg.digest_size
+        or hashlib.new(algorithm, seed_value + data).digest() != public.unique
+    ):
         raise WireError("public and sensitive areas do not belong together")
     return data

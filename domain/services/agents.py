@@ -1,4 +1,5 @@
 """Device-side use cases: enrolment with a one-time token, credential checks, heartbeats, going offline."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,10 +32,17 @@ FACTS_AUDIT_ACTION = "agentReportFacts"
 
 
 class AgentService:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, queries: FleetQueries,
-                 telemetry: TelemetryRecorder, heartbeat_interval_seconds: int,
-                 events: EventBus | None = None, recent_credentials: RecentCredentials | None = None,
-                 audit: AuditLog | None = None) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        queries: FleetQueries,
+        telemetry: TelemetryRecorder,
+        heartbeat_interval_seconds: int,
+        events: EventBus | None = None,
+        recent_credentials: RecentCredentials | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
         self._uow = uow
         self._audit = audit
         self._recent = recent_credentials or RecentCredentials(ttl=timedelta(0))
@@ -44,8 +52,9 @@ class AgentService:
         self._interval = heartbeat_interval_seconds
         self._events = events
 
-    async def create_enrollment_token(self, principal: Principal, ttl: timedelta,
-                                      device_id: str | None = None) -> tuple[EnrollmentToken, str]:
+    async def create_enrollment_token(
+        self, principal: Principal, ttl: timedelta, device_id: str | None = None
+    ) -> tuple[EnrollmentToken, str]:
         if not timedelta(minutes=1) <= ttl <= TOKEN_TTL_MAX:
             raise ValidationFailed("Enrolment token lifetime must be between 1 minute and 30 days")
         token, secret = EnrollmentToken.issue(principal.subject, self._clock.now(), ttl, device_id)
@@ -99,8 +108,9 @@ class AgentService:
         self._recent.remember(credential, device_id, now, revision)
         return device_id
 
-    async def heartbeat(self, device_id: str, samples: list[MetricSample],
-                        facts: DeviceFacts | None = None) -> DeviceStatus:
+    async def heartbeat(
+        self, device_id: str, samples: list[MetricSample], facts: DeviceFacts | None = None
+    ) -> DeviceStatus:
         if not samples:
             raise ValidationFailed("A heartbeat carries at least one sample")
         now = self._clock.now()
@@ -124,10 +134,20 @@ class AgentService:
             await uow.commit()
         self._queries.invalidate()
         if self._audit is not None:  # after the commit, as the HTTP audit trail records answered calls
-            await self._audit.append(AuditRecord(
-                at=now, actor=device_id, role="device", action=FACTS_AUDIT_ACTION, method="POST",
-                path=f"/api/v1/agent/devices/{device_id}/heartbeat", outcome=200, device_id=device_id,
-                target={"device_id": device_id}, parameters=redact({"changes": changes})))
+            await self._audit.append(
+                AuditRecord(
+                    at=now,
+                    actor=device_id,
+                    role="device",
+                    action=FACTS_AUDIT_ACTION,
+                    method="POST",
+                    path=f"/api/v1/agent/devices/{device_id}/heartbeat",
+                    outcome=200,
+                    device_id=device_id,
+                    target={"device_id": device_id},
+                    parameters=redact({"changes": changes}),
+                )
+            )
         return changes
 
     async def sweep_offline(self, batch: int = 1000) -> int:
@@ -144,7 +164,9 @@ class AgentService:
             self._queries.invalidate()
         if self._events is not None:
             for device_id, old in changes:
-                await self._events.publish(DeviceStatusChanged(device_id, now, old, DeviceStatus.OFFLINE.value))
+                await self._events.publish(
+                    DeviceStatusChanged(device_id, now, old, DeviceStatus.OFFLINE.value)
+                )
         return len(changes)
 
     async def device(self, device_id: str) -> Device:

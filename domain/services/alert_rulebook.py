@@ -1,4 +1,5 @@
 """The alert rules in force: base rules (defaults, or a rules file over them) with admins' overrides."""
+
 from __future__ import annotations
 
 import logging
@@ -19,8 +20,14 @@ logger = logging.getLogger("edgefleet.alerts")
 class RuleBook:
     TOPIC = "cache:alert-rules"
 
-    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, base: RuleSet,
-                 ttl_seconds: float, signals: Signals | None = None) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], AlertUnitOfWork],
+        clock: Clock,
+        base: RuleSet,
+        ttl_seconds: float,
+        signals: Signals | None = None,
+    ) -> None:
         self._uow, self._clock, self._base, self._signals = uow, clock, base, signals
         if signals is not None:
             signals.listen(self.TOPIC, self._forget)

@@ -1,4 +1,5 @@
 """Alert use cases: evaluate rules as events arrive, list and acknowledge alerts, rules, fleet health."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,11 @@ from ports.clock import Clock
 from ports.events import EventBus
 from ports.signals import Signals
 
-JUDGES = {DeviceStatusChanged: judge_status, AttestationRecorded: judge_attestation,
-          CommandChanged: judge_command}
+JUDGES = {
+    DeviceStatusChanged: judge_status,
+    AttestationRecorded: judge_attestation,
+    CommandChanged: judge_command,
+}
 RELEVANT = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
 FIRST_PAGE = PageRequest(50)
@@ -89,10 +93,18 @@ class QuietDevices:
 
 
 class AlertService:
-    def __init__(self, uow: Callable[[], AlertUnitOfWork], clock: Clock, events: EventBus | None = None,
-                 base_rules: RuleSet | None = None, *, rules_ttl_seconds: float = 10.0,
-                 health_timeout_seconds: float = 5.0, quiet_ttl_seconds: float = 60.0,
-                 signals: Signals | None = None) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], AlertUnitOfWork],
+        clock: Clock,
+        events: EventBus | None = None,
+        base_rules: RuleSet | None = None,
+        *,
+        rules_ttl_seconds: float = 10.0,
+        health_timeout_seconds: float = 5.0,
+        quiet_ttl_seconds: float = 60.0,
+        signals: Signals | None = None,
+    ) -> None:
         """``base_rules``: the domain defaults, or those with a rules file laid over; admins' stored
         overrides go over them. Other workers' rule changes show within ``rules_ttl_seconds``.
 
@@ -137,7 +149,8 @@ class AlertService:
         now = self._clock.now()
         # a sample that breaches nothing can raise nothing (a finding's severity needs a held breach)
         if self._quiet.holds(event.device_id, now) and not any(
-                judge_sample(rules, event.platform, event.sample, {})[1].values()):
+            judge_sample(rules, event.platform, event.sample, {})[1].values()
+        ):
             return []  # nothing stored to clear, nothing open to resolve, nothing to raise
         self._quiet.begin(event.device_id)
         quiet = False
@@ -150,16 +163,20 @@ class AlertService:
                         await uow.breaches.put(event.device_id, rule, breach)
                 changes, open_after = await self._settle(uow, event.device_id, findings)
                 await uow.commit()
-            quiet = open_after is not None and not any(after.values()) and not any(
-                rule in THRESHOLD_RULES for rule, _ in open_after)
+            quiet = (
+                open_after is not None
+                and not any(after.values())
+                and not any(rule in THRESHOLD_RULES for rule, _ in open_after)
+            )
         finally:
             self._quiet.end(event.device_id, now, quiet)
         if not quiet and self._signals is not None:
             self._signals.publish(QUIET_TOPIC + event.device_id)  # other workers stop trusting it too
         return changes
 
-    async def _settle(self, uow: AlertUnitOfWork, device_id: str, findings: list[Finding]
-                      ) -> tuple[_Changes, set[tuple[str, str]] | None]:
+    async def _settle(
+        self, uow: AlertUnitOfWork, device_id: str, findings: list[Finding]
+    ) -> tuple[_Changes, set[tuple[str, str]] | None]:
         """The changes, and the keys of the device's alerts open afterwards (None: not looked up)."""
         if not findings:
             return [], None
@@ -181,7 +198,8 @@ class AlertService:
                     changes.append((alert, "escalated"))
                 await uow.alerts.save(alert)
         return changes, {alert.key for alert in open_alerts.values() if alert.resolved_at is None} | {
-            alert.key for alert, change in changes if change == "raised"}
+            alert.key for alert, change in changes if change == "raised"
+        }
 
     async def _publish(self, changes: _Changes) -> None:
         if self._events is not None:
@@ -198,7 +216,8 @@ class AlertService:
         async with self._uow() as uow:
             changes = []
             stale = await uow.alerts.open_of_rule(
-                RuleName.OFFLINE, lower, now - timedelta(seconds=rule.escalate_after_seconds), batch)
+                RuleName.OFFLINE, lower, now - timedelta(seconds=rule.escalate_after_seconds), batch
+            )
             for alert in stale:
                 finding = offline_escalation(rule, alert.started_at, now)
                 if finding is not None and alert.observe(finding, now):
@@ -208,8 +227,13 @@ class AlertService:
         await self._publish(changes)
         return len(changes)
 
-    async def list(self, status: str = "open", severity: Severity | None = None, device_id: str | None = None,
-                   page: PageRequest = FIRST_PAGE) -> Page[Alert]:
+    async def list(
+        self,
+        status: str = "open",
+        severity: Severity | None = None,
+        device_id: str | None = None,
+        page: PageRequest = FIRST_PAGE,
+    ) -> Page[Alert]:
         if status not in STATUS_FILTERS:
             raise ValidationFailed(f"status must be one of {', '.join(STATUS_FILTERS)}")
         filters = AlertFilter(STATUS_FILTERS[status], frozenset({severity}) if severity else None, device_id)

@@ -1,4 +1,5 @@
 """Remote attestation use cases: challenge a device, verify its quote, keep verdicts and baselines."""
+
 from __future__ import annotations
 
 import asyncio
@@ -169,14 +170,18 @@ class AttestationService:
         evidence = item[2]
         if not verdict.succeeded or evidence.event_log is None:
             why = verdict.reasons or ["no event log sent with the quote"]
-            raise AttestationFailed(f"Device {device_id} did not prove a boot event log: {', '.join(why)}",
-                                    details={"device_id": device_id, "reasons": why})
+            raise AttestationFailed(
+                f"Device {device_id} did not prove a boot event log: {', '.join(why)}",
+                details={"device_id": device_id, "reasons": why},
+            )
         scope = PolicyScope.for_device(device_id)
         if model_scope:
             device = target.device
             if not (device.model and device.firmware_version):
-                raise AttestationFailed(f"Device {device_id} has no model and firmware version to learn for",
-                                        details={"device_id": device_id})
+                raise AttestationFailed(
+                    f"Device {device_id} has no model and firmware version to learn for",
+                    details={"device_id": device_id},
+                )
             scope = PolicyScope.for_model(device.model, device.firmware_version)
         learned = learn(scope, parse_log(evidence.event_log), evidence.hash_alg)
         policy = dataclasses.replace(learned, updated_at=self._clock.now())
@@ -205,8 +210,9 @@ class AttestationService:
         policies = [await self._repo.get_policy(scope) for scope in scopes_for(device)]
         event_policy = None
         if self._event_policies is not None:
-            event_policy = first_matching([await self._event_policies.get_event_policy(scope)
-                                           for scope in scopes_for(device)])
+            event_policy = first_matching(
+                [await self._event_policies.get_event_policy(scope) for scope in scopes_for(device)]
+            )
         return _Target(device, key, first_matching(policies), event_policy)
 
     async def _challenge(
@@ -233,16 +239,19 @@ class AttestationService:
         return await self._record(items, await self._verify(items))
 
     async def _verify(self, items: list[_Item]) -> list[QuoteResult]:
-        checks = [QuoteCheck(evidence, target.key.key, nonce, _pcr_policy(target, evidence))
-                  for target, nonce, evidence, _, _ in items]
+        checks = [
+            QuoteCheck(evidence, target.key.key, nonce, _pcr_policy(target, evidence))
+            for target, nonce, evidence, _, _ in items
+        ]
         # Signature checks are CPU-bound: keep the event loop responsive.
         return await asyncio.to_thread(self._verifier.verify_batch, checks) if checks else []
 
     async def _record(self, items: list[_Item], results: list[QuoteResult]) -> list[AttestationVerdict]:
         logs = await self._check_logs(items, results)
         verdicts = []
-        for (target, nonce, evidence, received_at, challenged_at), result, log in zip(items, results, logs,
-                                                                                    strict=True):
+        for (target, nonce, evidence, received_at, challenged_at), result, log in zip(
+            items, results, logs, strict=True
+        ):
             device_id = target.device.id
             if not log.ok:
                 result = QuoteResult(log.reason, log.mismatched_pcrs, result.clock, result.firmware_version)
@@ -250,7 +259,13 @@ class AttestationService:
             status = await self._nonces.consume(device_id, nonce, received_at)
             last = await self._repo.last_accepted_clock(device_id)
             verdict = judge(
-                device_id, evidence.pcr_values, evidence.hash_alg, result, status, last, self._clock.now(),
+                device_id,
+                evidence.pcr_values,
+                evidence.hash_alg,
+                result,
+                status,
+                last,
+                self._clock.now(),
                 self._verifier.name,
             )
             if challenged_at is not None:  # the TPM operation as the fleet sees it: challenge to verdict
@@ -261,9 +276,16 @@ class AttestationService:
             await self._repo.add_verdict(verdict)
             verdicts.append(verdict)
             if self._events is not None:
-                await self._events.publish(AttestationRecorded(device_id, verdict.timestamp, verdict.status.value,
-                                                               tuple(verdict.reasons), verdict.tpm_latency_seconds,
-                                                               tuple(verdict.failed_events)))
+                await self._events.publish(
+                    AttestationRecorded(
+                        device_id,
+                        verdict.timestamp,
+                        verdict.status.value,
+                        tuple(verdict.reasons),
+                        verdict.tpm_latency_seconds,
+                        tuple(verdict.failed_events),
+                    )
+                )
         return verdicts
 
     async def _check_logs(self, items: list[_Item], results: list[QuoteResult]) -> list[LogVerdict]:
@@ -283,9 +305,12 @@ class AttestationService:
 
     def _judge_logs(self, items: list[_Item]) -> list[LogVerdict]:
         replayed = self._replay_batch([evidence.event_log for _, _, evidence, _, _ in items])
-        return [check_log(evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy)
-                for (target, _, evidence, _, _), outcome in zip(items, replayed, strict=True)]
-
+        return [
+            check_log(
+                evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy
+            )
+            for (target, _, evidence, _, _), outcome in zip(items, replayed, strict=True)
+        ]
 
 
 def _pcr_policy(target: _Target, evidence: QuoteEvidence):

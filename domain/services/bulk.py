@@ -1,4 +1,5 @@
 """Bulk operations over many devices: one outcome per device, partial failures reported per id."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ class DeviceOutcome:
 
 
 class BulkOperations:
-    def __init__(self, commands: CommandService, attestation: AttestationService, queries: FleetQueries) -> None:
+    def __init__(
+        self, commands: CommandService, attestation: AttestationService, queries: FleetQueries
+    ) -> None:
         self._commands, self._attestation, self._queries = commands, attestation, queries
 
     async def attest_due(self, every: timedelta, now: datetime, limit: int = 500) -> int:
@@ -46,10 +49,14 @@ class BulkOperations:
             return list(dict.fromkeys(device_ids))  # keep order, drop repeats
         page = await self._queries.devices(filters, PageRequest(BULK_MAX))
         if page.total > BULK_MAX:
-            raise ValidationFailed(f"The filter matches {page.total} devices; at most {BULK_MAX} per bulk call")
+            raise ValidationFailed(
+                f"The filter matches {page.total} devices; at most {BULK_MAX} per bulk call"
+            )
         return [d.id for d in page.items]
 
-    async def run(self, principal: Principal, operation: str, device_ids: list[str], parameters: dict) -> list[DeviceOutcome]:
+    async def run(
+        self, principal: Principal, operation: str, device_ids: list[str], parameters: dict
+    ) -> list[DeviceOutcome]:
         if operation not in OPERATIONS:
             raise InvalidCommand(f"operation must be one of {', '.join(sorted(OPERATIONS))}")
         if operation == "attest":
@@ -58,7 +65,9 @@ class BulkOperations:
             return await self._attest(device_ids)
         return [await self._queue(principal, operation, device_id, parameters) for device_id in device_ids]
 
-    async def _queue(self, principal: Principal, operation: str, device_id: str, parameters: dict) -> DeviceOutcome:
+    async def _queue(
+        self, principal: Principal, operation: str, device_id: str, parameters: dict
+    ) -> DeviceOutcome:
         try:
             command, _ = await self._commands.submit(principal, device_id, operation, parameters)
         except CommandForbidden:
@@ -74,11 +83,22 @@ class BulkOperations:
         for device_id in device_ids:
             if device_id in verdicts:
                 v = verdicts[device_id]
-                outcomes.append(DeviceOutcome(device_id, v.succeeded, v.status.value, reasons=list(v.reasons)))
+                outcomes.append(
+                    DeviceOutcome(device_id, v.succeeded, v.status.value, reasons=list(v.reasons))
+                )
             elif device_id in report.unreachable:
-                outcomes.append(DeviceOutcome(device_id, False, "unreachable", error_code="DEVICE_UNREACHABLE",
-                                              message="Device did not answer the challenge"))
+                outcomes.append(
+                    DeviceOutcome(
+                        device_id,
+                        False,
+                        "unreachable",
+                        error_code="DEVICE_UNREACHABLE",
+                        message="Device did not answer the challenge",
+                    )
+                )
             else:
                 why = report.skipped.get(device_id) or AttestationFailed("not attested")
-                outcomes.append(DeviceOutcome(device_id, False, "error", error_code=why.code, message=why.message))
+                outcomes.append(
+                    DeviceOutcome(device_id, False, "error", error_code=why.code, message=why.message)
+                )
         return outcomes

@@ -1,4 +1,5 @@
 """Command use cases: operators queue and follow commands, devices fetch and report them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,9 @@ def device_topic(device_id: str) -> str:
 
 
 class CommandService:
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, signals: Signals,
-                 events: EventBus | None = None) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], clock: Clock, signals: Signals, events: EventBus | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._signals = signals
@@ -48,12 +50,25 @@ class CommandService:
         self._signals.publish(command_topic(command.id))
         if self._events is not None:
             message = (command.result or {}).get("message") if isinstance(command.result, dict) else None
-            await self._events.publish(CommandChanged(
-                command.device_id, self._clock.now(), command.id, command.command.value, command.status.value,
-                message if isinstance(message, str) else None))
+            await self._events.publish(
+                CommandChanged(
+                    command.device_id,
+                    self._clock.now(),
+                    command.id,
+                    command.command.value,
+                    command.status.value,
+                    message if isinstance(message, str) else None,
+                )
+            )
 
-    async def submit(self, principal: Principal, device_id: str, name: str, parameters: dict,
-                     idempotency_key: str | None = None) -> tuple[Command, bool]:
+    async def submit(
+        self,
+        principal: Principal,
+        device_id: str,
+        name: str,
+        parameters: dict,
+        idempotency_key: str | None = None,
+    ) -> tuple[Command, bool]:
         """Queue a command; returns it and whether it is new (False: an idempotent retry)."""
         command_name = parse_command(name)
         if command_name not in SAFE_COMMANDS and not principal.may(Permission.COMMANDS_PRIVILEGED):
@@ -68,8 +83,9 @@ class CommandService:
                     if not earlier.same_request(name, parameters):
                         raise Conflict("Idempotency-Key was already used for a different request")
                     return earlier, False
-            command = Command.create(device_id, name, parameters, principal.subject, self._clock.now(),
-                                     idempotency_key)
+            command = Command.create(
+                device_id, name, parameters, principal.subject, self._clock.now(), idempotency_key
+            )
             await uow.commands.add(command)
             await uow.commit()
         self._signals.publish(device_topic(device_id))
@@ -112,8 +128,13 @@ class CommandService:
         await self._changed(command)
         return command
 
-    async def next_for_device(self, device_id: str, seconds: float, limit: int = 10,
-                              still_listening: Callable[[], bool] = lambda: True) -> list[Command]:
+    async def next_for_device(
+        self,
+        device_id: str,
+        seconds: float,
+        limit: int = 10,
+        still_listening: Callable[[], bool] = lambda: True,
+    ) -> list[Command]:
         """Long-poll: claim queued commands at once, or wait up to ``seconds`` for some. Any wake-up on
         the device's topic ends the wait (possibly empty-handed), since the caller may have other work
         for the device, such as an attestation challenge."""
@@ -142,7 +163,9 @@ class CommandService:
             await self._changed(command)
         return commands
 
-    async def report(self, device_id: str, command_id: int, status: CommandStatus, result: dict | None) -> Command:
+    async def report(
+        self, device_id: str, command_id: int, status: CommandStatus, result: dict | None
+    ) -> Command:
         async with self._uow() as uow:
             command = await uow.commands.get(device_id, command_id)
             if command is None:
@@ -158,7 +181,11 @@ class CommandService:
     async def expire_due(self, batch: int = 500) -> int:
         """Mark unfinished commands past their deadline ``timed_out``; returns how many."""
         async with self._uow() as uow:
-            expired = [c for c in await uow.commands.due(self._clock.now(), batch) if c.expire_if_due(self._clock.now())]
+            expired = [
+                c
+                for c in await uow.commands.due(self._clock.now(), batch)
+                if c.expire_if_due(self._clock.now())
+            ]
             await uow.commit()
         for command in expired:
             await self._changed(command)

@@ -1,4 +1,5 @@
 """Fleet compliance: a page of devices, each assessed by the one scoring rule."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,7 +18,9 @@ class ComplianceFactSource(Protocol):
 
 
 class ComplianceReview:
-    def __init__(self, queries: FleetQueries, facts: ComplianceFactSource, clock: Clock, max_age: timedelta) -> None:
+    def __init__(
+        self, queries: FleetQueries, facts: ComplianceFactSource, clock: Clock, max_age: timedelta
+    ) -> None:
         self._queries, self._facts, self._clock, self._max_age = queries, facts, clock, max_age
 
     async def review(self, filters: DeviceFilter, page: PageRequest) -> Page[ComplianceReport]:

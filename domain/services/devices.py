@@ -1,4 +1,5 @@
 """Device inventory use cases."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,8 +29,12 @@ class Viewer:
 
 class DeviceInventory:
     def __init__(
-        self, uow: Callable[[], UnitOfWork], queries: FleetQueries, clock: Clock,
-        raw_retention: timedelta = timedelta(days=7), recent_credentials: RecentCredentials | None = None,
+        self,
+        uow: Callable[[], UnitOfWork],
+        queries: FleetQueries,
+        clock: Clock,
+        raw_retention: timedelta = timedelta(days=7),
+        recent_credentials: RecentCredentials | None = None,
         seals: SealRepository | None = None,
     ) -> None:
         self._seals = seals
@@ -54,7 +59,7 @@ class DeviceInventory:
             return await self._visible(uow, device_id, viewer)
 
     async def seal_status(self, device_id: str) -> str:
-        """"active", "revoked" or "none": what the device's seals say (its detail's security.seal_status)."""
+        """ "active", "revoked" or "none": what the device's seals say (its detail's security.seal_status)."""
         return device_seal_status(await self._seals.seal_statuses(device_id) if self._seals else ())
 
     async def register(self, device: Device) -> Device:
@@ -90,14 +95,20 @@ class DeviceInventory:
         return choose_resolution(requested, window.start, window.end, self._clock.now(), self._raw_retention)
 
     async def history(
-        self, device_id: str, window: TimeWindow, page: PageRequest, viewer: Viewer = Viewer(),
+        self,
+        device_id: str,
+        window: TimeWindow,
+        page: PageRequest,
+        viewer: Viewer = Viewer(),
         resolution: Resolution = Resolution.RAW,
     ) -> list[MetricPoint]:
         if window.start and window.end and window.start > window.end:
             raise ValidationFailed("start_time must not be after end_time")
         async with self._uow() as uow:
             await self._visible(uow, device_id, viewer)
-            return await uow.metrics.history(device_id, window, page, self.history_resolution(window, resolution))
+            return await uow.metrics.history(
+                device_id, window, page, self.history_resolution(window, resolution)
+            )
 
     @staticmethod
     async def _visible(uow: UnitOfWork, device_id: str, viewer: Viewer) -> Device:

@@ -1,4 +1,5 @@
 """Attestation key enrolment: trust a device's AK only after it proves the AK lives next to its EK."""
+
 from __future__ import annotations
 
 import secrets

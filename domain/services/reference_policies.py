@@ -1,4 +1,5 @@
 """Reference (golden) PCR policies: admins write them, auditors read them."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -33,12 +34,16 @@ class ReferencePolicies:
     async def get_policy(self, scope: PolicyScope) -> ReferencePolicy:
         policy = await self._repo.get_policy(scope)
         if policy is None:
-            raise PolicyNotFound(f"No reference policy for {describe_scope(scope)}", details=scope_details(scope))
+            raise PolicyNotFound(
+                f"No reference policy for {describe_scope(scope)}", details=scope_details(scope)
+            )
         return policy
 
     async def delete_policy(self, scope: PolicyScope) -> None:
         if not await self._repo.delete_policy(scope):
-            raise PolicyNotFound(f"No reference policy for {describe_scope(scope)}", details=scope_details(scope))
+            raise PolicyNotFound(
+                f"No reference policy for {describe_scope(scope)}", details=scope_details(scope)
+            )
 
     async def list_policies(self) -> list[ReferencePolicy]:
         return await self._repo.list_policies()

@@ -7,6 +7,7 @@ measured into the policy's PCRs is the expected one. A tampered firmware or boot
 leaves the data unreadable, and a stolen disk is useless without that board. The server keeps the
 blob (public material) to hand it out again, never the key: not in the database, logs or responses.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -36,44 +37,71 @@ KEY_BYTES = 32  # AES-256 / LUKS2 volume key size
 
 
 class SealingService:
-    def __init__(self, attestation: AttestationRepository, seals: SealRepository, maker: SealMaker,
-                 clock: Clock, *, new_key: Callable[[int], bytes] = secrets.token_bytes) -> None:
+    def __init__(
+        self,
+        attestation: AttestationRepository,
+        seals: SealRepository,
+        maker: SealMaker,
+        clock: Clock,
+        *,
+        new_key: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
         self._attestation, self._seals, self._maker, self._clock = attestation, seals, maker, clock
         self._new_key = new_key
 
-    async def seal(self, principal: Principal, device_id: str, key_id: str, policy: str,
-                   pcr_values: Sequence[str] | None = None, *, bank: HashAlg | None = None,
-                   replace: bool = False) -> Seal:
+    async def seal(
+        self,
+        principal: Principal,
+        device_id: str,
+        key_id: str,
+        policy: str,
+        pcr_values: Sequence[str] | None = None,
+        *,
+        bank: HashAlg | None = None,
+        replace: bool = False,
+    ) -> Seal:
         """Seal a new key for ``device_id`` under ``policy``; ``pcr_values`` omitted -> the device's
         reference policy. An active seal with the same key_id is a Conflict unless ``replace``."""
         check_key_id(key_id)
         pcrs = parse_policy(policy)
         device = await self._device(device_id)
         if not (device.tpm_enabled and device.tee_enabled):
-            raise TeeNotAvailable(f"Device {device_id} needs both a TPM and a TEE enabled to hold a sealed key",
-                                  details={"device_id": device_id})
+            raise TeeNotAvailable(
+                f"Device {device_id} needs both a TPM and a TEE enabled to hold a sealed key",
+                details={"device_id": device_id},
+            )
         enrolled = await self._attestation.get_key(device_id)
         if enrolled is None or not enrolled.activated or not enrolled.ek_public:
-            raise NotEnrolled(f"Device {device_id} has not completed TPM enrolment: its EK is not proven",
-                              details={"device_id": device_id})
+            raise NotEnrolled(
+                f"Device {device_id} has not completed TPM enrolment: its EK is not proven",
+                details={"device_id": device_id},
+            )
         pcr_policy = await self._pcr_policy(device, pcrs, pcr_values, bank)
         existing = await self._seals.get_active(device_id, key_id)
         if existing is not None and not replace:
-            raise Conflict(f"Device {device_id} already holds an active seal for key {key_id}; "
-                           "set replace to seal a new key",
-                           details={"device_id": device_id, "key_id": key_id})
+            raise Conflict(
+                f"Device {device_id} already holds an active seal for key {key_id}; "
+                "set replace to seal a new key",
+                details={"device_id": device_id, "key_id": key_id},
+            )
         try:
             # The key exists only inside this call: nothing keeps a reference to it afterwards.
             parts = self._maker.make_import_blob(
-                enrolled.ek_public, pcr_policy.digest, self._new_key(KEY_BYTES))
+                enrolled.ek_public, pcr_policy.digest, self._new_key(KEY_BYTES)
+            )
         except ValueError as exc:
             raise NotEnrolled(f"The enrolled EK of {device_id} cannot receive a sealed key: {exc}") from exc
         now = self._clock.now()
         seal = Seal(
-            id=new_seal_id(), device_id=device_id, key_id=key_id, bank=pcr_policy.bank,
-            pcr_values=pcr_policy.values, policy_digest=pcr_policy.digest,
+            id=new_seal_id(),
+            device_id=device_id,
+            key_id=key_id,
+            bank=pcr_policy.bank,
+            pcr_values=pcr_policy.values,
+            policy_digest=pcr_policy.digest,
             sealed_blob=SealedBlob(pcr_policy.bank, pcr_policy.pcrs, *parts).marshal(),
-            created_at=now, created_by=principal.subject,
+            created_at=now,
+            created_by=principal.subject,
         )
         if existing is not None:
             existing.revoke(now)
@@ -94,14 +122,17 @@ class SealingService:
             raise DeviceNotFound(device_id)
         return device
 
-    async def _pcr_policy(self, device: Device, pcrs: list[int], pcr_values: Sequence[str] | None,
-                          bank: HashAlg | None) -> PcrPolicy:
+    async def _pcr_policy(
+        self, device: Device, pcrs: list[int], pcr_values: Sequence[str] | None, bank: HashAlg | None
+    ) -> PcrPolicy:
         if pcr_values is not None:
             bank = HashAlg(bank or HashAlg.SHA256)
             return PcrPolicy(bank, parse_pcr_values(pcrs, pcr_values, bank))
         reference = first_matching([await self._attestation.get_policy(s) for s in scopes_for(device)])
         values, reference_bank = values_from_reference(pcrs, reference, device.id)
         if bank is not None and HashAlg(bank) != reference_bank:
-            raise ValidationFailed(f"bank {HashAlg(bank).name} differs from the reference policy's "
-                                   f"{reference_bank.name}; give pcr_values or omit bank")
+            raise ValidationFailed(
+                f"bank {HashAlg(bank).name} differs from the reference policy's "
+                f"{reference_bank.name}; give pcr_values or omit bank"
+            )
         return PcrPolicy(reference_bank, values)

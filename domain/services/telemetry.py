@@ -1,4 +1,5 @@
 """Telemetry use cases: a device reports a sample; the fleet view follows."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,7 +13,9 @@ from ports.unit_of_work import UnitOfWork
 
 
 class TelemetryRecorder:
-    def __init__(self, uow: Callable[[], UnitOfWork], queries: FleetQueries, events: EventBus | None = None) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], queries: FleetQueries, events: EventBus | None = None
+    ) -> None:
         self._uow = uow
         self._queries = queries
         self._events = events
@@ -37,7 +40,9 @@ class TelemetryRecorder:
                 await uow.metrics.add(sample)
             newest = max(samples, key=lambda s: s.timestamp, default=None)
             previous, is_newest = device.status, False
-            if newest is not None and (device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat):
+            if newest is not None and (
+                device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat
+            ):
                 device.record_telemetry(newest)
                 device.status, is_newest = newest.status, True
             current, platform = device.status, device.platform.value
@@ -46,7 +51,11 @@ class TelemetryRecorder:
         if current is not previous:
             self._queries.invalidate()
         if self._events is not None and is_newest:
-            await self._events.publish(SampleRecorded(device_id, newest.timestamp, newest, platform, current.value))
+            await self._events.publish(
+                SampleRecorded(device_id, newest.timestamp, newest, platform, current.value)
+            )
             if current is not previous:
-                await self._events.publish(DeviceStatusChanged(device_id, newest.timestamp, previous.value, current.value))
+                await self._events.publish(
+                    DeviceStatusChanged(device_id, newest.timestamp, previous.value, current.value)
+                )
         return current

@@ -3,6 +3,7 @@
 Full jitter (a uniform draw between 0 and the exponential ceiling) keeps a fleet that lost its
 server at the same moment from reconnecting in synchronised waves when it comes back.
 """
+
 from __future__ import annotations
 
 import random

@@ -3,6 +3,7 @@
 Sampling and sending run concurrently, so samples carry sequence numbers: an acknowledgement removes
 exactly what was sent even if newer samples pushed older ones out in the meantime.
 """
+
 from __future__ import annotations
 
 from collections import deque

@@ -3,6 +3,7 @@
 Enrolment happens once per state dir; later starts reuse the stored credential. If the process dies
 between enrolment and activation, the next start asks the server for a fresh TPM challenge.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,13 +41,23 @@ async def retrying(backoff: Backoff, what: str, call: Callable[[], Awaitable]):
 
 async def tpm_keys(tpm: Tpm, call: Call = direct) -> dict:
     cert = await call(tpm.ek_certificate)
-    return {"ek_public": b64(await call(tpm.ek_public)), "ak_public": b64(await call(tpm.ak_public)),
-            "ek_certificate": b64(cert) if cert else None}
+    return {
+        "ek_public": b64(await call(tpm.ek_public)),
+        "ak_public": b64(await call(tpm.ak_public)),
+        "ek_certificate": b64(cert) if cert else None,
+    }
 
 
-async def ensure_enrolled(client: AgentClient, state: AgentState, device: Callable[[], Awaitable[dict]],
-                          token: TokenSource, *, tpm: Tpm | None, backoff: Backoff,
-                          call: Call = direct) -> None:
+async def ensure_enrolled(
+    client: AgentClient,
+    state: AgentState,
+    device: Callable[[], Awaitable[dict]],
+    token: TokenSource,
+    *,
+    tpm: Tpm | None,
+    backoff: Backoff,
+    call: Call = direct,
+) -> None:
     challenge: TpmChallenge | None = None
     if state.credential:
         client.credential = state.credential
@@ -67,16 +78,24 @@ async def ensure_enrolled(client: AgentClient, state: AgentState, device: Callab
         await activate(client, state, tpm, challenge, backoff=backoff, call=call)
 
 
-async def activate(client: AgentClient, state: AgentState, tpm: Tpm, challenge: TpmChallenge | None, *,
-                   backoff: Backoff, call: Call = direct) -> bool:
+async def activate(
+    client: AgentClient,
+    state: AgentState,
+    tpm: Tpm,
+    challenge: TpmChallenge | None,
+    *,
+    backoff: Backoff,
+    call: Call = direct,
+) -> bool:
     """Prove the AK lives in the same TPM as the EK: recover the server's secret and send it back."""
     for _ in range(ACTIVATION_ATTEMPTS):
         try:
             if challenge is None:
                 keys = await tpm_keys(tpm, call)
                 challenge = await retrying(backoff, "TPM challenge", lambda keys=keys: client.begin_tpm(keys))
-            secret = await call(tpm.activate_credential, challenge.credential_blob,
-                                challenge.encrypted_secret)
+            secret = await call(
+                tpm.activate_credential, challenge.credential_blob, challenge.encrypted_secret
+            )
             await retrying(backoff, "TPM activation", lambda secret=secret: client.activate(secret))
         except (AgentApiError, ValueError) as exc:  # expired challenge, or not made for this TPM: ask again
             log.warning("TPM activation refused: %s", exc)
@@ -85,6 +104,7 @@ async def activate(client: AgentClient, state: AgentState, tpm: Tpm, challenge: 
         state.set("tpm_activated", True)
         log.info("TPM attestation key activated")
         return True
-    log.error("TPM activation failed %d times; attestation will fail until the agent restarts",
-              ACTIVATION_ATTEMPTS)
+    log.error(
+        "TPM activation failed %d times; attestation will fail until the agent restarts", ACTIVATION_ATTEMPTS
+    )
     return False

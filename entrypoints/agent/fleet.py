@@ -1,5 +1,6 @@
 """Building a simulated fleet: every device's model, location, metric stream and keys follow from the
 seed and its id; scripted anomalies go to one device each."""
+
 from __future__ import annotations
 
 import random
@@ -66,10 +67,12 @@ def device_rng(seed: str, device_id: str) -> random.Random:
     return random.Random(f"{seed}:{device_id}")
 
 
-def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource],
-                  http: httpx.AsyncClient) -> list[SimulatedDevice]:
-    tpms = build_fleet(config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak,
-                       rsa_pool=config.rsa_pool)
+def build_devices(
+    config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource], http: httpx.AsyncClient
+) -> list[SimulatedDevice]:
+    tpms = build_fleet(
+        config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak, rsa_pool=config.rsa_pool
+    )
     anomalies = plan_anomalies(list(tpms), str(config.seed), config.scenarios) if config.anomalies else {}
     for tpm in tpms.values():
         tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
@@ -79,14 +82,24 @@ def build_devices(config: SimulationConfig, tokens: TokenSource | dict[str, Toke
         model, location, name = describe(rng, device_id)
         anomaly = anomalies.get(device_id)
         probe = SyntheticProbe(model, rng, overheating=anomaly == "overheating")
-        machine = SimulatedMachine(probe, tpm, tampered=anomaly == "tampered",
-                                   swapped_bootloader=anomaly == "swapped_bootloader",
-                                   work_seconds=config.work_seconds)
+        machine = SimulatedMachine(
+            probe,
+            tpm,
+            tampered=anomaly == "tampered",
+            swapped_bootloader=anomaly == "swapped_bootloader",
+            work_seconds=config.work_seconds,
+        )
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
-        agent = Agent(AgentClient(config.server, http=http, credential=state.credential), machine, state,
-                      Identity(device_id, name=name, location=location), tpm=tpm,
-                      token=tokens[device_id] if isinstance(tokens, dict) else tokens,
-                      heartbeat_interval=config.heartbeat_interval, offload=False,
-                      rng=random.Random(f"{config.seed}:{device_id}:backoff"))
+        agent = Agent(
+            AgentClient(config.server, http=http, credential=state.credential),
+            machine,
+            state,
+            Identity(device_id, name=name, location=location),
+            tpm=tpm,
+            token=tokens[device_id] if isinstance(tokens, dict) else tokens,
+            heartbeat_interval=config.heartbeat_interval,
+            offload=False,
+            rng=random.Random(f"{config.seed}:{device_id}:backoff"),
+        )
         devices.append(SimulatedDevice(agent, anomaly, machine))
     return devices

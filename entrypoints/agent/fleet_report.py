@@ -1,4 +1,5 @@
 """What a simulated fleet did: per-device outcomes and fleet-wide totals, logged and summarised."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,10 +41,18 @@ class FleetReport:
         while True:
             await asyncio.sleep(seconds)
             t = self.totals()
-            log.info("fleet: %d/%d enrolled, %d heartbeats (%d samples) acked, %d failed, p99 %s ms, "
-                     "%d quotes, commands %s", t["enrolled"], t["devices"], t["heartbeats_acked"],
-                     t["samples_accepted"], t["heartbeat_failures"], t["heartbeat_p99_ms"], t["quotes_sent"],
-                     t["commands"] or "none")
+            log.info(
+                "fleet: %d/%d enrolled, %d heartbeats (%d samples) acked, %d failed, p99 %s ms, "
+                "%d quotes, commands %s",
+                t["enrolled"],
+                t["devices"],
+                t["heartbeats_acked"],
+                t["samples_accepted"],
+                t["heartbeat_failures"],
+                t["heartbeat_p99_ms"],
+                t["quotes_sent"],
+                t["commands"] or "none",
+            )
 
     def failures(self) -> dict[str, str]:
         return {d.agent.identity.device_id: d.outcome for d in self.devices if d.outcome.startswith("failed")}

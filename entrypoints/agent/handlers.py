@@ -1,4 +1,5 @@
 """Command handlers: status, diagnose, reboot, halt, update, each bounded by ``parameters.timeout``."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,13 +26,19 @@ def jsonable(value):
 
 
 class CommandHandlers:
-    def __init__(self, machine: Machine, *, call: Call = direct,
-                 agent_info: Callable[[], dict] = dict) -> None:
+    def __init__(
+        self, machine: Machine, *, call: Call = direct, agent_info: Callable[[], dict] = dict
+    ) -> None:
         self.machine = machine
         self._call = call
         self._agent_info = agent_info
-        self._handlers = {"status": self.status, "diagnose": self.diagnose, "reboot": self.reboot,
-                          "halt": self.halt, "update": self.update}
+        self._handlers = {
+            "status": self.status,
+            "diagnose": self.diagnose,
+            "reboot": self.reboot,
+            "halt": self.halt,
+            "update": self.update,
+        }
 
     def check(self, command: str, parameters: dict | None) -> Outcome | None:
         """A ``rejected`` outcome for what will not run at all; decided before ``running`` is reported,
@@ -62,9 +69,15 @@ class CommandHandlers:
     async def status(self, parameters: dict) -> Outcome:
         probe = self.machine.probe
         facts, metrics = await self._call(probe.facts), await self._call(probe.metrics)
-        return Outcome("succeeded", {"message": f"{facts.platform} device is running",
-                                     "facts": jsonable(asdict(facts)), "metrics": asdict(metrics),
-                                     "agent": self._agent_info()})
+        return Outcome(
+            "succeeded",
+            {
+                "message": f"{facts.platform} device is running",
+                "facts": jsonable(asdict(facts)),
+                "metrics": asdict(metrics),
+                "agent": self._agent_info(),
+            },
+        )
 
     async def diagnose(self, parameters: dict) -> Outcome:
         report = await self._call(self.machine.probe.diagnostics)

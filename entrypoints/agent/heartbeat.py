@@ -1,4 +1,5 @@
 """Heartbeats: sample the platform every interval, send what is buffered, back off while unreachable."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,9 +38,19 @@ def to_sample(metrics: PlatformMetrics, at: datetime) -> dict:
 
 
 class HeartbeatLoop:
-    def __init__(self, client: AgentClient, probe: PlatformProbe, buffer: SampleBuffer, interval: float, *,
-                 stats: AgentStats, backoff: Backoff, call: Call = direct,
-                 facts: Callable[[], Awaitable[dict]] | None = None, facts_every: int = FACTS_EVERY) -> None:
+    def __init__(
+        self,
+        client: AgentClient,
+        probe: PlatformProbe,
+        buffer: SampleBuffer,
+        interval: float,
+        *,
+        stats: AgentStats,
+        backoff: Backoff,
+        call: Call = direct,
+        facts: Callable[[], Awaitable[dict]] | None = None,
+        facts_every: int = FACTS_EVERY,
+    ) -> None:
         """``facts`` reads the device's facts: on start and every ``facts_every`` samples; a heartbeat
         carries them only when they differ from the last ones the server accepted."""
         self.client, self.probe, self.buffer, self.interval = client, probe, buffer, interval
@@ -100,8 +111,12 @@ class HeartbeatLoop:
             except ServerUnavailable as exc:
                 self.stats.heartbeat_failures += 1
                 delay = self.backoff.next_delay()
-                log.warning("heartbeat failed (%s); %d samples buffered, retrying in %.1f s",
-                            exc, len(self.buffer), delay)
+                log.warning(
+                    "heartbeat failed (%s); %d samples buffered, retrying in %.1f s",
+                    exc,
+                    len(self.buffer),
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 continue
             except AgentApiError as exc:

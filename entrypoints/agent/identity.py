@@ -3,6 +3,7 @@
 The server knows two platform families, ``atlas`` and ``hisilicon``. A generic Linux host (a probe
 named ``linux``) is neither, and the agent does not guess: ``--platform`` must say which it is.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,8 @@ def reported_platform(probe_platform: str, override: str | None = None) -> str:
     raise PlatformUnknown(
         f"this host looks like a generic Linux machine (the {probe_platform} probe found no npu-smi or "
         "Ascend device and no HiSilicon SoC); the server manages Atlas and HiSilicon devices only, so "
-        "run the agent with --platform atlas or --platform hisilicon to say which family this device is")
+        "run the agent with --platform atlas or --platform hisilicon to say which family this device is"
+    )
 
 
 def _capability(value):
@@ -48,16 +50,25 @@ def _capability(value):
 
 def capabilities(extra: dict) -> dict:
     """The probe's extras a server keeps: named plainly, scalar or short lists, no transient errors."""
-    kept = {name: _capability(value) for name, value in sorted(extra.items())
-            if CAPABILITY_NAME.match(name) and not name.endswith("_error")}
+    kept = {
+        name: _capability(value)
+        for name, value in sorted(extra.items())
+        if CAPABILITY_NAME.match(name) and not name.endswith("_error")
+    }
     return dict(list({k: v for k, v in kept.items() if v is not None}.items())[:MAX_CAPABILITIES])
 
 
 def heartbeat_facts(facts: PlatformFacts) -> dict:
     """The ``facts`` object of a heartbeat: what the inventory follows when it changes."""
-    return {"model": (facts.model or "")[:255] or None, "cores": facts.cores, "memory_gb": facts.memory_gb or None,
-            "firmware_version": (facts.firmware_version or "")[:255] or None, "tee_enabled": bool(facts.tee_enabled),
-            "tee_type": (facts.tee_type or "")[:64] or None, "capabilities": capabilities(facts.extra)}
+    return {
+        "model": (facts.model or "")[:255] or None,
+        "cores": facts.cores,
+        "memory_gb": facts.memory_gb or None,
+        "firmware_version": (facts.firmware_version or "")[:255] or None,
+        "tee_enabled": bool(facts.tee_enabled),
+        "tee_type": (facts.tee_type or "")[:64] or None,
+        "capabilities": capabilities(facts.extra),
+    }
 
 
 def default_device_id(hostname: str | None = None) -> str:
@@ -75,8 +86,15 @@ class Identity:
 
     def report(self, facts: PlatformFacts, tpm_enabled: bool) -> dict:
         """The ``device`` object of the enrolment request."""
-        return {"id": self.device_id, "name": self.name or self.device_id, "location": self.location,
-                "platform": reported_platform(facts.platform, self.platform), "model": facts.model,
-                "cores": facts.cores, "memory_gb": facts.memory_gb or None,
-                "firmware_version": facts.firmware_version, "tee_enabled": bool(facts.tee_enabled),
-                "tpm_enabled": tpm_enabled}
+        return {
+            "id": self.device_id,
+            "name": self.name or self.device_id,
+            "location": self.location,
+            "platform": reported_platform(facts.platform, self.platform),
+            "model": facts.model,
+            "cores": facts.cores,
+            "memory_gb": facts.memory_gb or None,
+            "firmware_version": facts.firmware_version,
+            "tee_enabled": bool(facts.tee_enabled),
+            "tpm_enabled": tpm_enabled,
+        }

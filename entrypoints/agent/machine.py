@@ -4,6 +4,7 @@ On real hardware these run commands the operator configured (``--reboot-command`
 the command is rejected, so an agent never reboots a machine nobody told it how to reboot. The
 simulator supplies its own machine (entrypoints/agent/simulated.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,12 @@ class Machine(Protocol):
 async def run_hook(command: str, env: dict[str, str]) -> tuple[int, str]:
     """Run ``command`` (split like a shell would, but without one); killed if the caller times out."""
     process = await asyncio.create_subprocess_exec(
-        *shlex.split(command), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, env=os.environ | env)
+        *shlex.split(command),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
+        env=os.environ | env,
+    )
     try:
         output, _ = await process.communicate()
     except asyncio.CancelledError:
@@ -56,8 +61,14 @@ async def run_hook(command: str, env: dict[str, str]) -> tuple[int, str]:
 class HostMachine:
     restarts_process = True
 
-    def __init__(self, probe: PlatformProbe, *, reboot_command: str | None = None,
-                 halt_command: str | None = None, update_command: str | None = None) -> None:
+    def __init__(
+        self,
+        probe: PlatformProbe,
+        *,
+        reboot_command: str | None = None,
+        halt_command: str | None = None,
+        update_command: str | None = None,
+    ) -> None:
         self.probe = probe
         self._commands = {"reboot": reboot_command, "halt": halt_command, "update": update_command}
 

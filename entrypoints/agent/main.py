@@ -1,4 +1,5 @@
 """``edgefleet agent`` on a real device: wires probe, TPM, state dir and client, runs until SIGTERM."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,10 @@ def resolve_device_id(state: AgentState, requested: str | None) -> str:
     """An enrolled state dir keeps its id; otherwise --device-id, else a generated id kept for next time."""
     stored = state.get("device_id")
     if state.credential and requested and requested != stored:
-        raise EnrolmentFailed(f"state dir {state.directory} is enrolled as {stored}, not {requested}; "
-                              "use another --state-dir to enrol a second identity")
+        raise EnrolmentFailed(
+            f"state dir {state.directory} is enrolled as {stored}, not {requested}; "
+            "use another --state-dir to enrol a second identity"
+        )
     if state.credential:
         return stored
     device_id = requested or stored or default_device_id()
@@ -77,17 +80,34 @@ async def run_agent(options: AgentOptions) -> int:
             log.error("%s", exc)
             return 2
     tpm = open_tpm(options.tpm, state, options.ak)
-    machine = HostMachine(probe, reboot_command=options.reboot_command, halt_command=options.halt_command,
-                          update_command=options.update_command)
+    machine = HostMachine(
+        probe,
+        reboot_command=options.reboot_command,
+        halt_command=options.halt_command,
+        update_command=options.update_command,
+    )
     client = AgentClient(options.server, credential=state.credential)
     identity = Identity(device_id, options.name, options.location, platform)
-    agent = Agent(client, machine, state, identity, tpm=tpm, token=fixed_token(options.enroll_token),
-                  buffer_size=options.buffer_size, heartbeat_interval=options.heartbeat_interval)
+    agent = Agent(
+        client,
+        machine,
+        state,
+        identity,
+        tpm=tpm,
+        token=fixed_token(options.enroll_token),
+        buffer_size=options.buffer_size,
+        heartbeat_interval=options.heartbeat_interval,
+    )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, agent.stop)
-    log.info("agent %s (state in %s, platform probe %s, TPM %s)", device_id, state.directory, probe.name,
-             type(tpm).__name__ if tpm else "none")
+    log.info(
+        "agent %s (state in %s, platform probe %s, TPM %s)",
+        device_id,
+        state.directory,
+        probe.name,
+        type(tpm).__name__ if tpm else "none",
+    )
     try:
         await agent.run()
     except (EnrolmentFailed, CredentialRejected) as exc:

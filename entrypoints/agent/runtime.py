@@ -1,4 +1,5 @@
 """The agent: enrol once, then heartbeat and long-poll for work side by side until stopped."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,15 +32,28 @@ async def in_thread(fn, *args):
 def fixed_token(token: str | None) -> TokenSource:
     async def source() -> str | None:
         return token
+
     return source
 
 
 class Agent:
-    def __init__(self, client: AgentClient, machine: Machine, state: AgentState, identity: Identity, *,
-                 tpm: Tpm | None = None, token: TokenSource | None = None, buffer_size: int = 1000,
-                 heartbeat_interval: float | None = None, poll_wait: int = 30, offload: bool = True,
-                 rng: random.Random | None = None, backoff_base: float = 1.0,
-                 backoff_cap: float = 60.0) -> None:
+    def __init__(
+        self,
+        client: AgentClient,
+        machine: Machine,
+        state: AgentState,
+        identity: Identity,
+        *,
+        tpm: Tpm | None = None,
+        token: TokenSource | None = None,
+        buffer_size: int = 1000,
+        heartbeat_interval: float | None = None,
+        poll_wait: int = 30,
+        offload: bool = True,
+        rng: random.Random | None = None,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+    ) -> None:
         """``offload`` runs probe and TPM calls in threads (real hardware); the simulator's are instant."""
         self.client, self.machine, self.state, self.identity, self.tpm = client, machine, state, identity, tpm
         self._token = token or fixed_token(None)
@@ -58,8 +72,12 @@ class Agent:
         return Backoff(self._base, self._cap, rng=self._rng)
 
     def info(self) -> dict:
-        return {"version": AGENT_VERSION, "uptime_seconds": int(time.monotonic() - self._started),
-                "buffered_samples": len(self.buffer), "stats": self.stats.as_dict()}
+        return {
+            "version": AGENT_VERSION,
+            "uptime_seconds": int(time.monotonic() - self._started),
+            "buffered_samples": len(self.buffer),
+            "stats": self.stats.as_dict(),
+        }
 
     def stop(self) -> None:
         self._stopped.set()
@@ -72,8 +90,15 @@ class Agent:
         return heartbeat_facts(await self._call(self.machine.probe.facts))
 
     async def enrol(self) -> None:
-        await ensure_enrolled(self.client, self.state, self._device_report, self._token, tpm=self.tpm,
-                              backoff=self._backoff(), call=self._call)
+        await ensure_enrolled(
+            self.client,
+            self.state,
+            self._device_report,
+            self._token,
+            tpm=self.tpm,
+            backoff=self._backoff(),
+            call=self._call,
+        )
 
     async def run(self) -> None:
         """Until stop() or a fatal error (enrolment refused, credential revoked), which propagates.
@@ -83,10 +108,27 @@ class Agent:
     async def _serve(self) -> None:
         await self.enrol()
         interval = self._interval or self.state.get("heartbeat_interval") or 30
-        heartbeat = HeartbeatLoop(self.client, self.machine.probe, self.buffer, interval, stats=self.stats,
-                                  backoff=self._backoff(), call=self._call, facts=self._heartbeat_facts)
-        work = WorkLoop(self.client, self.handlers, self.state, tpm=self.tpm, stats=self.stats,
-                        backoff=self._backoff(), call=self._call, wait=self._poll_wait, on_stop=self.stop)
+        heartbeat = HeartbeatLoop(
+            self.client,
+            self.machine.probe,
+            self.buffer,
+            interval,
+            stats=self.stats,
+            backoff=self._backoff(),
+            call=self._call,
+            facts=self._heartbeat_facts,
+        )
+        work = WorkLoop(
+            self.client,
+            self.handlers,
+            self.state,
+            tpm=self.tpm,
+            stats=self.stats,
+            backoff=self._backoff(),
+            call=self._call,
+            wait=self._poll_wait,
+            on_stop=self.stop,
+        )
         await work.resume_pending()
         log.info("%s running: heartbeat every %s s", self.client.device_id, interval)
         await first_of(heartbeat.run(), work.run())

@@ -7,6 +7,7 @@ covers them. A tampered device also measures a foreign firmware image into PCR 0
 swapped bootloader boots another bootloader (PCR 4). Both are logged: the replay matches the quote,
 the policies catch them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,12 +43,17 @@ def power_on(tpm: SimulatedTpm) -> None:
 
 def firmware_blob(measured: bytes) -> bytes:
     """One EV_EFI_PLATFORM_FIRMWARE_BLOB record on PCR 0 (appended to a simulated log)."""
-    return LogBuilder(SIM_BANKS).record_for(FIRMWARE_PCR, EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB,
-                                            encode_blob(0xFF000000, len(measured)), measured)
+    return LogBuilder(SIM_BANKS).record_for(
+        FIRMWARE_PCR,
+        EventType.EV_EFI_PLATFORM_FIRMWARE_BLOB,
+        encode_blob(0xFF000000, len(measured)),
+        measured,
+    )
 
 
-def device_boot_log(model: str, firmware_version: str, *, tampered: bool = False,
-                    bootloader: str | None = None) -> bytes:
+def device_boot_log(
+    model: str, firmware_version: str, *, tampered: bool = False, bootloader: str | None = None
+) -> bytes:
     """The event log of one boot of a simulated device."""
     config = BootConfig(model, firmware_version, banks=SIM_BANKS)
     log = boot_log(dataclasses.replace(config, bootloader=bootloader) if bootloader else config)
@@ -64,8 +70,15 @@ def golden_pcrs(model: str, firmware_version: str) -> dict[int, bytes]:
 class SimulatedMachine:
     restarts_process = False
 
-    def __init__(self, probe: SyntheticProbe, tpm: SimulatedTpm, *, tampered: bool = False,
-                 swapped_bootloader: bool = False, work_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        probe: SyntheticProbe,
+        tpm: SimulatedTpm,
+        *,
+        tampered: bool = False,
+        swapped_bootloader: bool = False,
+        work_seconds: float = 0.0,
+    ) -> None:
         """``work_seconds``: how long a reboot or update pretends to take (so ``running`` is visible)."""
         self.probe, self.tpm, self.tampered, self._work = probe, tpm, tampered, work_seconds
         self.bootloader = SWAPPED_BOOTLOADER if swapped_bootloader else None
@@ -78,8 +91,11 @@ class SimulatedMachine:
 
     def measure_boot(self) -> None:
         probe = self.probe
-        self.tpm.measure_log(device_boot_log(probe.model.name, probe.firmware_version, tampered=self.tampered,
-                                             bootloader=self.bootloader))
+        self.tpm.measure_log(
+            device_boot_log(
+                probe.model.name, probe.firmware_version, tampered=self.tampered, bootloader=self.bootloader
+            )
+        )
 
     async def reboot(self, force: bool) -> Outcome:
         await asyncio.sleep(self._work)
@@ -99,6 +115,12 @@ class SimulatedMachine:
         previous, version = self.probe.firmware_version, str(parameters["version"])
         self.probe.firmware_version = version
         self.tpm.measure_log(firmware_blob(version.encode()))  # logged, so the replay still matches
-        return Outcome("succeeded", {"message": f"firmware updated from {previous} to {version} (simulated)",
-                                     "previous_version": previous, "version": version,
-                                     "extended_pcr": FIRMWARE_PCR})
+        return Outcome(
+            "succeeded",
+            {
+                "message": f"firmware updated from {previous} to {version} (simulated)",
+                "previous_version": previous,
+                "version": version,
+                "extended_pcr": FIRMWARE_PCR,
+            },
+        )

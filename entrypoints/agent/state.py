@@ -3,6 +3,7 @@
 Without a directory (the simulator) everything lives in memory. Files are replaced atomically so
 a power cut mid-write leaves the previous state, never half a credential.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,6 @@ class AgentState:
         else:
             self._device[key] = value
         self._save_device()
-
 
     def simulated_tpm_seed(self) -> str:
         """A random, persisted seed, so ``--tpm simulated`` keeps its EK and AK across restarts."""

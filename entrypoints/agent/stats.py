@@ -1,4 +1,5 @@
 """Counters an agent keeps about itself, shown by ``status`` and summed up by the simulator."""
+
 from __future__ import annotations
 
 from collections import Counter, deque
@@ -18,9 +19,14 @@ class AgentStats:
     heartbeat_latency_s: deque = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
 
     def as_dict(self) -> dict:
-        return {"heartbeats_acked": self.heartbeats_acked, "heartbeat_failures": self.heartbeat_failures,
-                "samples_accepted": self.samples_accepted, "samples_dropped": self.samples_dropped,
-                "quotes_sent": self.quotes_sent, "commands": dict(self.commands)}
+        return {
+            "heartbeats_acked": self.heartbeats_acked,
+            "heartbeat_failures": self.heartbeat_failures,
+            "samples_accepted": self.samples_accepted,
+            "samples_dropped": self.samples_dropped,
+            "quotes_sent": self.quotes_sent,
+            "commands": dict(self.commands),
+        }
 
 
 def percentile(values, fraction: float) -> float | None:

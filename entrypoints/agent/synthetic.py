@@ -4,6 +4,7 @@ Atlas stations report NPU figures (AI Core load, NPU memory, board power) and ru
 inference load; HiSilicon SoCs report CPU, memory and SoC temperature only. Load is a bounded random
 walk plus a slow wave, so graphs look alive without being noise.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,16 @@ MODELS = (  # (model, weight): small edge boxes dominate a real fleet
     (Model("hisilicon", "Hi3519A V100", 4, 2, "1.4.2", 39, 58), 2),
     (Model("hisilicon", "Kunpeng 920 (TaiShan 200)", 64, 256, "1.4.2", 36, 66), 1),
 )
-LOCATIONS = ("DataCenter-US-East", "DataCenter-EU-Central", "Factory-Shenzhen", "Lab-Munich", "Store-017",
-             "Warehouse-Rotterdam", "Substation-Osaka", "Depot-Sao-Paulo")
+LOCATIONS = (
+    "DataCenter-US-East",
+    "DataCenter-EU-Central",
+    "Factory-Shenzhen",
+    "Lab-Munich",
+    "Store-017",
+    "Warehouse-Rotterdam",
+    "Substation-Osaka",
+    "Depot-Sao-Paulo",
+)
 
 
 def choose_model(rng: random.Random) -> Model:
@@ -55,8 +64,9 @@ def _clamp(value: float, low: float, high: float) -> float:
 
 
 class SyntheticProbe:
-    def __init__(self, model: Model, rng: random.Random, *, overheating: bool = False,
-                 overheat_after: int = 3) -> None:
+    def __init__(
+        self, model: Model, rng: random.Random, *, overheating: bool = False, overheat_after: int = 3
+    ) -> None:
         self.model, self.name, self._rng = model, model.platform, rng
         self.firmware_version = model.firmware
         self.overheating, self._overheat_after = overheating, overheat_after
@@ -76,9 +86,16 @@ class SyntheticProbe:
         extra: dict[str, object] = {"simulated": True}
         if m.npu_memory_mb is not None:  # one Ascend card, as npu-smi would list it
             extra |= {"npu_ids": [0], "chip_count": 1, "driver_version": SIMULATED_NPU_DRIVER}
-        return PlatformFacts(platform=m.platform, model=m.name, cores=m.cores, memory_gb=m.memory_gb,
-                             firmware_version=self.firmware_version, tee_enabled=True, tee_type="iTrustee",
-                             extra=extra)
+        return PlatformFacts(
+            platform=m.platform,
+            model=m.name,
+            cores=m.cores,
+            memory_gb=m.memory_gb,
+            firmware_version=self.firmware_version,
+            tee_enabled=True,
+            tee_type="iTrustee",
+            extra=extra,
+        )
 
     def metrics(self) -> PlatformMetrics:
         m, rng = self.model, self._rng
@@ -106,12 +123,14 @@ class SyntheticProbe:
 
     def diagnostics(self) -> dict:
         m, hot = self.model, (self.last_temperature or 0) > 85
-        report = {"platform": m.platform, "simulated": True,
-                  "disk": {"/": {"path": "/", "total_mb": 65536,
-                                 "used_pct": round(30 + self._memory / 3, 1)}},
-                  "memory": {"total_mb": m.memory_gb * 1024, "used_pct": round(self._memory, 1)},
-                  "thermal": [{"sensor": "soc", "label": None, "temp_c": self.last_temperature}],
-                  "kernel_errors": {"count": 1 if hot else 0, "last": [CRITICAL_TEMPERATURE] if hot else []}}
+        report = {
+            "platform": m.platform,
+            "simulated": True,
+            "disk": {"/": {"path": "/", "total_mb": 65536, "used_pct": round(30 + self._memory / 3, 1)}},
+            "memory": {"total_mb": m.memory_gb * 1024, "used_pct": round(self._memory, 1)},
+            "thermal": [{"sensor": "soc", "label": None, "temp_c": self.last_temperature}],
+            "kernel_errors": {"count": 1 if hot else 0, "last": [CRITICAL_TEMPERATURE] if hot else []},
+        }
         if m.npu_memory_mb is not None:
             report["npu"] = {"health": "Warning" if hot else "OK", "chips": 1}
         return report

@@ -5,6 +5,7 @@ real TPM (through tpm2-pytss); ``simulated`` is the pure-Python TPM with a seed 
 ``none`` enrols without a TPM. Without ``--tpm``: the kernel's resource manager when present, else none
 (never a silent software TPM: that would prove nothing about the device).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,9 @@ def resolve_spec(spec: str | None, kernel_rm: str = KERNEL_RM) -> str:
         return spec.strip()
     if Path(kernel_rm).exists():
         return f"device:{kernel_rm}"
-    log.warning("no TPM found at %s: enrolling without attestation (--tpm simulated for a software TPM)",
-                kernel_rm)
+    log.warning(
+        "no TPM found at %s: enrolling without attestation (--tpm simulated for a software TPM)", kernel_rm
+    )
     return "none"
 
 
@@ -40,8 +42,9 @@ def open_tpm(spec: str | None, state: AgentState, ak: str = "ecc") -> Tpm | None
         power_on(tpm)
         return tpm
     if chosen.split(":", 1)[0] not in TCTI_PREFIXES:
-        raise ValueError(f"unknown --tpm {chosen!r}: use swtpm:host=..,port=.., device:/dev/tpmrm0, "
-                         "simulated or none")
+        raise ValueError(
+            f"unknown --tpm {chosen!r}: use swtpm:host=..,port=.., device:/dev/tpmrm0, simulated or none"
+        )
     from adapters.tpm.boot_event_log import KERNEL_EVENT_LOG
     from adapters.tpm.pytss_tpm import PytssTpm  # needs libtss2: imported only when asked for
 

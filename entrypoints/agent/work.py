@@ -1,4 +1,5 @@
 """The work long-poll: run delivered commands, answer attestation challenges with the TPM."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,9 +26,19 @@ REMEMBERED = 256  # recent command ids and nonces, so work handed out twice is d
 
 
 class WorkLoop:
-    def __init__(self, client: AgentClient, handlers: CommandHandlers, state: AgentState, *, tpm: Tpm | None,
-                 stats: AgentStats, backoff: Backoff, call: Call = direct, wait: int = 30,
-                 on_stop: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        client: AgentClient,
+        handlers: CommandHandlers,
+        state: AgentState,
+        *,
+        tpm: Tpm | None,
+        stats: AgentStats,
+        backoff: Backoff,
+        call: Call = direct,
+        wait: int = 30,
+        on_stop: Callable[[], None] = lambda: None,
+    ) -> None:
         self.client, self.handlers, self.state, self.tpm = client, handlers, state, tpm
         self.stats, self.backoff, self._call, self.wait, self._on_stop = stats, backoff, call, wait, on_stop
         self._tasks: set[asyncio.Task] = set()
@@ -80,8 +91,12 @@ class WorkLoop:
             log.warning("attestation challenge ignored: this agent runs without a TPM")
             return
         try:
-            evidence = await self._call(self.tpm.quote, bytes.fromhex(challenge.nonce), list(challenge.pcrs),
-                                        BANKS[challenge.bank.lower()])
+            evidence = await self._call(
+                self.tpm.quote,
+                bytes.fromhex(challenge.nonce),
+                list(challenge.pcrs),
+                BANKS[challenge.bank.lower()],
+            )
             answer = await self.client.submit_quote(challenge.nonce, evidence)
         except Exception as exc:  # noqa: BLE001 - TPM or network: log it, the verifier records a timeout
             log.error("attestation challenge %s… not answered: %s", challenge.nonce[:16], exc)

@@ -43,7 +43,10 @@ def run_attest(args) -> int:
 
         try:
             tally, seconds = verify_evidence_file(
-                args.evidence, args.output, quote_verifier(args.verifier, args.workers), console,
+                args.evidence,
+                args.output,
+                quote_verifier(args.verifier, args.workers),
+                console,
                 event_log_replayer(),
             )
         except (OSError, EvidenceFileError) as exc:

@@ -57,7 +57,10 @@ _encode = msgspec.json.Encoder().encode_lines
 
 
 def verify_evidence_file(
-    path: Path, output: Path | None, verifier: QuoteVerifier, console: Console,
+    path: Path,
+    output: Path | None,
+    verifier: QuoteVerifier,
+    console: Console,
     replayer: EventLogReplayer | None = None,
 ) -> tuple[Tally, float]:
     """``replayer`` replays the event logs lines carry (required when a line has one)."""
@@ -106,27 +109,38 @@ def _parse_all(chunks: Iterator[LineChunk], console: Console) -> Iterator[Parsed
                 )
             elif reported == REPORTED + 1:
                 console.print("[yellow]more malformed lines: only the output file lists them all")
-        yield Parsed(chunk.first, len(chunk.lines), device_ids, checks, event_policies, malformed, chunk.consumed)
+        yield Parsed(
+            chunk.first, len(chunk.lines), device_ids, checks, event_policies, malformed, chunk.consumed
+        )
 
 
 _PASSED = LogVerdict()
 
 
-def _judge_logs(chunk: Parsed, results: list[QuoteResult], replayer: EventLogReplayer | None) -> list[LogVerdict]:
+def _judge_logs(
+    chunk: Parsed, results: list[QuoteResult], replayer: EventLogReplayer | None
+) -> list[LogVerdict]:
     """Event logs (and event policies) of the lines whose quote verified: the logs replayed in one batch,
     then judged as the server judges them (domain.measured_boot.check.check_log)."""
     judged = [_PASSED] * len(results)
-    todo = [i for i, (check, policy, result) in enumerate(zip(chunk.checks, chunk.event_policies, results))
-            if result.reason is None and (check.evidence.event_log is not None or policy is not None)]
+    todo = [
+        i
+        for i, (check, policy, result) in enumerate(zip(chunk.checks, chunk.event_policies, results))
+        if result.reason is None and (check.evidence.event_log is not None or policy is not None)
+    ]
     with_log = [i for i in todo if chunk.checks[i].evidence.event_log is not None]
-    replayed = replayer.replay_batch([chunk.checks[i].evidence.event_log for i in with_log]) if with_log else []
+    replayed = (
+        replayer.replay_batch([chunk.checks[i].evidence.event_log for i in with_log]) if with_log else []
+    )
     outcomes = dict(zip(with_log, replayed))
     for i in todo:
         evidence, policy = chunk.checks[i].evidence, chunk.event_policies[i]
         if i not in outcomes:  # a policy to judge, nothing to judge it on
             judged[i] = LogVerdict(Reason.EVENT_POLICY_MISMATCH, failed_events=(NO_LOG,))
         else:
-            judged[i] = check_log(evidence.event_log, outcomes[i], evidence.pcr_values, evidence.hash_alg, policy)
+            judged[i] = check_log(
+                evidence.event_log, outcomes[i], evidence.pcr_values, evidence.hash_alg, policy
+            )
     return judged
 
 
@@ -139,8 +153,14 @@ def _with_log(result: QuoteResult, log: LogVerdict) -> QuoteResult:
 def _verdict(device_id: str, result: QuoteResult, log: LogVerdict) -> Verdict:
     if result.reason is None:
         return Verdict(device_id, "success", [])
-    return Verdict(device_id, "failed", [result.reason.value], list(result.mismatched_pcrs),
-                   failed_events=[f.as_dict() for f in log.failed_events], event_log_error=log.error)
+    return Verdict(
+        device_id,
+        "failed",
+        [result.reason.value],
+        list(result.mismatched_pcrs),
+        failed_events=[f.as_dict() for f in log.failed_events],
+        event_log_error=log.error,
+    )
 
 
 def _verdicts(chunk: Parsed, results: list[QuoteResult], logs: list[LogVerdict]) -> list[Verdict]:

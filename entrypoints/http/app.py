@@ -1,4 +1,5 @@
 """Litestar application factory: a table of contents; each part lives in its own module."""
+
 from __future__ import annotations
 
 from litestar import Litestar
@@ -23,10 +24,13 @@ def create_app(container: Container | None = None) -> Litestar:
     app = Litestar(
         route_handlers=route_handlers(container),
         dependencies=dependencies(container),
-        middleware=[DefineMiddleware(RequestMetricsMiddleware, metrics=container.core.metrics()),
-                    SecurityHeadersMiddleware,
-                    DefineMiddleware(AuditMiddleware, audit_log=container.gateways.audit_log(),
-                                     clock=container.core.clock())],
+        middleware=[
+            DefineMiddleware(RequestMetricsMiddleware, metrics=container.core.metrics()),
+            SecurityHeadersMiddleware,
+            DefineMiddleware(
+                AuditMiddleware, audit_log=container.gateways.audit_log(), clock=container.core.clock()
+            ),
+        ],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
         request_class=DepthCheckedRequest,

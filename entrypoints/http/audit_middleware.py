@@ -5,6 +5,7 @@ use case ran: actor and role from the authenticated token (or the device credent
 route's operation id, target from the path, parameters from the body (secrets redacted), outcome from
 the response status, and the client address.
 """
+
 from __future__ import annotations
 
 import json
@@ -81,9 +82,18 @@ class AuditMiddleware:
             parameters = {"value": parameters}
         client = scope.get("client")
         record = AuditRecord(
-            at=self._clock.now(), actor=actor, role=role, action=str(action)[:64], method=scope["method"],
-            path=scope["path"][:512], outcome=status, device_id=target.get("device_id") or _body_device(parameters),
-            target=target, parameters=parameters, client_address=client[0] if client else None, request_id=rid,
+            at=self._clock.now(),
+            actor=actor,
+            role=role,
+            action=str(action)[:64],
+            method=scope["method"],
+            path=scope["path"][:512],
+            outcome=status,
+            device_id=target.get("device_id") or _body_device(parameters),
+            target=target,
+            parameters=parameters,
+            client_address=client[0] if client else None,
+            request_id=rid,
         )
         try:
             await self._log.append(record)

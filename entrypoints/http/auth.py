@@ -1,4 +1,5 @@
 """Bearer-token authentication for /api/v1/edge and permission guards per route."""
+
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection

@@ -1,12 +1,25 @@
 """What handlers may ask for by name, each from the container (one instance per app)."""
+
 from __future__ import annotations
 
 from litestar.di import Provide
 
 from entrypoints.container import Container
 
-SERVICES = ("inventory", "commands", "agents", "attestation", "enrolment", "policies", "compliance", "bulk",
-            "sealing", "alerts", "uptime", "event_policies")
+SERVICES = (
+    "inventory",
+    "commands",
+    "agents",
+    "attestation",
+    "enrolment",
+    "policies",
+    "compliance",
+    "bulk",
+    "sealing",
+    "alerts",
+    "uptime",
+    "event_policies",
+)
 
 
 def _provide(provider) -> Provide:

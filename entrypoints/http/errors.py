@@ -1,4 +1,5 @@
 """One mapping from every error to the API contract's body: {"error": ..., "code": ..., "status": ...}."""
+
 from __future__ import annotations
 
 import logging
@@ -67,7 +68,9 @@ def database_down(exc: BaseException) -> bool:
 
 def unavailable_response(message: str = "Database unreachable; retry later") -> Response:
     """503 that clients and load balancers back off from and retry."""
-    return error_response(message, "SERVICE_UNAVAILABLE", 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return error_response(
+        message, "SERVICE_UNAVAILABLE", 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
 
 
 def exception_to_http_response(request: Request, exc: Exception) -> Response:
@@ -76,7 +79,9 @@ def exception_to_http_response(request: Request, exc: Exception) -> Response:
             return unavailable_response(exc.message)
         return error_response(exc.message, exc.code, DOMAIN_STATUS.get(exc.code, 400), exc.details or None)
     if database_down(exc):
-        logger.warning("database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        logger.warning(
+            "database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
         return unavailable_response()
     if isinstance(exc, HTTPException):
         status = exc.status_code
@@ -84,7 +89,9 @@ def exception_to_http_response(request: Request, exc: Exception) -> Response:
         if status >= 500 and "disconnected" in str(exc.detail):
             logger.info("client went away during %s %s", request.method, request.url.path)
         elif status >= 500:
-            logger.error("server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc)
+            logger.error(
+                "server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc
+            )
         headers = dict(exc.headers or {})
         if status == 429 and "RateLimit-Reset" in headers:
             headers["Retry-After"] = headers["RateLimit-Reset"]  # seconds until the window frees up
@@ -108,16 +115,26 @@ class ErrorBody(Struct):
     details: Any = None
 
 
-ERROR_STATUSES = {400: "Bad input", 401: "Missing or invalid credentials", 403: "Role or device may not do this",
-                  404: "Not found", 409: "Conflicts with the current state", 413: "Body too large",
-                  429: "Rate limited (see Retry-After)", 500: "Internal error", 503: "Dependency unavailable"}
+ERROR_STATUSES = {
+    400: "Bad input",
+    401: "Missing or invalid credentials",
+    403: "Role or device may not do this",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    429: "Rate limited (see Retry-After)",
+    500: "Internal error",
+    503: "Dependency unavailable",
+}
 
 
 def document_errors(app) -> None:
     """Describe the real error body in the OpenAPI document for every operation (Litestar would otherwise
     advertise its own validation-error shape, which this API never sends)."""
-    specs = {status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
-             for status, text in ERROR_STATUSES.items()}
+    specs = {
+        status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+        for status, text in ERROR_STATUSES.items()
+    }
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             handler.responses = {**specs, **(handler.responses or {})}

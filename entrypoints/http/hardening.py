@@ -1,4 +1,5 @@
 """Edge hardening: rate limits for the device and enrolment paths, and security headers on every answer."""
+
 from __future__ import annotations
 
 from litestar import Request
@@ -15,8 +16,10 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"interest-cohort=()"),
 ]
 # The API serves data, never pages, so nothing may run; the docs UI under /schema needs its own scripts.
-API_ONLY_HEADERS = [(b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-                    (b"cache-control", b"no-store")]
+API_ONLY_HEADERS = [
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
+]
 
 
 def _device_or_address(request: Request) -> str:
@@ -29,8 +32,9 @@ def _device_or_address(request: Request) -> str:
 
 
 def agent_rate_limit(per_minute: int) -> RateLimitConfig:
-    return RateLimitConfig(rate_limit=("minute", per_minute), identifier_for_request=_device_or_address,
-                           store="rate_limit_agent")
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute), identifier_for_request=_device_or_address, store="rate_limit_agent"
+    )
 
 
 def enrol_rate_limit(per_minute: int) -> RateLimitConfig:
@@ -40,7 +44,9 @@ def enrol_rate_limit(per_minute: int) -> RateLimitConfig:
 def _has_nul(scope: Scope) -> bool:
     """NUL never belongs in a path or query, and PostgreSQL text cannot even hold it."""
     raw = scope.get("raw_path") or scope["path"].encode()
-    return b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]
+    return (
+        b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]
+    )
 
 
 class SecurityHeadersMiddleware:
@@ -54,15 +60,22 @@ class SecurityHeadersMiddleware:
         extra = SECURITY_HEADERS + ([] if scope["path"].startswith("/schema") else API_ONLY_HEADERS)
         if _has_nul(scope):
             body = b'{"error":"NUL bytes are not allowed in paths or queries","code":"VALIDATION_ERROR","status":400}'
-            await send({"type": "http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"application/json"), *extra]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [(b"content-type", b"application/json"), *extra],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in extra if h[0] not in present]
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in extra if h[0] not in present
+                ]
             await send(message)
 
         await self._app(scope, receive, with_headers)

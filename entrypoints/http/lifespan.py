@@ -1,4 +1,5 @@
 """What runs beside the requests: the channel to the other workers, the live relay, background jobs."""
+
 from __future__ import annotations
 
 from contextlib import AsyncExitStack, asynccontextmanager

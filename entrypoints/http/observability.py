@@ -1,4 +1,5 @@
 """Request ids, per-route latency and the Prometheus scrape endpoint."""
+
 from __future__ import annotations
 
 import re
@@ -40,14 +41,23 @@ class RequestMetricsMiddleware:
             await self._app(scope, receive, send_with_id)
         finally:
             handler = scope.get("route_handler")
-            route = getattr(handler, "operation_id", None) or ("unmatched" if handler is None else scope["path"])
-            self._metrics.request_seconds.labels(scope["method"], str(route), f"{status[0] // 100}xx").observe(
-                time.perf_counter() - started)
+            route = getattr(handler, "operation_id", None) or (
+                "unmatched" if handler is None else scope["path"]
+            )
+            self._metrics.request_seconds.labels(
+                scope["method"], str(route), f"{status[0] // 100}xx"
+            ).observe(time.perf_counter() - started)
             request_id.reset(token)
 
 
 def metrics_endpoint(metrics: FleetMetrics):
-    @get("/metrics", operation_id="prometheusMetrics", tags=["ops"], include_in_schema=False, sync_to_thread=False)
+    @get(
+        "/metrics",
+        operation_id="prometheusMetrics",
+        tags=["ops"],
+        include_in_schema=False,
+        sync_to_thread=False,
+    )
     def prometheus() -> Response[bytes]:
         """Prometheus text exposition (no auth: aggregate figures only; restrict at the network edge)."""
         return Response(metrics.exposition(), media_type=MediaType.TEXT)

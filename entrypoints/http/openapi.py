@@ -1,4 +1,5 @@
 """The OpenAPI document's settings: /schema, with the two ways callers authenticate."""
+
 from __future__ import annotations
 
 from litestar.openapi import OpenAPIConfig
@@ -13,8 +14,9 @@ def openapi_config() -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 "bearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-                "deviceCredential": SecurityScheme(type="http", scheme="bearer",
-                                                   description="<device_id>.<secret> from enrolment"),
+                "deviceCredential": SecurityScheme(
+                    type="http", scheme="bearer", description="<device_id>.<secret> from enrolment"
+                ),
             }
         ),
     )

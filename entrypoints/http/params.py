@@ -1,4 +1,5 @@
 """Parameter types shared by controllers; bounds keep every value inside what the databases store."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,5 +1,6 @@
 """The API's routers: the operator side under /api/v1/edge (bearer JWT), the device side under
 /api/v1/agent (enrolment token, then the device credential)."""
+
 from __future__ import annotations
 
 from litestar import Router, get
@@ -33,10 +34,21 @@ def liveness() -> dict[str, str]:
 def operator_api(container: Container) -> Router:
     return Router(
         path="/api/v1/edge",
-        route_handlers=[BulkController, DeviceController, CommandController, AttestationController, PolicyController,
-                        EventPolicyController,
-                        FleetController, AuditController, ComplianceController, SealController,
-                        AlertController, HealthController, stream_events],
+        route_handlers=[
+            BulkController,
+            DeviceController,
+            CommandController,
+            AttestationController,
+            PolicyController,
+            EventPolicyController,
+            FleetController,
+            AuditController,
+            ComplianceController,
+            SealController,
+            AlertController,
+            HealthController,
+            stream_events,
+        ],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
         security=[{"bearerAuth": []}],
     )
@@ -47,18 +59,31 @@ def device_api(container: Container) -> Router:
     return Router(
         path="/api/v1/agent",
         route_handlers=[
-            Router(path="/", route_handlers=[EnrolController],
-                   middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware]),
-            Router(path="/", route_handlers=[AgentController, AgentSealController],
-                   middleware=[agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
-                               # a closure, not the provider: Litestar deep-copies nested routers,
-                               # and a copied provider would build a second AgentService (and engine)
-                               DefineMiddleware(DeviceCredentialMiddleware, agents=lambda: services.agents())],
-                   security=[{"deviceCredential": []}]),
+            Router(
+                path="/",
+                route_handlers=[EnrolController],
+                middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware],
+            ),
+            Router(
+                path="/",
+                route_handlers=[AgentController, AgentSealController],
+                middleware=[
+                    agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
+                    # a closure, not the provider: Litestar deep-copies nested routers,
+                    # and a copied provider would build a second AgentService (and engine)
+                    DefineMiddleware(DeviceCredentialMiddleware, agents=lambda: services.agents()),
+                ],
+                security=[{"deviceCredential": []}],
+            ),
         ],
     )
 
 
 def route_handlers(container: Container) -> list:
-    return [liveness, metrics_endpoint(container.core.metrics()), operator_api(container), device_api(container),
-            *console_routes(container)]
+    return [
+        liveness,
+        metrics_endpoint(container.core.metrics()),
+        operator_api(container),
+        device_api(container),
+        *console_routes(container),
+    ]

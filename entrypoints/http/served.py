@@ -1,5 +1,6 @@
 """The app as `edgefleet serve` runs it in each worker process: logging set up, then the app built
 from the environment (uvicorn calls this factory once per worker)."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ Standard library only. Each vector becomes two inputs in fuzz_verify.c's layout:
 (its signature fails under the fuzzer's own keys, but parsing and the early checks run) and
 digest-only (so the nonce, PCR and policy checks are reached too).
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,9 +23,15 @@ HASH_BITS = {"sha256": 0, "sha1": 1, "sha512": 2}
 
 def encode(doc: dict, digest_only: bool) -> bytes:
     key = doc["key"]
-    control = int(digest_only) | (0 if key["type"] == "ecc" else 1) << 1 | BANK_BITS.get(doc["hash_alg"], 3) << 3
+    control = (
+        int(digest_only) | (0 if key["type"] == "ecc" else 1) << 1 | BANK_BITS.get(doc["hash_alg"], 3) << 3
+    )
     keybits = SCHEME_BITS.get(key["scheme"], 0) | HASH_BITS.get(key["hash_alg"], 3) << 2
-    quote, sig, nonce = base64.b64decode(doc["quote"]), base64.b64decode(doc["signature"]), bytes.fromhex(doc["nonce"])
+    quote, sig, nonce = (
+        base64.b64decode(doc["quote"]),
+        base64.b64decode(doc["signature"]),
+        bytes.fromhex(doc["nonce"]),
+    )
     out = bytearray([control, keybits])
     out += len(quote).to_bytes(2, "big") + quote + len(sig).to_bytes(2, "big") + sig
     out += bytes([len(nonce) & 0xFF]) + nonce[:255]

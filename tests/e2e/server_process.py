@@ -1,4 +1,5 @@
 """Runs the real ``edgefleet`` command as a child process on a free loopback port."""
+
 from __future__ import annotations
 
 import os
@@ -18,17 +19,22 @@ class ServerProcess:
     def __init__(self, var_dir: Path, database_url: str, secret: str, extra_env: dict | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = os.environ | {
-            "EDGEFLEET_VAR_DIR": str(var_dir),
-            "EDGEFLEET_DATABASE_URL": database_url,
-            "EDGEFLEET_JWT_SECRET": secret,
-        } | (extra_env or {})
+        self.env = (
+            os.environ
+            | {
+                "EDGEFLEET_VAR_DIR": str(var_dir),
+                "EDGEFLEET_DATABASE_URL": database_url,
+                "EDGEFLEET_JWT_SECRET": secret,
+            }
+            | (extra_env or {})
+        )
         self.log = var_dir / "server.log"
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
-        done = subprocess.run([EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120,
-                              input=stdin)
+        done = subprocess.run(
+            [EDGEFLEET, *args], env=self.env, capture_output=True, text=True, timeout=120, input=stdin
+        )
         if done.returncode != 0:
             raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
@@ -37,8 +43,19 @@ class ServerProcess:
         self.cli("db", "upgrade")
         log = self.log.open("ab")
         self.process = subprocess.Popen(
-            [EDGEFLEET, "serve", "--port", str(self.port), "--log-level", "warning", "--workers", str(workers)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                EDGEFLEET,
+                "serve",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--workers",
+                str(workers),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         # each worker imports and starts on its own; two shared cores under a full test run start slowly
         deadline = time.monotonic() + 60 * workers

@@ -1,4 +1,5 @@
 """Real ``edgefleet agent`` and ``edgefleet simulate`` processes against a real server over loopback."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def server(tmp_path, database_url):
-    process = ServerProcess(tmp_path, database_url, TEST_SECRET,
-                            extra_env={"EDGEFLEET_HEARTBEAT_INTERVAL": "1"}).start()
+    process = ServerProcess(
+        tmp_path, database_url, TEST_SECRET, extra_env={"EDGEFLEET_HEARTBEAT_INTERVAL": "1"}
+    ).start()
     yield process
     process.stop()
 
@@ -45,8 +47,22 @@ def wait_for(predicate, seconds: float = 20.0):
 
 def start_agent(server, state_dir, *args: str) -> subprocess.Popen:
     log = (state_dir.parent / "agent.log").open("ab")
-    return subprocess.Popen([EDGEFLEET, "agent", "--server", server.base_url, "--tpm", "simulated",
-                             "--state-dir", str(state_dir), *args], env=server.env, stdout=log, stderr=log)
+    return subprocess.Popen(
+        [
+            EDGEFLEET,
+            "agent",
+            "--server",
+            server.base_url,
+            "--tpm",
+            "simulated",
+            "--state-dir",
+            str(state_dir),
+            *args,
+        ],
+        env=server.env,
+        stdout=log,
+        stderr=log,
+    )
 
 
 def stop(process: subprocess.Popen) -> int:
@@ -57,11 +73,17 @@ def stop(process: subprocess.Popen) -> int:
 def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_token(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-agent",
-                        "--platform", "hisilicon")
+    agent = start_agent(
+        server, state, "--enroll-token", token, "--device-id", "e2e-agent", "--platform", "hisilicon"
+    )
     try:
-        device = wait_for(lambda: (d := admin.get("/api/v1/edge/devices/e2e-agent")).status_code == 200
-                          and d.json()["last_seen"] and d.json())
+        device = wait_for(
+            lambda: (
+                (d := admin.get("/api/v1/edge/devices/e2e-agent")).status_code == 200
+                and d.json()["last_seen"]
+                and d.json()
+            )
+        )
         assert device["platform"] == "hisilicon"  # as --platform said: the agent does not guess
         assert "compatible" in device["hardware"]["capabilities"]  # the first heartbeat carried its facts
         status = admin.post("/api/v1/edge/devices/e2e-agent/command", json={"command": "status"}).json()
@@ -84,8 +106,9 @@ def test_an_agent_enrols_reports_runs_commands_attests_and_restarts_without_a_to
 def test_a_restarted_agent_answers_attestation_at_once(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    first = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-restart",
-                        "--platform", "hisilicon")
+    first = start_agent(
+        server, state, "--enroll-token", token, "--device-id", "e2e-restart", "--platform", "hisilicon"
+    )
     wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-restart").json().get("last_seen"))
     assert stop(first) == 0
     again = start_agent(server, state)
@@ -99,16 +122,35 @@ def test_a_restarted_agent_answers_attestation_at_once(server, admin, tmp_path):
 
 def test_a_simulated_fleet_shows_its_tampered_device_failing_attestation(server, admin, tmp_path):
     log = (tmp_path / "simulate.log").open("ab")
-    sim = subprocess.Popen([EDGEFLEET, "simulate", "--server", server.base_url, "--devices", "4",
-                            "--seed", "e2e", "--admin-token", admin.admin_token, "--duration", "25",
-                            "--ramp", "0.5"],
-                           env=server.env, stdout=log, stderr=subprocess.STDOUT)
+    sim = subprocess.Popen(
+        [
+            EDGEFLEET,
+            "simulate",
+            "--server",
+            server.base_url,
+            "--devices",
+            "4",
+            "--seed",
+            "e2e",
+            "--admin-token",
+            admin.admin_token,
+            "--duration",
+            "25",
+            "--ramp",
+            "0.5",
+        ],
+        env=server.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(lambda: admin.get("/api/v1/edge/devices").json()["total"] == 4, seconds=30)
         verdicts = {}
         for i in range(1, 5):
             device_id = f"sim-{i:03d}"
-            wait_for(lambda device_id=device_id: admin.get(f"/api/v1/edge/devices/{device_id}").json()["last_seen"])
+            wait_for(
+                lambda device_id=device_id: admin.get(f"/api/v1/edge/devices/{device_id}").json()["last_seen"]
+            )
             verdicts[device_id] = admin.post(f"/api/v1/edge/devices/{device_id}/attestation/verify").json()
         failed = {d: v["reasons"] for d, v in verdicts.items() if v.get("attestation_status") == "failed"}
         assert list(failed.values()) == [["policy_mismatch"]]
@@ -121,12 +163,14 @@ def test_a_simulated_fleet_shows_its_tampered_device_failing_attestation(server,
 def test_a_command_queued_before_a_server_restart_runs_once_after_it(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-durable",
-                        "--platform", "hisilicon")
+    agent = start_agent(
+        server, state, "--enroll-token", token, "--device-id", "e2e-durable", "--platform", "hisilicon"
+    )
     wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-durable").json().get("last_seen"))
     assert stop(agent) == 0  # the device drops off the network
-    queued = admin.post("/api/v1/edge/devices/e2e-durable/command", json={"command": "diagnose",
-                                                                         "parameters": {"timeout": 1}})
+    queued = admin.post(
+        "/api/v1/edge/devices/e2e-durable/command", json={"command": "diagnose", "parameters": {"timeout": 1}}
+    )
     assert queued.status_code == 202 and queued.json()["status"] == "queued"
     location = queued.json()["location"]
     server.stop()
@@ -150,10 +194,27 @@ def test_an_agent_on_swtpm_enrols_its_real_tpm_and_attests(server, admin, tmp_pa
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
     log = (tmp_path / "agent.log").open("ab")
-    agent = subprocess.Popen([EDGEFLEET, "agent", "--server", server.base_url, "--tpm", tpm.tcti,
-                              "--state-dir", str(state), "--enroll-token", token, "--device-id", "e2e-swtpm",
-                              "--platform", "hisilicon"],
-                             env=server.env, stdout=log, stderr=log)
+    agent = subprocess.Popen(
+        [
+            EDGEFLEET,
+            "agent",
+            "--server",
+            server.base_url,
+            "--tpm",
+            tpm.tcti,
+            "--state-dir",
+            str(state),
+            "--enroll-token",
+            token,
+            "--device-id",
+            "e2e-swtpm",
+            "--platform",
+            "hisilicon",
+        ],
+        env=server.env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-swtpm").json().get("last_seen"), 40)
         verdict = admin.post("/api/v1/edge/devices/e2e-swtpm/attestation/verify").json()
@@ -167,8 +228,9 @@ def test_an_agent_on_swtpm_enrols_its_real_tpm_and_attests(server, admin, tmp_pa
 def test_lifecycle_edges_with_a_real_agent_retry_cancel_and_time_out(server, admin, tmp_path):
     token = admin.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600}).json()["token"]
     state = tmp_path / "agent-state"
-    agent = start_agent(server, state, "--enroll-token", token, "--device-id", "e2e-edges",
-                        "--platform", "hisilicon")
+    agent = start_agent(
+        server, state, "--enroll-token", token, "--device-id", "e2e-edges", "--platform", "hisilicon"
+    )
     wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-edges").json().get("last_seen"))
     base = "/api/v1/edge/devices/e2e-edges"
     try:
@@ -180,8 +242,9 @@ def test_lifecycle_edges_with_a_real_agent_retry_cancel_and_time_out(server, adm
         assert stop(agent) == 0
     canceled = admin.post(f"{base}/command", json={"command": "status", "parameters": {"timeout": 1}}).json()
     assert admin.post(canceled["location"] + "/cancel").json()["status"] == "canceled"
-    expiring = admin.post(f"{base}/command", json={"command": "status",
-                                                   "parameters": {"timeout": 1, "expires_in": 2}}).json()
+    expiring = admin.post(
+        f"{base}/command", json={"command": "status", "parameters": {"timeout": 1, "expires_in": 2}}
+    ).json()
     wait_for(lambda: admin.get(expiring["location"]).json()["status"] == "timed_out", 15)
     agent = start_agent(server, state)  # back online: neither the canceled nor the expired command runs
     try:
@@ -189,5 +252,8 @@ def test_lifecycle_edges_with_a_real_agent_retry_cancel_and_time_out(server, adm
         statuses = {c["id"]: c["status"] for c in admin.get(f"{base}/commands").json()["commands"]}
     finally:
         assert stop(agent) == 0
-    assert statuses == {first["command_id"]: "succeeded", canceled["command_id"]: "canceled",
-                        expiring["command_id"]: "timed_out"}
+    assert statuses == {
+        first["command_id"]: "succeeded",
+        canceled["command_id"]: "canceled",
+        expiring["command_id"]: "timed_out",
+    }

@@ -1,5 +1,6 @@
 """Schemathesis against the served OpenAPI document: no 5xx for any generated input, and every answer
 matches the documented schema (errors included)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -17,8 +18,12 @@ ST = str(Path(sys.executable).with_name("st"))
 
 @pytest.fixture
 def server(tmp_path, database_url):
-    process = ServerProcess(tmp_path, database_url, TEST_SECRET, {"EDGEFLEET_RATE_LIMIT_ENROL": "100000",
-                                                                     "EDGEFLEET_RATE_LIMIT_AGENT": "100000"})
+    process = ServerProcess(
+        tmp_path,
+        database_url,
+        TEST_SECRET,
+        {"EDGEFLEET_RATE_LIMIT_ENROL": "100000", "EDGEFLEET_RATE_LIMIT_AGENT": "100000"},
+    )
     process.start()
     process.cli("demo", "seed")
     yield process
@@ -28,10 +33,28 @@ def server(tmp_path, database_url):
 def test_generated_requests_never_get_a_server_error_or_an_undocumented_shape(server):
     token = server.cli("token", "create", "--role", "admin", "--subject", "schemathesis")
     done = subprocess.run(
-        [ST, "run", f"{server.base_url}/schema/openapi.json", "-H", f"Authorization: Bearer {token}",
-         "--max-examples", "6", "--checks", "not_a_server_error,response_schema_conformance",
-         "--request-timeout", "20", "--phases", "examples,fuzzing", "--generation-deterministic",
-         "--exclude-path-regex", r"/command$"],  # a matching device would make the call wait for its result
-        capture_output=True, text=True, timeout=300,
+        [
+            ST,
+            "run",
+            f"{server.base_url}/schema/openapi.json",
+            "-H",
+            f"Authorization: Bearer {token}",
+            "--max-examples",
+            "6",
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "--request-timeout",
+            "20",
+            "--phases",
+            "examples,fuzzing",
+            "--generation-deterministic",
+            "--exclude-path-regex",
+            r"/command$",
+        ],  # a matching device would make the call wait for its result
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    assert done.returncode == 0, done.stdout[-4000:] + (server.log.read_text()[-3000:] if server.log.exists() else "")
+    assert done.returncode == 0, done.stdout[-4000:] + (
+        server.log.read_text()[-3000:] if server.log.exists() else ""
+    )

@@ -2,6 +2,7 @@
 
 (The real agent lives in entrypoints/agent; this double keeps API tests independent of it.)
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,9 @@ def b64(data: bytes) -> str:
 
 
 class DeviceDouble:
-    def __init__(self, client, device_id: str, tpm: SimulatedTpm | None = None, platform: str = "atlas") -> None:
+    def __init__(
+        self, client, device_id: str, tpm: SimulatedTpm | None = None, platform: str = "atlas"
+    ) -> None:
         self.client, self.device_id, self.tpm, self.platform = client, device_id, tpm, platform
         self.credential: str | None = None
 
@@ -26,10 +29,18 @@ class DeviceDouble:
         return f"/api/v1/agent/devices/{self.device_id}{path}"
 
     async def enrol(self, token: str, activate: bool = True):
-        body = {"enrollment_token": token,
-                "device": {"id": self.device_id, "name": self.device_id, "platform": self.platform,
-                           "model": "Atlas 500", "firmware_version": "2.1.0", "tee_enabled": True,
-                           "tpm_enabled": self.tpm is not None}}
+        body = {
+            "enrollment_token": token,
+            "device": {
+                "id": self.device_id,
+                "name": self.device_id,
+                "platform": self.platform,
+                "model": "Atlas 500",
+                "firmware_version": "2.1.0",
+                "tee_enabled": True,
+                "tpm_enabled": self.tpm is not None,
+            },
+        }
         if self.tpm is not None:
             body["tpm"] = {"ek_public": b64(self.tpm.ek_public()), "ak_public": b64(self.tpm.ak_public())}
         response = await self.client.post("/api/v1/agent/enroll", json=body)
@@ -37,10 +48,13 @@ class DeviceDouble:
             self.credential = response.json()["credential"]
             challenge = response.json()["tpm_challenge"]
             if activate and challenge:
-                secret = self.tpm.activate_credential(base64.b64decode(challenge["credential_blob"]),
-                                                      base64.b64decode(challenge["encrypted_secret"]))
-                activated = await self.client.post(self.base("/tpm/activate"), json={"secret": b64(secret)},
-                                                   headers=self.auth)
+                secret = self.tpm.activate_credential(
+                    base64.b64decode(challenge["credential_blob"]),
+                    base64.b64decode(challenge["encrypted_secret"]),
+                )
+                activated = await self.client.post(
+                    self.base("/tpm/activate"), json={"secret": b64(secret)}, headers=self.auth
+                )
                 assert activated.status_code == 200, activated.text
         return response
 
@@ -58,9 +72,17 @@ class DeviceDouble:
         for challenge in work["attestation"]:
             evidence = self.tpm.quote(bytes.fromhex(challenge["nonce"]), challenge["pcrs"])
             log = self.sent_log(evidence.event_log) if evidence.event_log else None
-            posted = await self.client.post(self.base("/attestation"), headers=self.auth, json={
-                "nonce": challenge["nonce"], "quote": b64(evidence.quote), "signature": b64(evidence.signature),
-                "pcrs": {str(i): v.hex() for i, v in evidence.pcr_values.items()}, "hash_alg": "sha256",
-                **({"event_log": b64(log)} if log else {})})
+            posted = await self.client.post(
+                self.base("/attestation"),
+                headers=self.auth,
+                json={
+                    "nonce": challenge["nonce"],
+                    "quote": b64(evidence.quote),
+                    "signature": b64(evidence.signature),
+                    "pcrs": {str(i): v.hex() for i, v in evidence.pcr_values.items()},
+                    "hash_alg": "sha256",
+                    **({"event_log": b64(log)} if log else {}),
+                },
+            )
             assert posted.status_code == 200, posted.text
         return work

@@ -4,6 +4,7 @@
 request and moves database connections between loops.) The lifespan is not run: the container
 fixture owns start-up and shutdown.
 """
+
 from __future__ import annotations
 
 from contextlib import asynccontextmanager

@@ -1,4 +1,5 @@
 """The SQL alert store on both databases: one open alert per rule, breach state, rule overrides."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -76,12 +77,16 @@ async def test_breach_state_is_stored_replaced_and_forgotten(uow):
         await work.breaches.put("edge-001", RuleName.MEMORY, None)
         await work.commit()
     async with uow() as work:
-        assert await work.breaches.for_device("edge-001") == {RuleName.CPU: Breach(NOW, NOW + timedelta(minutes=1))}
+        assert await work.breaches.for_device("edge-001") == {
+            RuleName.CPU: Breach(NOW, NOW + timedelta(minutes=1))
+        }
 
 
 async def test_rule_overrides_are_replaced_as_a_whole_and_rolled_back_unless_committed(uow):
-    rows = [RuleOverride("cpu_high", "atlas", {"warning": 80.0}),
-            RuleOverride("device_offline", "*", {"enabled": False})]
+    rows = [
+        RuleOverride("cpu_high", "atlas", {"warning": 80.0}),
+        RuleOverride("device_offline", "*", {"enabled": False}),
+    ]
     async with uow() as work:
         await work.rules.replace(rows, "root", NOW)
         await work.commit()

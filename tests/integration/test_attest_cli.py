@@ -1,4 +1,5 @@
 """``edgefleet attest`` as a real process: offline evidence (incl. real tpm2_quote output), simulated fleets."""
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,9 @@ def simulated_line(device_id: str, ak: str = "ecc", tamper: bool = False) -> dic
 
 def tpm2_tools_line(kind: str) -> dict:
     folder = VECTORS / kind
-    evidence = evidence_from_tpm2_quote_files(folder / "quote.msg", folder / "quote.sig", folder / "quote.pcrs",
-                                              HashAlg.SHA256)
+    evidence = evidence_from_tpm2_quote_files(
+        folder / "quote.msg", folder / "quote.sig", folder / "quote.pcrs", HashAlg.SHA256
+    )
     nonce = bytes.fromhex((folder / "nonce.hex").read_text().strip())
     return evidence_line(f"swtpm-{kind}", evidence, nonce, (folder / "ak.pub").read_bytes())
 
@@ -47,15 +49,32 @@ def write(path: Path, lines: list) -> Path:
 
 @pytest.mark.parametrize("verifier", ["python", "auto"])
 def test_offline_evidence_reports_every_line_in_order(tmp_path, verifier):
-    lines = [simulated_line("a"), "{not json", simulated_line("b", "rsassa", tamper=True), tpm2_tools_line("ecc"),
-             tpm2_tools_line("rsa"), {"device_id": "c"}]
-    done = attest("--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl"),
-                  "--verifier", verifier)
+    lines = [
+        simulated_line("a"),
+        "{not json",
+        simulated_line("b", "rsassa", tamper=True),
+        tpm2_tools_line("ecc"),
+        tpm2_tools_line("rsa"),
+        {"device_id": "c"},
+    ]
+    done = attest(
+        "--evidence",
+        str(write(tmp_path / "in.jsonl", lines)),
+        "--output",
+        str(tmp_path / "out.jsonl"),
+        "--verifier",
+        verifier,
+    )
     verdicts = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert done.returncode == 1, done.stderr
     assert [(v["status"], v["reasons"]) for v in verdicts] == [
-        ("success", []), ("failed", ["malformed"]), ("failed", ["pcr_digest_mismatch"]), ("success", []),
-        ("success", []), ("failed", ["malformed"])]
+        ("success", []),
+        ("failed", ["malformed"]),
+        ("failed", ["pcr_digest_mismatch"]),
+        ("success", []),
+        ("success", []),
+        ("failed", ["malformed"]),
+    ]
     assert "line 2: malformed" in done.stderr and "line 6: malformed" in done.stderr
     assert "verified" in done.stderr
 
@@ -68,8 +87,12 @@ def test_a_pem_attestation_key_is_accepted_and_a_clean_file_exits_zero(tmp_path)
 
     line = simulated_line("pem-device")
     ak = base64.b64decode(line["ak_public"])
-    line["ak_public"] = public_key(parse_public(ak)).public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-    assert attest("--evidence", str(write(tmp_path / "in.jsonl", [line, simulated_line("x")]))).returncode == 0
+    line["ak_public"] = (
+        public_key(parse_public(ak)).public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    )
+    assert (
+        attest("--evidence", str(write(tmp_path / "in.jsonl", [line, simulated_line("x")]))).returncode == 0
+    )
 
 
 def test_a_wrong_nonce_fails_offline_too(tmp_path):
@@ -94,7 +117,9 @@ def test_malformed_lines_keep_their_numbers_and_places_across_many_chunks(tmp_pa
     good, other = simulated_line("many-a"), simulated_line("many-b", "rsassa")
     bad = {7, 2500, 2501, 5999}  # ~2 KiB a line: 6,000 lines span several 4 MiB blocks, lines cut across them
     lines = ["" if n == 2500 else "{" if n in bad else (good if n % 2 else other) for n in range(1, 6001)]
-    done = attest("--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl"))
+    done = attest(
+        "--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl")
+    )
     verdicts = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert done.returncode == 1 and len(verdicts) == 6000
     assert [n for n, v in enumerate(verdicts, start=1) if v["reasons"] == ["malformed"]] == sorted(bad)
@@ -106,9 +131,15 @@ def test_malformed_lines_keep_their_numbers_and_places_across_many_chunks(tmp_pa
 
 def test_a_line_longer_than_4_mib_is_malformed_without_being_read_and_the_rest_verify(tmp_path):
     lines = [simulated_line("before"), '{"device_id": "' + "x" * (5 << 20) + '"}', simulated_line("after")]
-    done = attest("--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl"))
+    done = attest(
+        "--evidence", str(write(tmp_path / "in.jsonl", lines)), "--output", str(tmp_path / "out.jsonl")
+    )
     verdicts = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [(v["device_id"], v["reasons"]) for v in verdicts] == [("before", []), (None, ["malformed"]), ("after", [])]
+    assert [(v["device_id"], v["reasons"]) for v in verdicts] == [
+        ("before", []),
+        (None, ["malformed"]),
+        ("after", []),
+    ]
     assert "line 2: malformed: longer than 4,194,304 bytes" in done.stderr
 
 

@@ -1,4 +1,5 @@
 """Every role against every route class: 401 without a valid token, 403 when the role may not."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,8 +15,14 @@ NEW_DEVICE = {"id": "edge-new", "name": "n", "platform": "hisilicon"}
 ALL = {"admin", "operator", "viewer", "auditor"}
 ROUTES = {
     "list devices": (("get", "/api/v1/edge/devices", None), ALL),
-    "get device": (("get", "/api/v1/edge/devices/edge-001", None), {"admin", "operator", "viewer", "auditor"}),
-    "history": (("get", "/api/v1/edge/devices/edge-001/history", None), {"admin", "operator", "viewer", "auditor"}),
+    "get device": (
+        ("get", "/api/v1/edge/devices/edge-001", None),
+        {"admin", "operator", "viewer", "auditor"},
+    ),
+    "history": (
+        ("get", "/api/v1/edge/devices/edge-001/history", None),
+        {"admin", "operator", "viewer", "auditor"},
+    ),
     "register": (("post", "/api/v1/edge/devices", NEW_DEVICE), {"admin"}),
     "update": (("patch", "/api/v1/edge/devices/edge-001", {"name": "x"}), {"admin"}),
     "decommission": (("delete", "/api/v1/edge/devices/edge-001", None), {"admin"}),
@@ -23,22 +30,44 @@ ROUTES = {
     "health": (("get", "/api/v1/edge/health", None), ALL),
     "alerts": (("get", "/api/v1/edge/alerts", None), ALL),
     "alert rules write": (("put", "/api/v1/edge/alerts/rules", {}), {"admin"}),
-    "safe command": (("post", "/api/v1/edge/devices/edge-001/command",
-                      {"command": "status", "parameters": {"timeout": 1}}), {"admin", "operator"}),
-    "list commands": (("get", "/api/v1/edge/devices/edge-001/commands", None), {"admin", "operator", "auditor"}),
+    "safe command": (
+        (
+            "post",
+            "/api/v1/edge/devices/edge-001/command",
+            {"command": "status", "parameters": {"timeout": 1}},
+        ),
+        {"admin", "operator"},
+    ),
+    "list commands": (
+        ("get", "/api/v1/edge/devices/edge-001/commands", None),
+        {"admin", "operator", "auditor"},
+    ),
     "attestation": (("get", "/api/v1/edge/devices/edge-001/attestation", None), ALL),
-    "verify attestation": (("post", "/api/v1/edge/devices/edge-001/attestation/verify", None),
-                           {"admin", "operator"}),
-    "bulk attest": (("post", "/api/v1/edge/devices/bulk", {"operation": "attest", "device_ids": ["edge-001"]}),
-                    {"admin", "operator"}),
+    "verify attestation": (
+        ("post", "/api/v1/edge/devices/edge-001/attestation/verify", None),
+        {"admin", "operator"},
+    ),
+    "bulk attest": (
+        ("post", "/api/v1/edge/devices/bulk", {"operation": "attest", "device_ids": ["edge-001"]}),
+        {"admin", "operator"},
+    ),
     "seals": (("get", "/api/v1/edge/devices/edge-001/seals", None), {"admin", "auditor"}),
     "policies": (("get", "/api/v1/edge/policies", None), {"admin", "auditor"}),
-    "policy write": (("put", "/api/v1/edge/policies/models/Atlas 500/1.0", {"pcrs": {"0": "00" * 32}}), {"admin"}),
+    "policy write": (
+        ("put", "/api/v1/edge/policies/models/Atlas 500/1.0", {"pcrs": {"0": "00" * 32}}),
+        {"admin"},
+    ),
     "compliance": (("get", "/api/v1/edge/security/compliance", None), {"admin", "auditor"}),
     "audit": (("get", "/api/v1/edge/audit", None), {"admin", "auditor"}),
     "enrolment token": (("post", "/api/v1/edge/enrollment-tokens", {}), {"admin"}),
-    "seal": (("post", "/api/v1/edge/security/seal", {"device_id": "edge-001", "key_id": "k1",
-                                                      "policy": "pcr_7", "pcr_values": ["0x" + "00" * 32]}), {"admin"}),
+    "seal": (
+        (
+            "post",
+            "/api/v1/edge/security/seal",
+            {"device_id": "edge-001", "key_id": "k1", "policy": "pcr_7", "pcr_values": ["0x" + "00" * 32]},
+        ),
+        {"admin"},
+    ),
 }
 ROLES = ["admin", "operator", "viewer", "auditor"]
 
@@ -53,8 +82,11 @@ async def call(client, method, path, body, headers):
 @pytest.fixture
 async def client(container):
     async with api_client(container) as c:
-        await c.post("/api/v1/edge/devices", json={"id": "edge-001", "name": "a", "platform": "atlas"},
-                     headers=auth_header(container, "admin"))
+        await c.post(
+            "/api/v1/edge/devices",
+            json={"id": "edge-001", "name": "a", "platform": "atlas"},
+            headers=auth_header(container, "admin"),
+        )
         yield c
 
 

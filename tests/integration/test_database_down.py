@@ -59,7 +59,9 @@ def own_postgres():
 
 
 @pytest.mark.postgres
-async def test_a_postgresql_stopped_under_a_running_app_gives_503_then_recovers_by_itself(tmp_path, own_postgres):
+async def test_a_postgresql_stopped_under_a_running_app_gives_503_then_recovers_by_itself(
+    tmp_path, own_postgres
+):
     url = own_postgres.create_database("down")
     upgrade(url)
     container = build_container(make_settings(tmp_path, url))

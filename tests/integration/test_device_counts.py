@@ -1,4 +1,5 @@
 """The trigger-maintained device counts always equal a brute-force COUNT(*), on both databases."""
+
 from __future__ import annotations
 
 from itertools import product
@@ -19,7 +20,12 @@ LOCATIONS = [None, "east", "west"]
 
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("register"), st.sampled_from(IDS), st.sampled_from(list(Platform)), st.sampled_from(LOCATIONS)),
+        st.tuples(
+            st.just("register"),
+            st.sampled_from(IDS),
+            st.sampled_from(list(Platform)),
+            st.sampled_from(LOCATIONS),
+        ),
         st.tuples(st.just("move"), st.sampled_from(IDS), st.sampled_from(LOCATIONS)),
         st.tuples(st.just("heartbeat"), st.sampled_from(IDS), st.sampled_from(list(DeviceStatus))),
         st.tuples(st.just("decommission"), st.sampled_from(IDS)),
@@ -49,7 +55,11 @@ async def brute_force_count(container, filters: DeviceFilter) -> int:
     statement = select(func.count()).select_from(edge_devices)
     if not filters.include_decommissioned:
         statement = statement.where(c.decommissioned_at.is_(None))
-    for column, value in ((c.platform, filters.platform), (c.status, filters.status), (c.location, filters.location)):
+    for column, value in (
+        (c.platform, filters.platform),
+        (c.status, filters.status),
+        (c.location, filters.location),
+    ):
         if value is not None:
             statement = statement.where(column == value)
     async with container.gateways.engine().connect() as connection:

@@ -1,5 +1,6 @@
 """Device credentials are remembered for a short while after a database check, and revoking them in
 this process (re-enrolment, decommissioning) takes effect on the very next request."""
+
 from __future__ import annotations
 
 import pytest
@@ -64,6 +65,8 @@ async def test_re_enrolment_revokes_the_remembered_old_credential_at_once(client
 async def test_a_wrong_secret_for_a_remembered_device_is_still_refused(client, container):
     device = await enrolled(client, container, "edge-cred-4")
     assert (await device.heartbeat(cpu_usage=10.0)).status_code == 200
-    device.credential = device.credential[:-4] + ("AAAA" if not device.credential.endswith("AAAA") else "BBBB")
+    device.credential = device.credential[:-4] + (
+        "AAAA" if not device.credential.endswith("AAAA") else "BBBB"
+    )
     refused = await device.heartbeat(cpu_usage=10.0)
     assert refused.status_code == 401

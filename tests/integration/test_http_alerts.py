@@ -1,4 +1,5 @@
 """Alerts and health over HTTP on both databases, driven by real telemetry and command events."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,11 @@ CONTRACT_HEALTH_KEYS = {"overall_status", "devices_online", "devices_offline", "
 async def client(container):
     service, stream = wire_alerts(container)
     async with alert_client(alert_app(container, service, stream)) as c:
-        await c.post("/api/v1/edge/devices", json={"id": "edge-001", "name": "a", "platform": "atlas"},
-                     headers=auth_header(container, "admin"))
+        await c.post(
+            "/api/v1/edge/devices",
+            json={"id": "edge-001", "name": "a", "platform": "atlas"},
+            headers=auth_header(container, "admin"),
+        )
         c.headers.update(auth_header(container, "operator"))
         yield c
 
@@ -36,7 +40,11 @@ async def test_an_overheating_device_warns_then_turns_critical_then_resolves_whe
     [warning] = (await client.get("/api/v1/edge/alerts")).json()["alerts"]
     assert CONTRACT_ALERT_KEYS <= set(warning) and warning["id"].startswith("alert-")
     assert (warning["severity"], warning["rule"], warning["status"], warning["threshold"]) == (
-        "warning", "temperature_high", "active", 85.0)
+        "warning",
+        "temperature_high",
+        "active",
+        85.0,
+    )
     await heartbeat(container, temperature=97.0)
     body = (await client.get("/api/v1/edge/alerts")).json()
     assert (body["total"], body["limit"], body["offset"]) == (1, 50, 0)
@@ -53,7 +61,11 @@ async def test_a_silent_device_goes_offline_and_raises_an_alert(client, containe
     [alert] = (await client.get("/api/v1/edge/alerts", params={"device_id": "edge-001"})).json()["alerts"]
     assert (alert["rule"], alert["severity"]) == ("device_offline", "warning")
     health = (await client.get("/api/v1/edge/health")).json()
-    assert (health["overall_status"], health["devices_online"], health["devices_offline"]) == ("critical", 0, 1)
+    assert (health["overall_status"], health["devices_online"], health["devices_offline"]) == (
+        "critical",
+        0,
+        1,
+    )
 
 
 async def test_a_failed_command_raises_a_warning_per_command_kind(client, container):
@@ -74,7 +86,10 @@ async def test_operators_acknowledge_and_viewers_may_not(client, container):
     assert denied.status_code == 403
     acknowledged = await client.post(path)
     assert acknowledged.status_code == 200
-    assert (acknowledged.json()["status"], acknowledged.json()["acknowledged_by"]) == ("acknowledged", "tester")
+    assert (acknowledged.json()["status"], acknowledged.json()["acknowledged_by"]) == (
+        "acknowledged",
+        "tester",
+    )
     await heartbeat(container, temperature=50.0)
     late = await client.post(path)
     assert (late.status_code, late.json()["code"]) == (409, "CONFLICT")
@@ -93,8 +108,9 @@ async def test_health_has_the_seed_keys_and_follows_the_alerts(client, container
     assert [(a["rule"], a["severity"]) for a in critical["alerts"]] == [("temperature_high", "critical")]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"status": "closed"},
-                                    {"severity": "fatal"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"status": "closed"}, {"severity": "fatal"}]
+)
 async def test_bad_listing_parameters_are_validation_errors(client, params):
     response = await client.get("/api/v1/edge/alerts", params=params)
     assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR")
@@ -104,11 +120,18 @@ async def test_admins_change_thresholds_per_platform_and_others_only_read_them(c
     admin = auth_header(container, "admin")
     rules = (await client.get("/api/v1/edge/alerts/rules")).json()
     assert rules["thresholds"]["atlas"]["temperature_high"] == {
-        "warning": 85.0, "critical": 95.0, "for_seconds": 0, "enabled": True}
+        "warning": 85.0,
+        "critical": 95.0,
+        "for_seconds": 0,
+        "enabled": True,
+    }
     change = {"thresholds": {"atlas": {"temperature_high": {"warning": 70}}}}
     assert (await client.put("/api/v1/edge/alerts/rules", json=change)).status_code == 403
     changed = await client.put("/api/v1/edge/alerts/rules", json=change, headers=admin)
-    assert changed.status_code == 200 and changed.json()["thresholds"]["atlas"]["temperature_high"]["warning"] == 70
+    assert (
+        changed.status_code == 200
+        and changed.json()["thresholds"]["atlas"]["temperature_high"]["warning"] == 70
+    )
     assert (await client.get("/api/v1/edge/alerts/rules")).json() == changed.json()
     await heartbeat(container, temperature=72.0)
     assert [a["threshold"] for a in (await client.get("/api/v1/edge/alerts")).json()["alerts"]] == [70.0]
@@ -116,23 +139,32 @@ async def test_admins_change_thresholds_per_platform_and_others_only_read_them(c
     assert reset.json() == rules
 
 
-@pytest.mark.parametrize("body", [
-    {"thresholds": {"atlas": {"temperature_high": {"critical": 50}}}},
-    {"thresholds": {"risc-v": {}}},
-    {"thresholds": {"atlas": {"cpu_high": {"warning": "high"}}}},
-    {"thresholds": {"atlas": {"cpu_high": {"for_seconds": -5}}}},
-    {"events": {"attestation_failed": {"severity": "fatal"}}},
-    {"limits": {}},
-    [],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"thresholds": {"atlas": {"temperature_high": {"critical": 50}}}},
+        {"thresholds": {"risc-v": {}}},
+        {"thresholds": {"atlas": {"cpu_high": {"warning": "high"}}}},
+        {"thresholds": {"atlas": {"cpu_high": {"for_seconds": -5}}}},
+        {"events": {"attestation_failed": {"severity": "fatal"}}},
+        {"limits": {}},
+        [],
+    ],
+)
 async def test_bad_rule_documents_are_validation_errors(client, container, body):
-    response = await client.put("/api/v1/edge/alerts/rules", json=body, headers=auth_header(container, "admin"))
+    response = await client.put(
+        "/api/v1/edge/alerts/rules", json=body, headers=auth_header(container, "admin")
+    )
     assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR"), response.text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("unreachable", ["postgresql+asyncpg://edge:edge@127.0.0.1:9/edgefleet", "sqlite-directory"])
-async def test_an_unreachable_database_gives_503_unavailable_with_the_seed_keys(container, tmp_path, unreachable):
+@pytest.mark.parametrize(
+    "unreachable", ["postgresql+asyncpg://edge:edge@127.0.0.1:9/edgefleet", "sqlite-directory"]
+)
+async def test_an_unreachable_database_gives_503_unavailable_with_the_seed_keys(
+    container, tmp_path, unreachable
+):
     url = f"sqlite+aiosqlite:///{tmp_path}" if unreachable == "sqlite-directory" else unreachable
     engine = create_engine(url)
     try:
@@ -144,4 +176,8 @@ async def test_an_unreachable_database_gives_503_unavailable_with_the_seed_keys(
     body = response.json()
     assert response.status_code == 503 and CONTRACT_HEALTH_KEYS <= set(body)
     assert (body["overall_status"], body["code"], body["status"], body["alerts"]) == (
-        "unavailable", "SERVICE_UNAVAILABLE", 503, [])
+        "unavailable",
+        "SERVICE_UNAVAILABLE",
+        503,
+        [],
+    )

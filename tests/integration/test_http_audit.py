@@ -1,4 +1,5 @@
 """The audit trail: every mutating call recorded with actor, outcome and redacted parameters; append-only."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,7 +30,10 @@ async def test_mutations_are_recorded_with_actor_outcome_and_target(client):
     await client.get("/api/v1/edge/devices")  # reads are not audited
     log = await entries(client)
     assert [(e["action"], e["outcome"]) for e in log] == [
-        ("updateDevice", 200), ("registerDevice", 409), ("registerDevice", 201)]
+        ("updateDevice", 200),
+        ("registerDevice", 409),
+        ("registerDevice", 201),
+    ]
     assert {e["actor"] for e in log} == {"tester"} and {e["role"] for e in log} == {"admin"}
     assert log[0]["device_id"] == "edge-001" and log[0]["target"] == {"device_id": "edge-001"}
     assert log[0]["parameters"] == {"location": "Lab"} and log[0]["client_address"]
@@ -38,8 +42,10 @@ async def test_mutations_are_recorded_with_actor_outcome_and_target(client):
 async def test_secrets_never_reach_the_audit_log(client):
     response = await client.post("/api/v1/edge/enrollment-tokens", json={"expires_in": 600})
     token = response.json()["token"]
-    await client.post("/api/v1/agent/enroll", json={"enrollment_token": token, "device": {
-        "id": "edge-9", "name": "n", "platform": "atlas"}})
+    await client.post(
+        "/api/v1/agent/enroll",
+        json={"enrollment_token": token, "device": {"id": "edge-9", "name": "n", "platform": "atlas"}},
+    )
     log = await entries(client)
     assert token not in str(log)
     enrol = next(e for e in log if e["action"] == "agentEnrol")
@@ -50,12 +56,17 @@ async def test_filters_and_paging(client):
     for i in range(3):
         await client.post("/api/v1/edge/devices", json={"id": f"d{i}", "name": "a", "platform": "atlas"})
     await client.delete("/api/v1/edge/devices/d1")
-    assert [e["action"] for e in await entries(client, device_id="d1")] == ["decommissionDevice", "registerDevice"]
+    assert [e["action"] for e in await entries(client, device_id="d1")] == [
+        "decommissionDevice",
+        "registerDevice",
+    ]
     assert len(await entries(client, action="registerDevice", limit=2)) == 2
     assert (await client.get("/api/v1/edge/audit", params={"actor": "tester"})).json()["total"] == 4
 
 
-@pytest.mark.parametrize("role,status", [("viewer", 403), ("operator", 403), ("auditor", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    "role,status", [("viewer", 403), ("operator", 403), ("auditor", 200), ("admin", 200)]
+)
 async def test_only_auditors_and_admins_read_the_trail(client, container, role, status):
     response = await client.get("/api/v1/edge/audit", headers=auth_header(container, role))
     assert response.status_code == status

@@ -1,4 +1,5 @@
 """The device inventory API over HTTP: contract shapes, paging, validation, errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,16 +8,39 @@ from tests.conftest import auth_header
 from tests.integration.http_client import api_client
 
 SUMMARY_KEYS = {
-    "id", "name", "platform", "status", "cpu_usage", "memory_usage", "temperature", "uptime", "last_seen",
-    "firmware_version", "tee_enabled", "tpm_attestation", "location", "model", "cores", "memory_gb",
+    "id",
+    "name",
+    "platform",
+    "status",
+    "cpu_usage",
+    "memory_usage",
+    "temperature",
+    "uptime",
+    "last_seen",
+    "firmware_version",
+    "tee_enabled",
+    "tpm_attestation",
+    "location",
+    "model",
+    "cores",
+    "memory_gb",
 }
 ERROR_KEYS = {"error", "code", "status"}
 
 
 def device_body(i: int, **kw) -> dict:
-    body = {"id": f"edge-{i:03d}", "name": f"Atlas-{i}", "platform": "atlas", "location": "DC-East",
-            "model": "Atlas 500", "cores": 64, "memory_gb": 256, "firmware_version": "2.1.0",
-            "tee_enabled": True, "tpm_enabled": True}
+    body = {
+        "id": f"edge-{i:03d}",
+        "name": f"Atlas-{i}",
+        "platform": "atlas",
+        "location": "DC-East",
+        "model": "Atlas 500",
+        "cores": 64,
+        "memory_gb": 256,
+        "firmware_version": "2.1.0",
+        "tee_enabled": True,
+        "tpm_enabled": True,
+    }
     return body | kw
 
 
@@ -39,17 +63,28 @@ async def test_list_devices_has_the_seed_shape_and_counts_all_matches(client):
 async def test_device_detail_has_the_seed_nested_shape(client):
     await client.post("/api/v1/edge/devices", json=device_body(1))
     body = (await client.get("/api/v1/edge/devices/edge-001")).json()
-    assert set(body["metrics"]) == {"cpu_usage", "memory_usage", "temperature", "uptime_percent_24h",
-                                    "uptime_percent_7d"}
-    assert body["security"] == {"tee_enabled": True, "tee_type": "Ascend TEE", "tpm_version": "2.0",
-                                "tpm_attestation": False, "seal_status": "none"}
-    assert body["hardware"] == {"cores": 64, "memory_gb": 256, "model": "Atlas 500",
-                                "capabilities": {}}
+    assert set(body["metrics"]) == {
+        "cpu_usage",
+        "memory_usage",
+        "temperature",
+        "uptime_percent_24h",
+        "uptime_percent_7d",
+    }
+    assert body["security"] == {
+        "tee_enabled": True,
+        "tee_type": "Ascend TEE",
+        "tpm_version": "2.0",
+        "tpm_attestation": False,
+        "seal_status": "none",
+    }
+    assert body["hardware"] == {"cores": 64, "memory_gb": 256, "model": "Atlas 500", "capabilities": {}}
 
 
 async def test_patch_changes_given_fields_and_null_clears_optional_ones(client):
     await client.post("/api/v1/edge/devices", json=device_body(1))
-    body = (await client.patch("/api/v1/edge/devices/edge-001", json={"name": "renamed", "location": None})).json()
+    body = (
+        await client.patch("/api/v1/edge/devices/edge-001", json={"name": "renamed", "location": None})
+    ).json()
     assert (body["name"], body["location"], body["hardware"]["model"]) == ("renamed", None, "Atlas 500")
 
 
@@ -69,7 +104,9 @@ async def test_a_viewer_cannot_see_decommissioned_devices(client, container):
     await client.delete("/api/v1/edge/devices/edge-001")
     viewer = auth_header(container, "viewer")
     assert (await client.get("/api/v1/edge/devices/edge-001/history", headers=viewer)).status_code == 404
-    response = await client.get("/api/v1/edge/devices", params={"include_decommissioned": "true"}, headers=viewer)
+    response = await client.get(
+        "/api/v1/edge/devices", params={"include_decommissioned": "true"}, headers=viewer
+    )
     assert response.status_code == 403
 
 
@@ -86,14 +123,24 @@ async def test_a_viewer_cannot_see_decommissioned_devices(client, container):
         ("get", "/api/v1/edge/devices/nope/history", {}, 404, "DEVICE_NOT_FOUND"),
         ("get", "/api/v1/edge/no-such-route", {}, 404, "NOT_FOUND"),
         ("put", "/api/v1/edge/devices", {}, 405, "METHOD_NOT_ALLOWED"),
-        ("post", "/api/v1/edge/devices", {"content": b"{not json", "headers": {"content-type": "application/json"}},
-         400, "VALIDATION_ERROR"),
+        (
+            "post",
+            "/api/v1/edge/devices",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+            "VALIDATION_ERROR",
+        ),
         ("post", "/api/v1/edge/devices", {"json": device_body(1, extra_field=1)}, 400, "VALIDATION_ERROR"),
         ("post", "/api/v1/edge/devices", {"json": device_body(1, id="has space")}, 400, "VALIDATION_ERROR"),
         ("post", "/api/v1/edge/devices", {"json": device_body(1, cores=-4)}, 400, "VALIDATION_ERROR"),
         ("post", "/api/v1/edge/devices", {"json": [1, 2]}, 400, "VALIDATION_ERROR"),
-        ("post", "/api/v1/edge/devices", {"content": b"x" * (2 * 1024 * 1024),
-                                          "headers": {"content-type": "application/json"}}, 413, "PAYLOAD_TOO_LARGE"),
+        (
+            "post",
+            "/api/v1/edge/devices",
+            {"content": b"x" * (2 * 1024 * 1024), "headers": {"content-type": "application/json"}},
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
         ("patch", "/api/v1/edge/devices/edge-001", {"json": {"status": "online"}}, 400, "VALIDATION_ERROR"),
     ],
 )
@@ -106,11 +153,14 @@ async def test_bad_input_gets_the_seed_error_body(client, method, path, kwargs, 
     assert isinstance(body["error"], str) and body["error"]
 
 
-@pytest.mark.parametrize("query", [
-    {"start_time": "2024-02-01T00:00:00Z", "end_time": "2024-01-01T00:00:00Z"},
-    {"start_time": "yesterday"},
-    {"limit": 1001},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start_time": "2024-02-01T00:00:00Z", "end_time": "2024-01-01T00:00:00Z"},
+        {"start_time": "yesterday"},
+        {"limit": 1001},
+    ],
+)
 async def test_bad_history_queries_are_rejected(client, query):
     await client.post("/api/v1/edge/devices", json=device_body(1))
     response = await client.get("/api/v1/edge/devices/edge-001/history", params=query)

@@ -1,4 +1,5 @@
 """Hardening at the edge: rate limits with Retry-After, security headers, CORS off by default."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,9 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 @pytest.fixture
 async def strict(tmp_path, database_url):
-    container = build_container(make_settings(tmp_path, database_url, rate_limit_enrol_per_minute=3,
-                                              rate_limit_agent_per_minute=2))
+    container = build_container(
+        make_settings(tmp_path, database_url, rate_limit_enrol_per_minute=3, rate_limit_agent_per_minute=2)
+    )
     async with api_client(container) as client:
         yield client, container
     await shutdown_container(container)
@@ -37,15 +39,23 @@ async def test_each_device_has_its_own_agent_budget(strict):
     first = {"Authorization": "Bearer dev-a.secret"}
     second = {"Authorization": "Bearer dev-b.secret"}
     for _ in range(2):
-        assert (await client.post("/api/v1/agent/devices/dev-a/heartbeat", json={}, headers=first)).status_code == 401
-    assert (await client.post("/api/v1/agent/devices/dev-a/heartbeat", json={}, headers=first)).status_code == 429
-    assert (await client.post("/api/v1/agent/devices/dev-b/heartbeat", json={}, headers=second)).status_code == 401
+        assert (
+            await client.post("/api/v1/agent/devices/dev-a/heartbeat", json={}, headers=first)
+        ).status_code == 401
+    assert (
+        await client.post("/api/v1/agent/devices/dev-a/heartbeat", json={}, headers=first)
+    ).status_code == 429
+    assert (
+        await client.post("/api/v1/agent/devices/dev-b/heartbeat", json={}, headers=second)
+    ).status_code == 401
 
 
 async def test_answers_carry_security_headers_and_no_cors(container):
     async with api_client(container) as client:
-        response = await client.get("/api/v1/edge/devices", headers=auth_header(container, "viewer") | {
-            "Origin": "https://evil.example"})
+        response = await client.get(
+            "/api/v1/edge/devices",
+            headers=auth_header(container, "viewer") | {"Origin": "https://evil.example"},
+        )
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["content-security-policy"].startswith("default-src 'none'")
     assert response.headers["cache-control"] == "no-store"

@@ -1,5 +1,6 @@
 """Sealing through the whole app: an enrolled simulated device, the API contract's seal request, the agent's
 view of its seals, and the key recovered on the device (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,9 +35,15 @@ async def test_a_key_sealed_over_http_is_recovered_by_the_device_and_listed_as_a
     device = await enrolled(client, "edge-001")
     assert (await client.get("/api/v1/edge/devices/edge-001")).json()["security"]["seal_status"] == "none"
     values = ["0x" + v.hex() for v in device.tpm.pcr_read([0, 1, 7]).values()]
-    response = await client.post("/api/v1/edge/security/seal", json={
-        "device_id": "edge-001", "key_id": "master_key_001", "policy": "pcr_0,pcr_1,pcr_7",
-        "pcr_values": values})
+    response = await client.post(
+        "/api/v1/edge/security/seal",
+        json={
+            "device_id": "edge-001",
+            "key_id": "master_key_001",
+            "policy": "pcr_0,pcr_1,pcr_7",
+            "pcr_values": values,
+        },
+    )
     assert response.status_code == 200, response.text
     sealed = bytes.fromhex(response.json()["sealed_data"][2:])
     assert len(import_and_unseal(device.tpm, sealed)) == 32
@@ -54,6 +61,8 @@ async def test_a_key_sealed_over_http_is_recovered_by_the_device_and_listed_as_a
 async def test_a_device_registered_without_tpm_gets_503(client):
     device = DeviceDouble(client, "edge-002")
     assert (await device.enrol(await enrolment_token(client, "edge-002"))).status_code == 201
-    response = await client.post("/api/v1/edge/security/seal", json={
-        "device_id": "edge-002", "key_id": "k", "policy": "pcr_7", "pcr_values": ["0x" + "00" * 32]})
+    response = await client.post(
+        "/api/v1/edge/security/seal",
+        json={"device_id": "edge-002", "key_id": "k", "policy": "pcr_7", "pcr_values": ["0x" + "00" * 32]},
+    )
     assert response.status_code == 503 and response.json()["code"] == "TEE_NOT_AVAILABLE"

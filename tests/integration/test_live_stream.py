@@ -1,4 +1,5 @@
 """The live stream over a real WebSocket: events in order, filtered by role, bad tokens turned away."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -39,25 +40,36 @@ def summary(message: dict) -> tuple:
 async def test_a_viewer_receives_status_changes_and_alerts_in_order_and_nothing_else(app, container):
     async with WebSocketSession(app, PATH, headers=auth_header(container, "viewer")) as socket:
         hello = await socket.receive_json()
-        assert hello == {"type": "hello", "role": "viewer", "types": ["device_status", "alert", "attestation"]}
+        assert hello == {
+            "type": "hello",
+            "role": "viewer",
+            "types": ["device_status", "alert", "attestation"],
+        }
         await heartbeat(container, 90.0)
-        await container.core.events().publish(CommandChanged("edge-001", datetime.now(UTC), 1, "reboot", "queued"))
+        await container.core.events().publish(
+            CommandChanged("edge-001", datetime.now(UTC), 1, "reboot", "queued")
+        )
         await heartbeat(container, 99.0)
         await heartbeat(container, 40.0)
         received = [summary(await socket.receive_json()) for _ in range(5)]
     assert received == [
-        ("alert", "raised", "warning"), ("device_status", "unknown", "degraded"),
+        ("alert", "raised", "warning"),
+        ("device_status", "unknown", "degraded"),
         ("alert", "escalated", "critical"),
-        ("alert", "resolved", "critical"), ("device_status", "degraded", "online"),
+        ("alert", "resolved", "critical"),
+        ("device_status", "degraded", "online"),
     ]
 
 
-@pytest.mark.parametrize("role,types", [
-    ("viewer", ["device_status", "alert", "attestation"]),
-    ("operator", ["device_status", "alert", "command", "attestation"]),
-    ("auditor", ["device_status", "alert", "command", "attestation"]),
-    ("admin", ["device_status", "alert", "command", "attestation"]),
-])
+@pytest.mark.parametrize(
+    "role,types",
+    [
+        ("viewer", ["device_status", "alert", "attestation"]),
+        ("operator", ["device_status", "alert", "command", "attestation"]),
+        ("auditor", ["device_status", "alert", "command", "attestation"]),
+        ("admin", ["device_status", "alert", "command", "attestation"]),
+    ],
+)
 async def test_each_role_receives_the_event_types_it_may_read(app, container, role, types):
     bus = container.core.events()
     async with WebSocketSession(app, PATH, params={"token": token_for(container, role)}) as socket:
@@ -71,8 +83,15 @@ async def test_each_role_receives_the_event_types_it_may_read(app, container, ro
         assert first["type"] == "attestation"
 
 
-@pytest.mark.parametrize("headers,params", [({}, {}), ({"Authorization": "Bearer nope"}, {}),
-                                            ({}, {"token": "nope"}), ({"Authorization": "Basic eDp5"}, {})])
+@pytest.mark.parametrize(
+    "headers,params",
+    [
+        ({}, {}),
+        ({"Authorization": "Bearer nope"}, {}),
+        ({}, {"token": "nope"}),
+        ({"Authorization": "Basic eDp5"}, {}),
+    ],
+)
 async def test_a_client_without_a_valid_token_gets_an_error_and_is_closed(app, headers, params):
     async with WebSocketSession(app, PATH, headers=headers, params=params) as socket:
         error = await socket.receive_json()
@@ -88,7 +107,9 @@ async def test_a_client_that_falls_behind_is_told_how_many_events_it_missed(cont
     async with WebSocketSession(app, PATH, headers=auth_header(container, "admin")) as socket:
         await socket.receive_json()
         for command_id in range(4):  # offered faster than the socket is written to
-            await small.on_event(CommandChanged("edge-001", datetime.now(UTC), command_id, "status", "queued"))
+            await small.on_event(
+                CommandChanged("edge-001", datetime.now(UTC), command_id, "status", "queued")
+            )
         received = [await socket.receive_json() for _ in range(2)]
         assert small.clients == 1
     assert [m.get("command_id", m.get("dropped")) for m in received] == [0, 3]

@@ -1,5 +1,6 @@
 """PostgreSQL specifics of metrics retention: device_metrics partitioned by day (migration 0009), created
 ahead and dropped for retention; rollup rounds waiting for samples being inserted."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,12 +27,16 @@ DEVICE = "dev-part"
 
 @pytest.fixture
 async def engine(container):
-    await container.services.inventory().register(Device(id=DEVICE, name="partitions", platform=Platform.ATLAS))
+    await container.services.inventory().register(
+        Device(id=DEVICE, name="partitions", platform=Platform.ATLAS)
+    )
     return container.gateways.engine()
 
 
 async def record(container, *moments: datetime) -> None:
-    await container.services.telemetry().record_batch(DEVICE, [MetricSample(DEVICE, m, cpu_usage=1.0) for m in moments])
+    await container.services.telemetry().record_batch(
+        DEVICE, [MetricSample(DEVICE, m, cpu_usage=1.0) for m in moments]
+    )
 
 
 async def partitions_of_rows(engine) -> list[str]:
@@ -42,10 +47,14 @@ async def partitions_of_rows(engine) -> list[str]:
 
 async def day_partitions(engine) -> set[str]:
     async with engine.connect() as conn:
-        return set(await conn.scalars(text(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'device_metrics'::regclass AND c.relname <> 'device_metrics_default'"
-        )))
+        return set(
+            await conn.scalars(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = 'device_metrics'::regclass AND c.relname <> 'device_metrics_default'"
+                )
+            )
+        )
 
 
 async def test_partitions_are_prepared_days_ahead_once(container, engine):
@@ -56,7 +65,9 @@ async def test_partitions_are_prepared_days_ahead_once(container, engine):
 
 async def test_purge_drops_whole_days_older_than_the_retention_and_keeps_the_rest(container, engine):
     await ensure_partitions(engine, (NOW - timedelta(days=10)).date(), NOW.date())
-    await record(container, NOW - timedelta(days=10), NOW - timedelta(days=7, hours=1), NOW - timedelta(hours=1))
+    await record(
+        container, NOW - timedelta(days=10), NOW - timedelta(days=7, hours=1), NOW - timedelta(hours=1)
+    )
     await roll_up(engine, NOW + timedelta(hours=1), chunk=timedelta(days=1))
     counts = await purge(engine, NOW, timedelta(days=7))
     remaining = await day_partitions(engine)
@@ -64,8 +75,10 @@ async def test_purge_drops_whole_days_older_than_the_retention_and_keeps_the_res
     # The day holding the cutoff stays whole, with its sample an hour past the retention.
     assert partition_name((NOW - timedelta(days=7)).date()) in remaining
     assert counts.raw_partitions >= 3 and counts.raw_samples == 0
-    assert await partitions_of_rows(engine) == [partition_name((NOW - timedelta(days=7)).date()),
-                                                partition_name(NOW.date())]
+    assert await partitions_of_rows(engine) == [
+        partition_name((NOW - timedelta(days=7)).date()),
+        partition_name(NOW.date()),
+    ]
 
 
 async def test_a_new_day_partition_takes_over_its_rows_from_the_default_partition(container, engine):
@@ -84,19 +97,35 @@ async def test_existing_samples_survive_partitioning_and_its_downgrade(postgres_
     insert = "INSERT INTO device_metrics (device_id, timestamp, cpu_usage) VALUES ('d1', :at, 5) RETURNING id"
     try:
         async with engine.begin() as conn:
-            await conn.execute(text("INSERT INTO edge_devices (id, name, platform, created_at, updated_at, status, "
-                                    "tee_enabled, tpm_enabled) VALUES ('d1', 'd1', 'atlas', now(), now(), 'online', "
-                                    "false, false)"))
-            ids = [await conn.scalar(text(insert), {"at": datetime.now(UTC) - timedelta(days=d)}) for d in (0, 30)]
+            await conn.execute(
+                text(
+                    "INSERT INTO edge_devices (id, name, platform, created_at, updated_at, status, "
+                    "tee_enabled, tpm_enabled) VALUES ('d1', 'd1', 'atlas', now(), now(), 'online', "
+                    "false, false)"
+                )
+            )
+            ids = [
+                await conn.scalar(text(insert), {"at": datetime.now(UTC) - timedelta(days=d)})
+                for d in (0, 30)
+            ]
         upgrade(url, "0009")
         assert sorted(await partitions_of_rows(engine)) == sorted(
-            ["device_metrics_default", partition_name(datetime.now(UTC).date())])
+            ["device_metrics_default", partition_name(datetime.now(UTC).date())]
+        )
         async with engine.begin() as conn:
             assert await conn.scalar(text(insert), {"at": datetime.now(UTC)}) > max(ids)
         downgrade(url, before)
         async with engine.connect() as conn:
-            assert await conn.scalar(text("SELECT count(*) FROM device_metrics WHERE id = ANY(:ids)"), {"ids": ids}) == 2
-            assert await conn.scalar(text("SELECT relkind::text FROM pg_class WHERE relname = 'device_metrics'")) == "r"
+            assert (
+                await conn.scalar(
+                    text("SELECT count(*) FROM device_metrics WHERE id = ANY(:ids)"), {"ids": ids}
+                )
+                == 2
+            )
+            assert (
+                await conn.scalar(text("SELECT relkind::text FROM pg_class WHERE relname = 'device_metrics'"))
+                == "r"
+            )
     finally:
         await engine.dispose()
 
@@ -105,8 +134,10 @@ async def test_a_rollup_round_waits_for_a_sample_being_inserted_and_then_counts_
     await record(container, NOW - timedelta(minutes=3))
     await roll_up(engine, NOW)
     async with engine.connect() as writer:
-        await writer.execute(text("INSERT INTO device_metrics (device_id, timestamp, cpu_usage) "
-                                  "VALUES (:d, :at, 3)"), {"d": DEVICE, "at": NOW - timedelta(minutes=3)})
+        await writer.execute(
+            text("INSERT INTO device_metrics (device_id, timestamp, cpu_usage) VALUES (:d, :at, 3)"),
+            {"d": DEVICE, "at": NOW - timedelta(minutes=3)},
+        )
         round_ = asyncio.create_task(roll_up(engine, NOW + timedelta(seconds=30)))
         await asyncio.sleep(0.3)
         assert not round_.done()

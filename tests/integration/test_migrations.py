@@ -1,4 +1,5 @@
 """Migrations and table metadata agree, on both databases, and downgrade cleanly."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -14,7 +15,9 @@ async def schema_differences(url: str) -> list:
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False}), metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": False}), metadata
+                )
             )
     finally:
         await engine.dispose()

@@ -1,5 +1,6 @@
 """Two API workers on one PostgreSQL (two containers and apps in one process, each with its own pool
 and signal channel), as `edgefleet serve --workers 2` runs them: any request may land on either."""
+
 from __future__ import annotations
 
 import asyncio
@@ -50,7 +51,9 @@ async def eventually(check, seconds: float = 3.0) -> bool:
 
 
 async def enrolled_on(client, device_id: str) -> DeviceDouble:
-    token = (await client.post("/api/v1/edge/enrollment-tokens", json={"device_id": device_id})).json()["token"]
+    token = (await client.post("/api/v1/edge/enrollment-tokens", json={"device_id": device_id})).json()[
+        "token"
+    ]
     device = DeviceDouble(client, device_id, SimulatedTpm(seed=device_id))
     assert (await device.enrol(token)).status_code == 201
     return device
@@ -72,8 +75,9 @@ async def test_a_command_queued_on_one_worker_wakes_the_long_poll_held_by_the_ot
     poll = asyncio.create_task(b.get(device.base("/work"), params={"wait": 30}, headers=device.auth))
     await asyncio.sleep(0.5)  # let the poll start waiting on worker B
     started = time.monotonic()
-    queued = await a.post("/api/v1/edge/devices/edge-001/command",
-                          json={"command": "status", "parameters": {"timeout": 1}})
+    queued = await a.post(
+        "/api/v1/edge/devices/edge-001/command", json={"command": "status", "parameters": {"timeout": 1}}
+    )
     work = (await poll).json()
     assert queued.status_code in (200, 202)
     assert [c["command"] for c in work["commands"]] == ["status"]
@@ -88,6 +92,7 @@ async def test_a_write_on_one_worker_drops_the_fleet_listing_cached_by_the_other
 
     async def listed() -> bool:
         return (await b.get("/api/v1/edge/devices")).json()["total"] == 1
+
     assert await eventually(listed)  # well before the 30 s the cached listing would otherwise live
 
 
@@ -99,6 +104,7 @@ async def test_a_credential_revoked_on_one_worker_stops_working_on_the_other(wor
 
     async def refused() -> bool:
         return (await device.heartbeat(cpu_usage=1.0)).status_code == 401
+
     assert await eventually(refused)  # not after the credential cache's 30 s
 
 
@@ -106,10 +112,13 @@ async def test_a_stream_client_on_one_worker_sees_events_raised_on_the_other(wor
     (a, container_a), (b, container_b) = workers
     await a.post("/api/v1/edge/devices", json={"id": "edge-1", "name": "n", "platform": "atlas"})
     app_b = b._transport.app
-    async with WebSocketSession(app_b, "/api/v1/edge/stream", headers=auth_header(container_b, "admin")) as socket:
+    async with WebSocketSession(
+        app_b, "/api/v1/edge/stream", headers=auth_header(container_b, "admin")
+    ) as socket:
         assert (await socket.receive_json())["type"] == "hello"
-        queued = await a.post("/api/v1/edge/devices/edge-1/command",
-                              json={"command": "status", "parameters": {"timeout": 1}})
+        queued = await a.post(
+            "/api/v1/edge/devices/edge-1/command", json={"command": "status", "parameters": {"timeout": 1}}
+        )
         assert queued.status_code in (200, 202)
         message = await asyncio.wait_for(socket.receive_json(), 5)
     assert (message["type"], message["device_id"], message["status"]) == ("command", "edge-1", "queued")
@@ -133,7 +142,9 @@ async def test_health_says_degraded_while_the_worker_is_cut_off_from_the_channel
     assert (await a.get("/api/v1/edge/health")).json()["channel"] == "connected"
     signals = container.core.signals()
     await signals.stop()
-    signals._dsn = f"postgresql://edgefleet@127.0.0.1:{free_port()}/gone"  # the channel's server is unreachable
+    signals._dsn = (
+        f"postgresql://edgefleet@127.0.0.1:{free_port()}/gone"  # the channel's server is unreachable
+    )
     await signals.start(timeout=0.5)
     body = (await a.get("/api/v1/edge/health")).json()
     assert (body["channel"], body["overall_status"]) == ("disconnected", "degraded")

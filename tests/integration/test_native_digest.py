@@ -1,4 +1,5 @@
 """The native module's PCR digest against hashlib (known answers and hypothesis)."""
+
 from __future__ import annotations
 
 import hashlib

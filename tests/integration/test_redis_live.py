@@ -1,4 +1,5 @@
 """Live updates shared by two workers through a real redis-server (skipped where none is installed)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,21 @@ def redis_url(tmp_path_factory):
         pytest.skip("redis-server not installed")
     port = free_port()
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     try:
         for _ in range(100):

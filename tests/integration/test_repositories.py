@@ -1,4 +1,5 @@
 """The SQL repositories on SQLite and PostgreSQL (same tests, parametrized by the database fixture)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -58,7 +59,9 @@ async def test_history_windows_and_orders_in_sql(container):
     recorder = container.services.telemetry()
     start = clock.now()
     for minute in range(10):
-        await recorder.record(MetricSample("dev-00000", start + timedelta(minutes=minute), cpu_usage=float(minute)))
+        await recorder.record(
+            MetricSample("dev-00000", start + timedelta(minutes=minute), cpu_usage=float(minute))
+        )
     window = TimeWindow(start + timedelta(minutes=2), start + timedelta(minutes=7))
     history = await container.services.inventory().history("dev-00000", window, PageRequest(3, 1))
     assert [s.cpu_usage for s in history] == [6.0, 5.0, 4.0]

@@ -1,4 +1,5 @@
 """Metric rollups, retention and history resolutions on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,7 +54,9 @@ async def history(engine, resolution: Resolution, window: TimeWindow = EVERYTHIN
 
 async def rows(engine, table) -> list[tuple]:
     async with engine.connect() as conn:
-        return [tuple(r) for r in await conn.execute(select(table).order_by(table.c.device_id, table.c.bucket))]
+        return [
+            tuple(r) for r in await conn.execute(select(table).order_by(table.c.device_id, table.c.bucket))
+        ]
 
 
 async def count(engine, table=device_metrics) -> int:
@@ -76,12 +79,22 @@ percent = st.one_of(st.none(), st.floats(0, 100))
 samples_strategy = st.lists(
     st.builds(
         lambda seconds, cpu, memory, temperature, power, uptime: sample(
-            NOW - timedelta(hours=4) + timedelta(seconds=seconds), cpu, memory_usage=memory,
-            temperature=temperature, power_w=power, uptime_seconds=uptime),
-        st.integers(0, 3 * 3600), percent, percent, st.one_of(st.none(), st.floats(-40, 120)),
-        st.one_of(st.none(), st.floats(0, 500)), st.one_of(st.none(), st.integers(0, 10**9)),
+            NOW - timedelta(hours=4) + timedelta(seconds=seconds),
+            cpu,
+            memory_usage=memory,
+            temperature=temperature,
+            power_w=power,
+            uptime_seconds=uptime,
+        ),
+        st.integers(0, 3 * 3600),
+        percent,
+        percent,
+        st.one_of(st.none(), st.floats(-40, 120)),
+        st.one_of(st.none(), st.floats(0, 500)),
+        st.one_of(st.none(), st.integers(0, 10**9)),
     ),
-    min_size=1, max_size=40,
+    min_size=1,
+    max_size=40,
 )
 
 
@@ -98,7 +111,10 @@ async def test_rollups_equal_a_brute_force_aggregation_of_the_samples(container,
 
 
 async def test_rolling_up_twice_gives_the_same_buckets(container, engine):
-    await record(container, *[sample(NOW - timedelta(minutes=90, seconds=17 * i), cpu=float(i % 100)) for i in range(300)])
+    await record(
+        container,
+        *[sample(NOW - timedelta(minutes=90, seconds=17 * i), cpu=float(i % 100)) for i in range(300)],
+    )
     first = await roll_up(engine, NOW)
     minutes, hours = await rows(engine, device_metrics_1m), await rows(engine, device_metrics_1h)
     await roll_up(engine, NOW)
@@ -107,7 +123,9 @@ async def test_rolling_up_twice_gives_the_same_buckets(container, engine):
     assert await rows(engine, device_metrics_1m) == minutes and await rows(engine, device_metrics_1h) == hours
 
 
-async def test_late_samples_are_picked_up_by_the_margin_replay_or_else_by_rebuilding_their_hour(container, engine):
+async def test_late_samples_are_picked_up_by_the_margin_replay_or_else_by_rebuilding_their_hour(
+    container, engine
+):
     hour = NOW.replace(minute=0, second=0)
     await record(container, sample(hour - timedelta(minutes=10)))
     await roll_up(engine, hour + timedelta(minutes=3))  # the hour before closed less than 5 minutes ago
@@ -148,7 +166,9 @@ async def test_purge_deletes_old_samples_in_small_batches_and_keeps_recent_ones(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", listener)
     assert counts.raw_samples == 28
-    assert sum("device_metrics_1m" not in s and "device_metrics_1h" not in s for s in deletes) == 3  # 10 + 10 + 8
+    assert (
+        sum("device_metrics_1m" not in s and "device_metrics_1h" not in s for s in deletes) == 3
+    )  # 10 + 10 + 8
     assert {p.timestamp for p in await history(engine, Resolution.RAW)} == {s.timestamp for s in recent}
     # 1-minute buckets go after 30 days, 1-hour buckets stay for 400.
     assert counts.minute_buckets == 1 and counts.hour_buckets == 0
@@ -168,7 +188,9 @@ async def test_rollup_buckets_overlapping_the_window_are_returned_newest_first_a
     page = await read_page(engine, window, PageRequest(3, 1))
     assert [p.cpu_usage for p in page] == [3.0, 4.0, 5.0]
     assert all(p.status is None and p.samples == 1 and p.cpu_usage_min == p.cpu_usage_max for p in page)
-    assert [p.cpu_usage for p in await read_page(engine, window, PageRequest(10))][-1] == 7.0  # 7m10s ago: its whole minute
+    assert [p.cpu_usage for p in await read_page(engine, window, PageRequest(10))][
+        -1
+    ] == 7.0  # 7m10s ago: its whole minute
 
 
 async def read_page(engine, window, page):
@@ -176,10 +198,13 @@ async def read_page(engine, window, page):
         return await read_history(conn, DEVICE, window, page, MINUTE)
 
 
-@pytest.mark.parametrize("span, expected", [(timedelta(hours=2), Resolution.RAW), (timedelta(days=3), MINUTE),
-                                            (timedelta(days=30), HOUR)])
+@pytest.mark.parametrize(
+    "span, expected",
+    [(timedelta(hours=2), Resolution.RAW), (timedelta(days=3), MINUTE), (timedelta(days=30), HOUR)],
+)
 async def test_auto_resolution_reads_raw_samples_for_short_windows_and_rollups_for_long_ones(
-        container, engine, span, expected):
+    container, engine, span, expected
+):
     await record(container, *[sample(NOW - timedelta(minutes=m)) for m in range(1, 200, 7)])
     await roll_up(engine, NOW + timedelta(hours=1))
     resolution = choose_resolution(Resolution.AUTO, NOW - span, NOW, NOW, timedelta(days=7))

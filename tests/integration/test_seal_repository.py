@@ -1,4 +1,5 @@
 """SqlSealRepository on SQLite and PostgreSQL: round trip, one active seal per key, atomic replacement."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,16 +18,25 @@ CLOCK = FakeClock()
 
 @pytest.fixture
 async def repo(container):
-    await container.services.inventory().register(Device(id="edge-a", name="a", platform=Platform.ATLAS,
-                                                         tpm_enabled=True, tee_enabled=True))
+    await container.services.inventory().register(
+        Device(id="edge-a", name="a", platform=Platform.ATLAS, tpm_enabled=True, tee_enabled=True)
+    )
     return SqlSealRepository(container.gateways.engine())
 
 
 def a_seal(key_id: str = "k1", minutes: int = 0) -> Seal:
     values = {0: bytes(32), 7: b"\x07" * 32}
-    return Seal(id=new_seal_id(), device_id="edge-a", key_id=key_id, bank=HashAlg.SHA256, pcr_values=values,
-                policy_digest=policy_pcr_digest(HashAlg.SHA256, values), sealed_blob=b"\x00\x01blob",
-                created_at=CLOCK.now() + timedelta(minutes=minutes), created_by="alice")
+    return Seal(
+        id=new_seal_id(),
+        device_id="edge-a",
+        key_id=key_id,
+        bank=HashAlg.SHA256,
+        pcr_values=values,
+        policy_digest=policy_pcr_digest(HashAlg.SHA256, values),
+        sealed_blob=b"\x00\x01blob",
+        created_at=CLOCK.now() + timedelta(minutes=minutes),
+        created_by="alice",
+    )
 
 
 async def test_a_seal_round_trips_with_its_policy_and_blob(repo):
@@ -55,7 +65,6 @@ async def test_replacing_revokes_the_old_seal_in_the_same_transaction(repo):
     with pytest.raises(Conflict):  # the old one is no longer active: a stale replace loses
         await repo.add(a_seal(minutes=2), replaces=old)
     assert (await repo.get_active("edge-a", "k1")).id == new.id
-
 
 
 async def test_the_read_side_counts_devices_not_keys(repo):

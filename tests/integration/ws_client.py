@@ -1,4 +1,5 @@
 """A WebSocket client for the real ASGI app on the test's own event loop (no server, no portal thread)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,11 +14,21 @@ class Closed(Exception):
 
 
 class WebSocketSession:
-    def __init__(self, app, path: str, headers: dict[str, str] | None = None, params: dict | None = None) -> None:
+    def __init__(
+        self, app, path: str, headers: dict[str, str] | None = None, params: dict | None = None
+    ) -> None:
         self._scope = {
-            "type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws",
-            "server": ("testserver", 80), "client": ("127.0.0.1", 50000), "root_path": "", "path": path,
-            "raw_path": path.encode(), "query_string": urlencode(params or {}).encode(), "subprotocols": [],
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "scheme": "ws",
+            "server": ("testserver", 80),
+            "client": ("127.0.0.1", 50000),
+            "root_path": "",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": urlencode(params or {}).encode(),
+            "subprotocols": [],
             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
         }
         self._app = app

@@ -1,4 +1,5 @@
 """The fleet listing cache: hits within the TTL, forgets on writes, never caches a view older than a write."""
+
 from __future__ import annotations
 
 import asyncio

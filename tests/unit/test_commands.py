@@ -1,4 +1,5 @@
 """Command lifecycle and use cases against in-memory fakes and a fake clock."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,11 +31,21 @@ def service(clock):
     return CommandService(lambda: InMemoryUnitOfWork(store), clock, InProcessSignals())
 
 
-@pytest.mark.parametrize("name,parameters", [
-    ("format", {}), ("reboot", {"timeout": 0}), ("reboot", {"timeout": 301}), ("reboot", {"timeout": "30"}),
-    ("reboot", {"force": "yes"}), ("reboot", {"colour": "red"}), ("update", {}), ("update", {"version": ""}),
-    ("status", {"version": "1.0"}), ("reboot", {"timeout": 60, "expires_in": 10}),
-])
+@pytest.mark.parametrize(
+    "name,parameters",
+    [
+        ("format", {}),
+        ("reboot", {"timeout": 0}),
+        ("reboot", {"timeout": 301}),
+        ("reboot", {"timeout": "30"}),
+        ("reboot", {"force": "yes"}),
+        ("reboot", {"colour": "red"}),
+        ("update", {}),
+        ("update", {"version": ""}),
+        ("status", {"version": "1.0"}),
+        ("reboot", {"timeout": 60, "expires_in": 10}),
+    ],
+)
 def test_bad_commands_and_parameters_are_invalid(clock, name, parameters):
     with pytest.raises(InvalidCommand):
         Command.create("edge-001", name, parameters, "ops", clock.now())
@@ -65,7 +76,11 @@ async def test_the_full_lifecycle_with_timestamps(service, clock):
     await service.report("edge-001", command.id, CommandStatus.RUNNING, None)
     clock.advance(seconds=1)
     done = await service.report("edge-001", command.id, CommandStatus.SUCCEEDED, {"message": "ok"})
-    assert (done.status, done.result, done.executed_at) == (CommandStatus.SUCCEEDED, {"message": "ok"}, clock.now())
+    assert (done.status, done.result, done.executed_at) == (
+        CommandStatus.SUCCEEDED,
+        {"message": "ok"},
+        clock.now(),
+    )
     assert await service.next_for_device("edge-001", 0) == []
 
 

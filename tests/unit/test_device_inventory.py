@@ -1,4 +1,5 @@
 """Device inventory use cases against in-memory fakes."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -71,7 +72,9 @@ async def test_a_failed_update_leaves_the_stored_device_untouched(inventory):
     assert (await inventory.get("edge-001")).location == "A"
 
 
-async def test_decommissioned_devices_leave_the_listing_but_auditors_keep_their_history(inventory, store, clock):
+async def test_decommissioned_devices_leave_the_listing_but_auditors_keep_their_history(
+    inventory, store, clock
+):
     await inventory.register(atlas())
     await TelemetryRecorder(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store)).record(
         MetricSample(device_id="edge-001", timestamp=clock.now(), cpu_usage=10.0)
@@ -81,7 +84,9 @@ async def test_decommissioned_devices_leave_the_listing_but_auditors_keep_their_
     assert page.total == 0
     with pytest.raises(DeviceNotFound):
         await inventory.get("edge-001")
-    history = await inventory.history("edge-001", TimeWindow(), PageRequest(10), Viewer(sees_decommissioned=True))
+    history = await inventory.history(
+        "edge-001", TimeWindow(), PageRequest(10), Viewer(sees_decommissioned=True)
+    )
     assert [s.cpu_usage for s in history] == [10.0]
 
 
@@ -90,7 +95,9 @@ async def test_history_is_newest_first_and_respects_the_window(inventory, store,
     recorder = TelemetryRecorder(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store))
     start = clock.now()
     for minute in range(5):
-        await recorder.record(MetricSample("edge-001", start + timedelta(minutes=minute), cpu_usage=float(minute)))
+        await recorder.record(
+            MetricSample("edge-001", start + timedelta(minutes=minute), cpu_usage=float(minute))
+        )
     window = TimeWindow(start + timedelta(minutes=1), start + timedelta(minutes=3))
     history = await inventory.history("edge-001", window, PageRequest(10))
     assert [s.cpu_usage for s in history] == [3.0, 2.0, 1.0]
@@ -99,21 +106,31 @@ async def test_history_is_newest_first_and_respects_the_window(inventory, store,
 async def test_history_rejects_a_start_after_the_end(inventory, clock):
     await inventory.register(atlas())
     with pytest.raises(ValidationFailed):
-        await inventory.history("edge-001", TimeWindow(clock.now(), clock.now() - timedelta(1)), PageRequest(10))
+        await inventory.history(
+            "edge-001", TimeWindow(clock.now(), clock.now() - timedelta(1)), PageRequest(10)
+        )
 
 
 async def test_telemetry_updates_the_fleet_view_of_the_device(inventory, store, clock):
     await inventory.register(atlas())
-    sample = MetricSample("edge-001", clock.now(), cpu_usage=45.0, memory_usage=62.0, temperature=52.0,
-                          uptime_seconds=328)
+    sample = MetricSample(
+        "edge-001", clock.now(), cpu_usage=45.0, memory_usage=62.0, temperature=52.0, uptime_seconds=328
+    )
     await TelemetryRecorder(lambda: InMemoryUnitOfWork(store), InMemoryFleetQueries(store)).record(sample)
     device = await inventory.get("edge-001")
-    assert (device.cpu_usage, device.memory_usage, device.temperature, device.uptime_seconds) == (45.0, 62.0, 52.0, 328)
+    assert (device.cpu_usage, device.memory_usage, device.temperature, device.uptime_seconds) == (
+        45.0,
+        62.0,
+        52.0,
+        328,
+    )
     assert device.status is DeviceStatus.ONLINE and device.last_heartbeat == clock.now()
 
 
-@pytest.mark.parametrize("field,value", [("cpu_usage", 101.0), ("memory_usage", -1.0), ("temperature", -300.0),
-                                         ("uptime_seconds", -5)])
+@pytest.mark.parametrize(
+    "field,value",
+    [("cpu_usage", 101.0), ("memory_usage", -1.0), ("temperature", -300.0), ("uptime_seconds", -5)],
+)
 def test_impossible_metric_values_are_rejected(field, value, clock):
     with pytest.raises(ValidationFailed):
         MetricSample("edge-001", clock.now(), **{field: value})

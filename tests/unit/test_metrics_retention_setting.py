@@ -1,4 +1,5 @@
 """EDGEFLEET_METRICS_RETENTION: a count and a unit."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,10 +9,18 @@ import pytest
 from entrypoints.settings import Settings
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, timedelta(days=7)), ("", timedelta(days=7)), ("7d", timedelta(days=7)), ("36h", timedelta(hours=36)),
-    ("90m", timedelta(minutes=90)), ("2w", timedelta(weeks=2)), (" 10D ", timedelta(days=10)),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, timedelta(days=7)),
+        ("", timedelta(days=7)),
+        ("7d", timedelta(days=7)),
+        ("36h", timedelta(hours=36)),
+        ("90m", timedelta(minutes=90)),
+        ("2w", timedelta(weeks=2)),
+        (" 10D ", timedelta(days=10)),
+    ],
+)
 def test_retention_is_read_as_a_count_and_a_unit(raw, expected):
     env = {} if raw is None else {"EDGEFLEET_METRICS_RETENTION": raw}
     assert Settings.from_env(env).metrics_retention == expected

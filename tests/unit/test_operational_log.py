@@ -1,4 +1,5 @@
 """The operational log lines, worded as the API contract has them, at the alert rules' own limits."""
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,9 @@ def log_with(rules: RuleSet) -> OperationalLog:
 
 
 def sample(platform: str, temperature: float) -> SampleRecorded:
-    return SampleRecorded("edge-7", AT, MetricSample("edge-7", AT, temperature=temperature), platform, "online")
+    return SampleRecorded(
+        "edge-7", AT, MetricSample("edge-7", AT, temperature=temperature), platform, "online"
+    )
 
 
 def critical_lines(caplog) -> list[str]:
@@ -31,7 +34,9 @@ def critical_lines(caplog) -> list[str]:
 
 
 @pytest.mark.parametrize(("platform", "below", "above"), [("hisilicon", 85.0, 85.5), ("atlas", 95.0, 95.5)])
-async def test_temperature_critical_fires_above_the_platforms_critical_alert_limit(caplog, platform, below, above):
+async def test_temperature_critical_fires_above_the_platforms_critical_alert_limit(
+    caplog, platform, below, above
+):
     caplog.set_level(logging.WARNING, logger="edge_device_service")
     log = log_with(RuleSet.defaults())
     await log.on_event(sample(platform, below))
@@ -42,7 +47,9 @@ async def test_temperature_critical_fires_above_the_platforms_critical_alert_lim
 
 async def test_an_admins_override_moves_the_critical_line_with_the_alert(caplog):
     caplog.set_level(logging.WARNING, logger="edge_device_service")
-    rules = merge_rules(RuleSet.defaults(), {"thresholds": {"hisilicon": {"temperature_high": {"critical": 78}}}})
+    rules = merge_rules(
+        RuleSet.defaults(), {"thresholds": {"hisilicon": {"temperature_high": {"critical": 78}}}}
+    )
     log = log_with(rules)
     await log.on_event(sample("hisilicon", 79.0))
     assert critical_lines(caplog) == ["Device edge-7 temperature critical: 79.0°C"]
@@ -51,5 +58,6 @@ async def test_an_admins_override_moves_the_critical_line_with_the_alert(caplog)
 async def test_a_failed_command_is_logged_in_the_contracts_words(caplog):
     caplog.set_level(logging.ERROR, logger="edge_device_service")
     await log_with(RuleSet.defaults()).on_event(
-        CommandChanged("edge-7", AT, command_id=3, command="reboot", status="failed", message="disk full"))
+        CommandChanged("edge-7", AT, command_id=3, command="reboot", status="failed", message="disk full")
+    )
     assert [r.getMessage() for r in caplog.records] == ["Failed to execute command on edge-7: disk full"]

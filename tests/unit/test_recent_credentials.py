@@ -1,4 +1,5 @@
 """RecentCredentials: a verified credential is trusted for ``ttl``, never longer, and revocation is immediate."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

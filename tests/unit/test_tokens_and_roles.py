@@ -1,4 +1,5 @@
 """Bearer tokens and the role permission matrix."""
+
 from __future__ import annotations
 
 import base64
@@ -26,9 +27,15 @@ def hmac_forged_token(key: bytes) -> str:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
-    signing_input = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(b'{"sub":"eve","role":"admin","iat":1,"exp":9999999999}')
+    signing_input = (
+        b64(b'{"alg":"HS256","typ":"JWT"}')
+        + "."
+        + b64(b'{"sub":"eve","role":"admin","iat":1,"exp":9999999999}')
+    )
     signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + b64(signature)
+
+
 NOW = datetime.now(UTC)
 
 
@@ -48,7 +55,9 @@ def test_an_expired_token_is_rejected():
 
 
 def test_a_token_signed_with_another_secret_is_rejected():
-    token = TokenService(TokenKeys("HS256", "o" * 48, "o" * 48)).issue("eve", Role.ADMIN, timedelta(hours=1), NOW)
+    token = TokenService(TokenKeys("HS256", "o" * 48, "o" * 48)).issue(
+        "eve", Role.ADMIN, timedelta(hours=1), NOW
+    )
     with pytest.raises(InvalidToken):
         hs256().verify(token)
 
@@ -79,9 +88,11 @@ def test_an_es256_key_pair_signs_and_verifies_and_rejects_hs256_confusion(tmp_pa
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     keys = load_token_keys(None, public_pem, private_pem, tmp_path)
     assert keys.algorithm == "ES256"
     service = TokenService(keys)

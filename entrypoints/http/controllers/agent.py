@@ -3,6 +3,7 @@
 Devices sit behind NAT and always connect out; every call after enrolment carries the device
 credential, and a device may only act as itself.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,14 +82,18 @@ async def _watch_disconnect(request: Request, hung_up: asyncio.Event) -> None:
 
 
 def _challenge_body(challenge) -> TpmChallenge:
-    return TpmChallenge(base64.b64encode(challenge.credential_blob).decode(),
-                        base64.b64encode(challenge.encrypted_secret).decode(), challenge.expires_at)
+    return TpmChallenge(
+        base64.b64encode(challenge.credential_blob).decode(),
+        base64.b64encode(challenge.encrypted_secret).decode(),
+        challenge.expires_at,
+    )
 
 
 async def _begin_tpm(enrolment: AkEnrolment, device_id: str, keys: TpmKeys) -> TpmChallenge:
     cert = unb64(keys.ek_certificate, "ek_certificate") if keys.ek_certificate else None
     challenge = await enrolment.begin_enrolment(
-        device_id, unb64(keys.ek_public, "ek_public"), unb64(keys.ak_public, "ak_public"), cert)
+        device_id, unb64(keys.ek_public, "ek_public"), unb64(keys.ak_public, "ak_public"), cert
+    )
     return _challenge_body(challenge)
 
 
@@ -97,16 +102,26 @@ class EnrolController(Controller):
     tags = ["agent"]
 
     @post("/", operation_id="agentEnrol", status_code=201, security=[])
-    async def enrol(self, data: JSONBody[EnrolRequest], agents: Agents, enrolment: Enrolment,
-                    settings: NamedDependency[Settings]) -> Enrolled:
+    async def enrol(
+        self,
+        data: JSONBody[EnrolRequest],
+        agents: Agents,
+        enrolment: Enrolment,
+        settings: NamedDependency[Settings],
+    ) -> Enrolled:
         """Redeem a one-time enrolment token. TPM keys are checked before anything is stored; the
         response carries the device credential (shown once) and, with a TPM, the credential challenge
         the device answers through ``/tpm/activate``."""
         if data.tpm is not None:
-            enrolment.check_keys(unb64(data.tpm.ek_public, "ek_public"), unb64(data.tpm.ak_public, "ak_public"),
-                                 unb64(data.tpm.ek_certificate, "ek_certificate") if data.tpm.ek_certificate else None)
+            enrolment.check_keys(
+                unb64(data.tpm.ek_public, "ek_public"),
+                unb64(data.tpm.ak_public, "ak_public"),
+                unb64(data.tpm.ek_certificate, "ek_certificate") if data.tpm.ek_certificate else None,
+            )
         device, credential = await agents.enrol(data.enrollment_token, data.device.to_device())
-        challenge = await _begin_tpm(enrolment, device.id, data.tpm) if data.tpm and device.tpm_enabled else None
+        challenge = (
+            await _begin_tpm(enrolment, device.id, data.tpm) if data.tpm and device.tpm_enabled else None
+        )
         return Enrolled(device.id, credential, settings.heartbeat_interval_seconds, challenge)
 
 
@@ -116,32 +131,44 @@ class AgentController(Controller):
     guards = [acts_as_itself]
 
     @post("/tpm", operation_id="agentBeginTpmEnrolment", status_code=200)
-    async def begin_tpm(self, device_id: FromPath[str], data: JSONBody[TpmKeys], enrolment: Enrolment) -> TpmChallenge:
+    async def begin_tpm(
+        self, device_id: FromPath[str], data: JSONBody[TpmKeys], enrolment: Enrolment
+    ) -> TpmChallenge:
         """(Re-)enrol the TPM's attestation key: returns a new credential challenge."""
         return await _begin_tpm(enrolment, device_id, data)
 
     @post("/tpm/activate", operation_id="agentActivateTpm", status_code=200)
-    async def activate(self, device_id: FromPath[str], data: JSONBody[ActivateRequest],
-                       enrolment: Enrolment) -> dict[str, bool]:
+    async def activate(
+        self, device_id: FromPath[str], data: JSONBody[ActivateRequest], enrolment: Enrolment
+    ) -> dict[str, bool]:
         await enrolment.complete_enrolment(device_id, unb64(data.secret, "secret"))
         return {"activated": True}
 
     @post("/heartbeat", operation_id="agentHeartbeat", status_code=200)
-    async def heartbeat(self, device_id: FromPath[str], data: JSONBody[Heartbeat], agents: Agents) -> HeartbeatAck:
+    async def heartbeat(
+        self, device_id: FromPath[str], data: JSONBody[Heartbeat], agents: Agents
+    ) -> HeartbeatAck:
         samples = sorted((s.to_sample(device_id) for s in data.samples), key=lambda s: s.timestamp)
         status = await agents.heartbeat(device_id, samples, data.facts.to_facts() if data.facts else None)
         return HeartbeatAck(status.value, len(samples))
 
     @get("/work", operation_id="agentWork")
-    async def work(self, request: Request, device_id: FromPath[str], commands: Commands, gateway: Gateway,
-                   wait: Annotated[int, QueryParameter(ge=0, le=LONG_POLL_MAX)] = LONG_POLL_MAX) -> Work:
+    async def work(
+        self,
+        request: Request,
+        device_id: FromPath[str],
+        commands: Commands,
+        gateway: Gateway,
+        wait: Annotated[int, QueryParameter(ge=0, le=LONG_POLL_MAX)] = LONG_POLL_MAX,
+    ) -> Work:
         """Long-poll: commands and attestation challenges, at once when any are waiting."""
         hung_up = asyncio.Event()
         watcher = asyncio.create_task(_watch_disconnect(request, hung_up))
         try:
             challenges = await gateway.take_challenges(device_id)
-            claimed = await commands.next_for_device(device_id, 0 if challenges else wait,
-                                                     still_listening=lambda: not hung_up.is_set())
+            claimed = await commands.next_for_device(
+                device_id, 0 if challenges else wait, still_listening=lambda: not hung_up.is_set()
+            )
             challenges += await gateway.take_challenges(device_id) if not hung_up.is_set() else []
         finally:
             watcher.cancel()
@@ -151,16 +178,24 @@ class AgentController(Controller):
         )
 
     @post("/commands/{command_id:int}", operation_id="agentReportCommand", status_code=200)
-    async def report(self, device_id: FromPath[str], command_id: CommandId, data: JSONBody[CommandReport],
-                     commands: Commands) -> dict[str, str]:
+    async def report(
+        self,
+        device_id: FromPath[str],
+        command_id: CommandId,
+        data: JSONBody[CommandReport],
+        commands: Commands,
+    ) -> dict[str, str]:
         command = await commands.report(device_id, command_id, CommandStatus(data.status), data.result)
         return {"status": command.status.value}
 
     @post("/attestation", operation_id="agentSubmitQuote", status_code=200)
-    async def evidence(self, request: Request, device_id: FromPath[str], data: JSONBody[Evidence],
-                       gateway: Gateway) -> EvidenceAck:
+    async def evidence(
+        self, request: Request, device_id: FromPath[str], data: JSONBody[Evidence], gateway: Gateway
+    ) -> EvidenceAck:
         """Answer to a challenge fetched from /work; the waiting verifier judges it."""
         nonce, evidence = data.parsed()
         if not await gateway.deliver(device_id, nonce, evidence):
-            raise Conflict("No outstanding attestation challenge with this nonce (expired or already answered)")
+            raise Conflict(
+                "No outstanding attestation challenge with this nonce (expired or already answered)"
+            )
         return EvidenceAck(accepted=True)

@@ -1,4 +1,5 @@
 """Alert endpoints (API contract: GET /alerts, GET /health) plus acknowledging and the rule thresholds."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -41,8 +42,9 @@ class AlertController(Controller):
         alerts: Alerts,
         severity: FromQuery[Severity | None] = None,
         device_id: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
-        status: Annotated[str, QueryParameter(description=f"{' | '.join(STATUS_FILTERS)} (open: active or "
-                                                          "acknowledged)")] = "open",
+        status: Annotated[
+            str, QueryParameter(description=f"{' | '.join(STATUS_FILTERS)} (open: active or acknowledged)")
+        ] = "open",
         limit: Annotated[int, QueryParameter(ge=1, le=ALERT_PAGE_MAX)] = 50,
         offset: Offset = 0,
     ) -> AlertList:
@@ -51,8 +53,12 @@ class AlertController(Controller):
         page = await alerts.list(status, severity, device_id, page)
         return AlertList([AlertView.of(a) for a in page.items], page.total, page.limit, page.offset)
 
-    @post("/{alert_id:str}/acknowledge", operation_id="acknowledgeAlert",
-          guards=[requires(Permission.ALERTS_ACK)], status_code=200)
+    @post(
+        "/{alert_id:str}/acknowledge",
+        operation_id="acknowledgeAlert",
+        guards=[requires(Permission.ALERTS_ACK)],
+        status_code=200,
+    )
     async def acknowledge_alert(self, request: Request, alert_id: FromPath[str], alerts: Alerts) -> AlertView:
         """active -> acknowledged (again: unchanged, the first acknowledger stays); 409 once resolved."""
         return AlertView.of(await alerts.acknowledge(alert_id, request.user))
@@ -77,7 +83,14 @@ class HealthController(Controller):
         database."""
         health = await alerts.health()
         if not health.available:
-            body = HealthUnavailable(health.overall_status, None, None, [], health.timestamp, None,
-                                     error=health.error or "Database unavailable")
+            body = HealthUnavailable(
+                health.overall_status,
+                None,
+                None,
+                [],
+                health.timestamp,
+                None,
+                error=health.error or "Database unavailable",
+            )
             return Response(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return Response(HealthView.of(health), status_code=200)

@@ -1,4 +1,5 @@
 """GET /api/v1/edge/audit: the audit trail for auditors and admins."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,8 +39,21 @@ class AuditEntry(Struct):
 
     @classmethod
     def of(cls, r: AuditRecord) -> AuditEntry:
-        return cls(r.id, r.at, r.actor, r.role, r.action, r.method, r.path, r.outcome, r.device_id, r.target or {},
-                   r.parameters, r.client_address, r.request_id)
+        return cls(
+            r.id,
+            r.at,
+            r.actor,
+            r.role,
+            r.action,
+            r.method,
+            r.path,
+            r.outcome,
+            r.device_id,
+            r.target or {},
+            r.parameters,
+            r.client_address,
+            r.request_id,
+        )
 
 
 class AuditPage(Struct):
@@ -55,8 +69,10 @@ class AuditController(Controller):
 
     @get("/", operation_id="searchAudit", guards=[requires(Permission.AUDIT_READ)])
     async def search(
-        self, audit_log: NamedDependency[SkipValidation[AuditLog]],  # a Protocol: no isinstance check
-        start_time: FromQuery[datetime | None] = None, end_time: FromQuery[datetime | None] = None,
+        self,
+        audit_log: NamedDependency[SkipValidation[AuditLog]],  # a Protocol: no isinstance check
+        start_time: FromQuery[datetime | None] = None,
+        end_time: FromQuery[datetime | None] = None,
         actor: Annotated[str | None, QueryParameter(max_length=255)] = None,
         device_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         action: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -66,6 +82,8 @@ class AuditController(Controller):
         start, end = as_utc(start_time), as_utc(end_time)
         if start and end and start > end:
             raise ValidationFailed("start_time must not be after end_time")
-        page = await audit_log.search(AuditFilter(start, end, actor, device_id, action),
-                                      PageRequest.checked(limit, offset, AUDIT_PAGE_MAX))
+        page = await audit_log.search(
+            AuditFilter(start, end, actor, device_id, action),
+            PageRequest.checked(limit, offset, AUDIT_PAGE_MAX),
+        )
         return AuditPage([AuditEntry.of(r) for r in page.items], page.total, page.limit, page.offset)

@@ -1,4 +1,5 @@
 """POST /api/v1/edge/devices/bulk: one command (or attestation) per device, outcomes per id."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -56,14 +57,24 @@ class BulkController(Controller):
     tags = ["devices"]
 
     @post("/", operation_id="bulkOperation", guards=[requires(Permission.COMMANDS_SAFE)], status_code=200)
-    async def bulk(self, request: Request, data: JSONBody[BulkRequest],
-                   bulk: NamedDependency[BulkOperations]) -> BulkResponse:
+    async def bulk(
+        self, request: Request, data: JSONBody[BulkRequest], bulk: NamedDependency[BulkOperations]
+    ) -> BulkResponse:
         """``operation``: attest | reboot | status | update | diagnose | halt, for ``device_ids`` or a
         ``filter`` (at most 1000 devices). Commands are queued (follow each ``command_id``); attestation
         runs now through the batch verifier. Per-device failures do not fail the call."""
-        filters = DeviceFilter(data.filter.platform, data.filter.status, data.filter.location) if data.filter else None
+        filters = (
+            DeviceFilter(data.filter.platform, data.filter.status, data.filter.location)
+            if data.filter
+            else None
+        )
         device_ids = await bulk.resolve(data.device_ids, filters)
         outcomes = await bulk.run(request.user, data.operation, device_ids, data.parameters)
         succeeded = sum(o.success for o in outcomes)
-        return BulkResponse(data.operation, len(outcomes), succeeded, len(outcomes) - succeeded,
-                            [BulkResult.of(o) for o in outcomes])
+        return BulkResponse(
+            data.operation,
+            len(outcomes),
+            succeeded,
+            len(outcomes) - succeeded,
+            [BulkResult.of(o) for o in outcomes],
+        )

@@ -1,4 +1,5 @@
 """Operator command endpoints: run (API contract), follow, list, cancel."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -31,12 +32,18 @@ class CommandController(Controller):
 
     @post("/command", operation_id="runCommand", guards=[requires(Permission.COMMANDS_SAFE)], status_code=200)
     async def run_command(
-        self, request: Request, device_id: FromPath[str], data: JSONBody[CommandRequest], commands: Commands,
+        self,
+        request: Request,
+        device_id: FromPath[str],
+        data: JSONBody[CommandRequest],
+        commands: Commands,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[CommandResult | CommandAccepted]:
         """Queue the command and wait up to ``parameters.timeout`` s (default 30) for its result:
         200 with the result when it finished, 202 with the command id when it is still going."""
-        command, _ = await commands.submit(request.user, device_id, data.command, data.parameters, idempotency_key)
+        command, _ = await commands.submit(
+            request.user, device_id, data.command, data.parameters, idempotency_key
+        )
         command = await commands.wait(device_id, command.id, command.parameters["timeout"])
         if command.finished:
             return Response(CommandResult.of(command), status_code=200)
@@ -44,7 +51,9 @@ class CommandController(Controller):
 
     @get("/commands", operation_id="listCommands", guards=[requires(Permission.COMMANDS_READ)])
     async def list_commands(
-        self, device_id: FromPath[str], commands: Commands,
+        self,
+        device_id: FromPath[str],
+        commands: Commands,
         status: FromQuery[CommandStatus | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         offset: Offset = 0,
@@ -53,10 +62,18 @@ class CommandController(Controller):
         return CommandList([CommandView.of(c) for c in page.items], page.total, page.limit, page.offset)
 
     @get("/commands/{command_id:int}", operation_id="getCommand", guards=[requires(Permission.COMMANDS_READ)])
-    async def get_command(self, device_id: FromPath[str], command_id: CommandId, commands: Commands) -> CommandView:
+    async def get_command(
+        self, device_id: FromPath[str], command_id: CommandId, commands: Commands
+    ) -> CommandView:
         return CommandView.of(await commands.get(device_id, command_id))
 
-    @post("/commands/{command_id:int}/cancel", operation_id="cancelCommand",
-          guards=[requires(Permission.COMMANDS_SAFE)], status_code=200)
-    async def cancel_command(self, device_id: FromPath[str], command_id: CommandId, commands: Commands) -> CommandView:
+    @post(
+        "/commands/{command_id:int}/cancel",
+        operation_id="cancelCommand",
+        guards=[requires(Permission.COMMANDS_SAFE)],
+        status_code=200,
+    )
+    async def cancel_command(
+        self, device_id: FromPath[str], command_id: CommandId, commands: Commands
+    ) -> CommandView:
         return CommandView.of(await commands.cancel(device_id, command_id))

@@ -1,4 +1,5 @@
 """GET /api/v1/edge/security/compliance (contract shape, plus paging and the failing checks)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,8 +31,15 @@ class DeviceCompliance(Struct):
 
     @classmethod
     def of(cls, r: ComplianceReport) -> DeviceCompliance:
-        return cls(r.device_id, r.tee_status, r.tpm_status, r.encryption_status, r.compliance_score, r.last_check,
-                   list(r.failing))
+        return cls(
+            r.device_id,
+            r.tee_status,
+            r.tpm_status,
+            r.encryption_status,
+            r.compliance_score,
+            r.last_check,
+            list(r.failing),
+        )
 
 
 class CompliancePage(Struct):
@@ -47,12 +55,16 @@ class ComplianceController(Controller):
 
     @get("/", operation_id="getCompliance", guards=[requires(Permission.COMPLIANCE_READ)])
     async def compliance(
-        self, compliance: NamedDependency[ComplianceReview],
+        self,
+        compliance: NamedDependency[ComplianceReview],
         platform: FromQuery[Platform | None] = None,
         location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         offset: Offset = 0,
     ) -> CompliancePage:
-        page = await compliance.review(DeviceFilter(platform=platform, location=location),
-                                       PageRequest.checked(limit, offset, 100))
-        return CompliancePage([DeviceCompliance.of(r) for r in page.items], page.total, page.limit, page.offset)
+        page = await compliance.review(
+            DeviceFilter(platform=platform, location=location), PageRequest.checked(limit, offset, 100)
+        )
+        return CompliancePage(
+            [DeviceCompliance.of(r) for r in page.items], page.total, page.limit, page.offset
+        )

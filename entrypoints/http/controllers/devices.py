@@ -1,4 +1,5 @@
 """Device inventory endpoints (/api/v1/edge/devices)."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -63,7 +64,9 @@ def _rendered(page: Page) -> bytes:
     hit = _RENDERED.get(id(page))
     if hit is not None and hit[0] is page:
         return hit[1]
-    body = _ENCODER.encode(DeviceList([DeviceSummary.of(d) for d in page.items], page.total, page.limit, page.offset))
+    body = _ENCODER.encode(
+        DeviceList([DeviceSummary.of(d) for d in page.items], page.total, page.limit, page.offset)
+    )
     _RENDERED[id(page)] = (page, body)  # holding the page keeps its id from being reused
     if len(_RENDERED) > 256:
         _RENDERED.popitem(last=False)
@@ -83,8 +86,12 @@ class DeviceController(Controller):
         status: FromQuery[DeviceStatus | None] = None,
         location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
         include_decommissioned: FromQuery[bool] = False,
-        q: Annotated[str | None, QueryParameter(min_length=1, max_length=64,
-                                                description="case-insensitive part of the id or name")] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=1, max_length=64, description="case-insensitive part of the id or name"
+            ),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
         offset: Offset = 0,
     ) -> Response[DeviceList]:
@@ -102,22 +109,30 @@ class DeviceController(Controller):
         return DeviceDetail.of(device, await inventory.seal_status(device.id))
 
     @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
-    async def get_device(self, request: Request, device_id: FromPath[str], inventory: Inventory,
-                         uptime: Uptimes) -> DeviceDetail:
+    async def get_device(
+        self, request: Request, device_id: FromPath[str], inventory: Inventory, uptime: Uptimes
+    ) -> DeviceDetail:
         device = await inventory.get(device_id, viewer_of(request))
         return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
 
     @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
-    async def update_device(self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory,
-                            uptime: Uptimes) -> DeviceDetail:
+    async def update_device(
+        self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory, uptime: Uptimes
+    ) -> DeviceDetail:
         device = await inventory.update(device_id, data.changes())
         return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
 
-    @delete("/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)])
+    @delete(
+        "/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)]
+    )
     async def decommission_device(self, device_id: FromPath[str], inventory: Inventory) -> None:
         await inventory.decommission(device_id)
 
-    @get("/{device_id:str}/history", operation_id="getDeviceHistory", guards=[requires(Permission.METRICS_READ)])
+    @get(
+        "/{device_id:str}/history",
+        operation_id="getDeviceHistory",
+        guards=[requires(Permission.METRICS_READ)],
+    )
     async def device_history(
         self,
         request: Request,
@@ -132,9 +147,16 @@ class DeviceController(Controller):
         window = TimeWindow(as_utc(start_time), as_utc(end_time))
         resolved = inventory.history_resolution(window, resolution)  # decided once, echoed to the client
         points = await inventory.history(
-            device_id, window, PageRequest.checked(limit, offset, HISTORY_PAGE_MAX), viewer_of(request), resolved
+            device_id,
+            window,
+            PageRequest.checked(limit, offset, HISTORY_PAGE_MAX),
+            viewer_of(request),
+            resolved,
         )
         return DeviceHistory(
-            device_id=device_id, history=[HistoryPoint.of(p) for p in points], limit=limit, offset=offset,
+            device_id=device_id,
+            history=[HistoryPoint.of(p) for p in points],
+            limit=limit,
+            offset=offset,
             resolution=resolved,
         )

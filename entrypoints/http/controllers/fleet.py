@@ -1,4 +1,5 @@
 """Fleet-wide endpoints: security metrics (API contract) and enrolment tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -68,23 +69,36 @@ class FleetController(Controller):
         return summarise(await inventory.breakdown())
 
     @get("/metrics", operation_id="securityMetrics", guards=[requires(Permission.METRICS_READ)])
-    async def security_metrics(self, inventory: NamedDependency[DeviceInventory],
-                               settings: NamedDependency[Settings],
-                               uptime: NamedDependency[UptimeService]) -> SecurityMetrics:
+    async def security_metrics(
+        self,
+        inventory: NamedDependency[DeviceInventory],
+        settings: NamedDependency[Settings],
+        uptime: NamedDependency[UptimeService],
+    ) -> SecurityMetrics:
         counts = await inventory.security_counts(timedelta(seconds=settings.attestation_max_age_seconds))
         fleet = (await uptime.fleet()).percent
         return SecurityMetrics(
-            total_devices=counts.total_devices, secure_devices=counts.secure_devices,
-            attestation_success=counts.attested_fresh, encryption_enabled=counts.sealed_devices,
-            seal_status=seal_status(counts), device_binding=device_binding_percent(counts),
-            uptime_percent_24h=fleet["24h"], uptime_percent_7d=fleet["7d"],
+            total_devices=counts.total_devices,
+            secure_devices=counts.secure_devices,
+            attestation_success=counts.attested_fresh,
+            encryption_enabled=counts.sealed_devices,
+            seal_status=seal_status(counts),
+            device_binding=device_binding_percent(counts),
+            uptime_percent_24h=fleet["24h"],
+            uptime_percent_7d=fleet["7d"],
         )
 
-    @post("/enrollment-tokens", operation_id="createEnrollmentToken",
-          guards=[requires(Permission.ENROLMENT_ADMIN)], status_code=201)
-    async def create_enrollment_token(self, request: Request, data: JSONBody[TokenRequest],
-                                      agents: NamedDependency[AgentService]) -> TokenCreated:
+    @post(
+        "/enrollment-tokens",
+        operation_id="createEnrollmentToken",
+        guards=[requires(Permission.ENROLMENT_ADMIN)],
+        status_code=201,
+    )
+    async def create_enrollment_token(
+        self, request: Request, data: JSONBody[TokenRequest], agents: NamedDependency[AgentService]
+    ) -> TokenCreated:
         """A one-time token for one device to enrol with; shown only in this response."""
         token, secret = await agents.create_enrollment_token(
-            request.user, timedelta(seconds=data.expires_in), data.device_id)
+            request.user, timedelta(seconds=data.expires_in), data.device_id
+        )
         return TokenCreated(secret, token.expires_at, token.device_id)

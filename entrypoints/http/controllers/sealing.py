@@ -1,5 +1,6 @@
 """Sealing endpoints: seal a key to a device's TPM (seed), list a device's seals, and the agent's
 view of the seals it should import."""
+
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
@@ -24,12 +25,18 @@ class SealController(Controller):
         for the device's EK: only that TPM recovers the key, and only while the PCRs hold the values.
         The key itself is never returned or stored. 503 TEE_NOT_AVAILABLE without TPM and TEE;
         409 NOT_ENROLLED before TPM enrolment, CONFLICT for an active key_id without ``replace``."""
-        seal = await sealing.seal(request.user, data.device_id, data.key_id, data.policy, data.pcr_values,
-                                  bank=data.hash_alg, replace=data.replace)
+        seal = await sealing.seal(
+            request.user,
+            data.device_id,
+            data.key_id,
+            data.policy,
+            data.pcr_values,
+            bank=data.hash_alg,
+            replace=data.replace,
+        )
         return SealResult.of(seal)
 
-    @get("/devices/{device_id:str}/seals", operation_id="listSeals",
-         guards=[requires(Permission.SEALS_READ)])
+    @get("/devices/{device_id:str}/seals", operation_id="listSeals", guards=[requires(Permission.SEALS_READ)])
     async def list_seals(self, device_id: FromPath[str], sealing: Sealing) -> SealList:
         """Every seal of the device, newest first, revoked ones included."""
         seals = await sealing.list_seals(device_id)

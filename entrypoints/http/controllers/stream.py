@@ -7,6 +7,7 @@ A client receives, in publication order, the event types its role may read over 
 device_status (devices:read), alert (alerts:read), command (commands:read), attestation (attestation:read).
 Bad tokens get an error message and close code 4401. What clients send is ignored.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -63,8 +64,9 @@ async def _until_closed(socket: WebSocket) -> None:
 
 
 @websocket("/stream", name="liveStream", opt={"exclude_from_auth": True})
-async def stream_events(socket: WebSocket, live_stream: NamedDependency[LiveStream],
-                        tokens: NamedDependency[TokenService]) -> None:
+async def stream_events(
+    socket: WebSocket, live_stream: NamedDependency[LiveStream], tokens: NamedDependency[TokenService]
+) -> None:
     await socket.accept(subprotocols=BEARER_PROTOCOL if _protocol_token(socket) else None)
     try:
         principal = _principal(socket, tokens)
@@ -80,8 +82,10 @@ async def stream_events(socket: WebSocket, live_stream: NamedDependency[LiveStre
 
     with live_stream.subscribe(accepts) as subscription:
         await socket.send_data(encode(Hello(principal.role.value, types)))
-        tasks = [asyncio.create_task(_forward(socket, subscription)),
-                 asyncio.create_task(_until_closed(socket))]
+        tasks = [
+            asyncio.create_task(_forward(socket, subscription)),
+            asyncio.create_task(_until_closed(socket)),
+        ]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:

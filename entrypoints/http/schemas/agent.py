@@ -1,4 +1,5 @@
 """Device-facing (agent) bodies. Binary TPM structures travel base64, nonces and PCR values hex."""
+
 from __future__ import annotations
 
 import base64
@@ -80,10 +81,17 @@ class Sample(Struct, forbid_unknown_fields=True):
 
     def to_sample(self, device_id: str) -> MetricSample:
         at = self.timestamp if self.timestamp.tzinfo else self.timestamp.replace(tzinfo=UTC)
-        return MetricSample(device_id=device_id, timestamp=at.astimezone(UTC), cpu_usage=self.cpu_usage,
-                            memory_usage=self.memory_usage, temperature=self.temperature,
-                            uptime_seconds=self.uptime_seconds, ai_core_usage=self.ai_core_usage,
-                            npu_memory_used_mb=self.npu_memory_used_mb, power_w=self.power_w)
+        return MetricSample(
+            device_id=device_id,
+            timestamp=at.astimezone(UTC),
+            cpu_usage=self.cpu_usage,
+            memory_usage=self.memory_usage,
+            temperature=self.temperature,
+            uptime_seconds=self.uptime_seconds,
+            ai_core_usage=self.ai_core_usage,
+            npu_memory_used_mb=self.npu_memory_used_mb,
+            power_w=self.power_w,
+        )
 
 
 # Capabilities are small and flat: names to a string, number, flag or short list (NPU ids ...).
@@ -91,7 +99,10 @@ CapabilityName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-
 CapabilityText = Annotated[str, Meta(max_length=256, pattern=NO_NUL)]
 CapabilityNumber = Annotated[int, Meta(ge=-(2**53), le=2**53)]
 CapabilityValue = (
-    CapabilityText | CapabilityNumber | bool | None
+    CapabilityText
+    | CapabilityNumber
+    | bool
+    | None
     | Annotated[list[CapabilityText | CapabilityNumber], Meta(max_length=64)]
 )
 
@@ -163,7 +174,9 @@ class Evidence(Struct, forbid_unknown_fields=True):
                 raise ValidationFailed(f"PCR index {key!r} must be 0-23")
             values[int(key)] = unhex(value, f"PCR {key}")
         log = unb64(self.event_log, "event_log") if self.event_log is not None else None
-        evidence = QuoteEvidence(unb64(self.quote, "quote"), unb64(self.signature, "signature"), values, bank, log)
+        evidence = QuoteEvidence(
+            unb64(self.quote, "quote"), unb64(self.signature, "signature"), values, bank, log
+        )
         return unhex(self.nonce, "nonce"), evidence
 
 

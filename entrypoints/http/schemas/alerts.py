@@ -1,4 +1,5 @@
 """Alert, health and alert-rule bodies: the API contract's keys first, then what the lifecycle adds."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,11 +31,22 @@ class AlertView(Struct):
 
     @classmethod
     def of(cls, a: Alert) -> AlertView:
-        return cls(id=a.public_id, device_id=a.device_id, severity=a.severity.value, message=a.message,
-                   timestamp=a.started_at, status=a.status.value, rule=a.rule.value,
-                   subject=a.subject or None, value=a.value, threshold=a.threshold, updated_at=a.updated_at,
-                   acknowledged_by=a.acknowledged_by, acknowledged_at=a.acknowledged_at,
-                   resolved_at=a.resolved_at)
+        return cls(
+            id=a.public_id,
+            device_id=a.device_id,
+            severity=a.severity.value,
+            message=a.message,
+            timestamp=a.started_at,
+            status=a.status.value,
+            rule=a.rule.value,
+            subject=a.subject or None,
+            value=a.value,
+            threshold=a.threshold,
+            updated_at=a.updated_at,
+            acknowledged_by=a.acknowledged_by,
+            acknowledged_at=a.acknowledged_at,
+            resolved_at=a.resolved_at,
+        )
 
 
 class AlertList(Struct):
@@ -57,8 +69,15 @@ class HealthView(Struct):
 
     @classmethod
     def of(cls, h: FleetHealth) -> HealthView:
-        return cls(h.overall_status, h.devices_online, h.devices_offline, [AlertView.of(a) for a in h.alerts],
-                   h.timestamp, h.devices_degraded, h.channel)
+        return cls(
+            h.overall_status,
+            h.devices_online,
+            h.devices_offline,
+            [AlertView.of(a) for a in h.alerts],
+            h.timestamp,
+            h.devices_degraded,
+            h.channel,
+        )
 
 
 class HealthUnavailable(HealthView):

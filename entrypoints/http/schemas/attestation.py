@@ -1,4 +1,5 @@
 """Attestation bodies: the API contract's status shape plus reasons, and reference policies."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -51,13 +52,21 @@ class AttestationStatus(Struct):
     def of(cls, device_id: str, verdict: AttestationVerdict | None) -> AttestationStatus:
         if verdict is None:
             return cls(device_id, "2.0", {}, "unknown", None, [], [], None, None, False, None)
-        return cls(device_id=device_id, tpm_version=verdict.tpm_version, pcr_values=pcr_map(verdict.pcr_values),
-                   attestation_status=verdict.status.value, timestamp=verdict.timestamp,
-                   reasons=list(verdict.reasons), mismatched_pcrs=list(verdict.mismatched_pcrs),
-                   bank=BANK_NAMES.get(verdict.bank), verifier=verdict.verifier,
-                   reboot_observed=verdict.reboot_observed, tpm_latency_seconds=verdict.tpm_latency_seconds,
-                   failed_events=[FailedEventView(**f) for f in verdict.failed_events],
-                   event_log_error=verdict.event_log_error)
+        return cls(
+            device_id=device_id,
+            tpm_version=verdict.tpm_version,
+            pcr_values=pcr_map(verdict.pcr_values),
+            attestation_status=verdict.status.value,
+            timestamp=verdict.timestamp,
+            reasons=list(verdict.reasons),
+            mismatched_pcrs=list(verdict.mismatched_pcrs),
+            bank=BANK_NAMES.get(verdict.bank),
+            verifier=verdict.verifier,
+            reboot_observed=verdict.reboot_observed,
+            tpm_latency_seconds=verdict.tpm_latency_seconds,
+            failed_events=[FailedEventView(**f) for f in verdict.failed_events],
+            event_log_error=verdict.event_log_error,
+        )
 
 
 class PolicyBody(Struct, forbid_unknown_fields=True):
@@ -89,7 +98,9 @@ class PolicyView(Struct):
     @classmethod
     def of(cls, policy: ReferencePolicy) -> PolicyView:
         scope = {k: v for k, v in vars(policy.scope).items() if v is not None}
-        return cls(scope, BANK_NAMES.get(policy.bank, str(policy.bank)), pcr_map(policy.pcrs), policy.updated_at)
+        return cls(
+            scope, BANK_NAMES.get(policy.bank, str(policy.bank)), pcr_map(policy.pcrs), policy.updated_at
+        )
 
 
 class PolicyList(Struct):
@@ -108,7 +119,9 @@ class SecurityMetrics(Struct):
     uptime_percent_7d: float | None = None
 
 
-Digests = Annotated[list[Annotated[str, Meta(pattern=r"^[0-9a-fA-F]{40,128}$")]], Meta(min_length=1, max_length=256)]
+Digests = Annotated[
+    list[Annotated[str, Meta(pattern=r"^[0-9a-fA-F]{40,128}$")]], Meta(min_length=1, max_length=256)
+]
 
 
 class EventPolicyBody(Struct, forbid_unknown_fields=True):
@@ -125,7 +138,9 @@ class EventPolicyBody(Struct, forbid_unknown_fields=True):
     separators: bool | None = None
 
     def document(self) -> dict:
-        return {name: getattr(self, name) for name in self.__struct_fields__ if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name) for name in self.__struct_fields__ if getattr(self, name) is not None
+        }
 
 
 class EventPolicyView(Struct):

@@ -1,4 +1,5 @@
 """Command bodies: the API contract's request and result shape, plus lifecycle views."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,9 +36,16 @@ class CommandResult(Struct):
 
     @classmethod
     def of(cls, c: Command) -> CommandResult:
-        return cls(success=c.status == "succeeded", device_id=c.device_id, command=c.command.value,
-                   result=_message(c), timestamp=c.executed_at or c.created_at, command_id=c.id,
-                   status=c.status.value, output=c.result)
+        return cls(
+            success=c.status == "succeeded",
+            device_id=c.device_id,
+            command=c.command.value,
+            result=_message(c),
+            timestamp=c.executed_at or c.created_at,
+            command_id=c.id,
+            status=c.status.value,
+            output=c.result,
+        )
 
 
 class CommandAccepted(Struct):
@@ -52,8 +60,14 @@ class CommandAccepted(Struct):
 
     @classmethod
     def of(cls, c: Command) -> CommandAccepted:
-        return cls(command_id=c.id, device_id=c.device_id, command=c.command.value, status=c.status.value,
-                   timestamp=c.created_at, location=f"/api/v1/edge/devices/{c.device_id}/commands/{c.id}")
+        return cls(
+            command_id=c.id,
+            device_id=c.device_id,
+            command=c.command.value,
+            status=c.status.value,
+            timestamp=c.created_at,
+            location=f"/api/v1/edge/devices/{c.device_id}/commands/{c.id}",
+        )
 
 
 class CommandView(Struct):
@@ -73,10 +87,21 @@ class CommandView(Struct):
 
     @classmethod
     def of(cls, c: Command) -> CommandView:
-        return cls(id=c.id, device_id=c.device_id, command=c.command.value, parameters=c.parameters,
-                   status=c.status.value, result=c.result, requested_by=c.requested_by,
-                   idempotency_key=c.idempotency_key, created_at=c.created_at, delivered_at=c.delivered_at,
-                   started_at=c.started_at, executed_at=c.executed_at, deadline=c.deadline)
+        return cls(
+            id=c.id,
+            device_id=c.device_id,
+            command=c.command.value,
+            parameters=c.parameters,
+            status=c.status.value,
+            result=c.result,
+            requested_by=c.requested_by,
+            idempotency_key=c.idempotency_key,
+            created_at=c.created_at,
+            delivered_at=c.delivered_at,
+            started_at=c.started_at,
+            executed_at=c.executed_at,
+            deadline=c.deadline,
+        )
 
 
 class CommandList(Struct):

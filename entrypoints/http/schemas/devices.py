@@ -1,4 +1,5 @@
 """Device request/response bodies. Response keys follow the API contract exactly (extra keys only added)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +12,9 @@ from domain.devices import DEVICE_ID_PATTERN, Device, DeviceRecord, DeviceStatus
 from domain.metrics_history import MetricPoint, Resolution
 from domain.uptime import Uptime
 
-DeviceId = Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")]
+DeviceId = Annotated[
+    str, Meta(pattern=DEVICE_ID_PATTERN.pattern, description="1-64 chars: letters, digits, . _ : -")
+]
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 Name = Annotated[str, Meta(min_length=1, max_length=255, pattern=NO_NUL)]
 Text = Annotated[str, Meta(min_length=1, max_length=255, pattern=NO_NUL)]
@@ -190,12 +193,19 @@ class HistoryPoint(Struct):
 
     @classmethod
     def of(cls, p: MetricPoint) -> HistoryPoint:
-        ranges = {} if p.samples is None else {
-            "samples": p.samples,
-            "cpu_usage_min": p.cpu_usage_min, "cpu_usage_max": p.cpu_usage_max,
-            "memory_usage_min": p.memory_usage_min, "memory_usage_max": p.memory_usage_max,
-            "temperature_min": p.temperature_min, "temperature_max": p.temperature_max,
-        }
+        ranges = (
+            {}
+            if p.samples is None
+            else {
+                "samples": p.samples,
+                "cpu_usage_min": p.cpu_usage_min,
+                "cpu_usage_max": p.cpu_usage_max,
+                "memory_usage_min": p.memory_usage_min,
+                "memory_usage_max": p.memory_usage_max,
+                "temperature_min": p.temperature_min,
+                "temperature_max": p.temperature_max,
+            }
+        )
         return cls(
             timestamp=p.timestamp,
             cpu_usage=p.cpu_usage,

@@ -1,4 +1,5 @@
 """Sealing bodies: the API contract's request and response, plus the seal record for listings."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,11 +21,25 @@ def _hex(data: bytes) -> str:
 class SealRequest(Struct, forbid_unknown_fields=True):
     device_id: Annotated[str, Meta(pattern=DEVICE_ID_PATTERN.pattern)]
     key_id: Annotated[str, Meta(pattern=KEY_ID_PATTERN.pattern)]
-    policy: Annotated[str, Meta(min_length=1, max_length=256, examples=["pcr_0,pcr_1,pcr_7"],
-                                description="Comma-separated pcr_<0-23>, each named once")]
-    pcr_values: Annotated[list[PcrHex], Meta(
-        max_length=24, description="Expected values in the policy's order; omitted: the reference policy's")
-    ] | None = None
+    policy: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=256,
+            examples=["pcr_0,pcr_1,pcr_7"],
+            description="Comma-separated pcr_<0-23>, each named once",
+        ),
+    ]
+    pcr_values: (
+        Annotated[
+            list[PcrHex],
+            Meta(
+                max_length=24,
+                description="Expected values in the policy's order; omitted: the reference policy's",
+            ),
+        ]
+        | None
+    ) = None
     bank: Annotated[BankName | None, Meta(description="Default sha256, or the reference policy's")] = None
     replace: Annotated[bool, Meta(description="Revoke an active seal with the same key_id")] = False
 
@@ -39,8 +54,13 @@ class SealResult(Struct):
     success: bool
     device_id: str
     key_id: str
-    sealed_data: Annotated[str, Meta(description="0x-hex: TPML_PCR_SELECTION || TPM2B_PUBLIC || "
-                                                 "TPM2B_PRIVATE || TPM2B_ENCRYPTED_SECRET for TPM2_Import")]
+    sealed_data: Annotated[
+        str,
+        Meta(
+            description="0x-hex: TPML_PCR_SELECTION || TPM2B_PUBLIC || "
+            "TPM2B_PRIVATE || TPM2B_ENCRYPTED_SECRET for TPM2_Import"
+        ),
+    ]
     timestamp: datetime
     seal_id: str
     policy: str
@@ -51,11 +71,19 @@ class SealResult(Struct):
 
     @classmethod
     def of(cls, seal: Seal) -> SealResult:
-        return cls(success=True, device_id=seal.device_id, key_id=seal.key_id,
-                   sealed_data=_hex(seal.sealed_blob), timestamp=seal.created_at, seal_id=seal.id,
-                   policy=seal.policy,
-                   pcr_values=[_hex(v) for v in seal.pcr_values.values()], bank=BANK_NAMES[seal.bank],
-                   policy_digest=_hex(seal.policy_digest), status=seal.status.value)
+        return cls(
+            success=True,
+            device_id=seal.device_id,
+            key_id=seal.key_id,
+            sealed_data=_hex(seal.sealed_blob),
+            timestamp=seal.created_at,
+            seal_id=seal.id,
+            policy=seal.policy,
+            pcr_values=[_hex(v) for v in seal.pcr_values.values()],
+            bank=BANK_NAMES[seal.bank],
+            policy_digest=_hex(seal.policy_digest),
+            status=seal.status.value,
+        )
 
 
 class SealView(Struct):
@@ -74,11 +102,20 @@ class SealView(Struct):
 
     @classmethod
     def of(cls, seal: Seal) -> SealView:
-        return cls(id=seal.id, device_id=seal.device_id, key_id=seal.key_id, policy=seal.policy,
-                   bank=BANK_NAMES[seal.bank], pcr_values=[_hex(v) for v in seal.pcr_values.values()],
-                   policy_digest=_hex(seal.policy_digest), sealed_data=_hex(seal.sealed_blob),
-                   status=seal.status.value, created_at=seal.created_at, created_by=seal.created_by,
-                   revoked_at=seal.revoked_at)
+        return cls(
+            id=seal.id,
+            device_id=seal.device_id,
+            key_id=seal.key_id,
+            policy=seal.policy,
+            bank=BANK_NAMES[seal.bank],
+            pcr_values=[_hex(v) for v in seal.pcr_values.values()],
+            policy_digest=_hex(seal.policy_digest),
+            sealed_data=_hex(seal.sealed_blob),
+            status=seal.status.value,
+            created_at=seal.created_at,
+            created_by=seal.created_by,
+            revoked_at=seal.revoked_at,
+        )
 
 
 class SealList(Struct):

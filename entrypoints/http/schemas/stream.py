@@ -1,4 +1,5 @@
 """Live-stream messages: JSON objects told apart by ``type``."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -77,11 +78,17 @@ def message_for(item: Event | Lagged) -> Struct:
         case AlertChanged():
             return AlertMessage(item.device_id, item.at, item.change, AlertView.of(item.alert))
         case CommandChanged():
-            return CommandMessage(item.device_id, item.at, item.command_id, item.command, item.status,
-                                  item.message)
+            return CommandMessage(
+                item.device_id, item.at, item.command_id, item.command, item.status, item.message
+            )
         case AttestationRecorded():
-            return AttestationMessage(item.device_id, item.at, item.status, list(item.reasons),
-                                      [FailedEventView(**f) for f in item.failed_events])
+            return AttestationMessage(
+                item.device_id,
+                item.at,
+                item.status,
+                list(item.reasons),
+                [FailedEventView(**f) for f in item.failed_events],
+            )
         case Lagged():
             return LaggedMessage(item.dropped)
     raise TypeError(f"no stream message for {type(item).__name__}")

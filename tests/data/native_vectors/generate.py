@@ -12,6 +12,7 @@ File format (bytes as base64, PCR values and nonces as hex, hash algorithms by n
      "nonce": hex, "key": {"spki", "type": "ecc"|"rsa", "scheme": null|"rsassa"|"rsapss"|"ecdsa",
      "hash_alg"}, "policy": null | {"7": hex}, "expected": {"reason": null|str, "mismatched_pcrs": []}}
 """
+
 from __future__ import annotations
 
 import base64
@@ -59,28 +60,46 @@ def _unhexmap(values) -> dict[int, bytes] | None:
 def to_json(name: str, description: str, check: QuoteCheck, expected: QuoteResult) -> dict:
     ev, key = check.evidence, check.key
     return {
-        "name": name, "description": description,
-        "quote": base64.b64encode(ev.quote).decode(), "signature": base64.b64encode(ev.signature).decode(),
-        "pcrs": _hexmap(ev.pcr_values), "hash_alg": _alg_name(ev.hash_alg), "nonce": check.nonce.hex(),
-        "key": {"spki": base64.b64encode(key.spki_der).decode(), "type": str(key.key_type),
-                "scheme": None if key.scheme is None else SigScheme(key.scheme).name.lower(),
-                "hash_alg": _alg_name(key.hash_alg)},
+        "name": name,
+        "description": description,
+        "quote": base64.b64encode(ev.quote).decode(),
+        "signature": base64.b64encode(ev.signature).decode(),
+        "pcrs": _hexmap(ev.pcr_values),
+        "hash_alg": _alg_name(ev.hash_alg),
+        "nonce": check.nonce.hex(),
+        "key": {
+            "spki": base64.b64encode(key.spki_der).decode(),
+            "type": str(key.key_type),
+            "scheme": None if key.scheme is None else SigScheme(key.scheme).name.lower(),
+            "hash_alg": _alg_name(key.hash_alg),
+        },
         "policy": _hexmap(check.policy),
-        "expected": {"reason": None if expected.reason is None else str(expected.reason),
-                     "mismatched_pcrs": list(expected.mismatched_pcrs)},
+        "expected": {
+            "reason": None if expected.reason is None else str(expected.reason),
+            "mismatched_pcrs": list(expected.mismatched_pcrs),
+        },
     }
 
 
 def from_json(doc: dict) -> tuple[QuoteCheck, QuoteResult]:
     key = doc["key"]
-    evidence = QuoteEvidence(base64.b64decode(doc["quote"]), base64.b64decode(doc["signature"]),
-                             _unhexmap(doc["pcrs"]), _alg(doc["hash_alg"]))
-    attestation_key = AttestationKey(base64.b64decode(key["spki"]), KeyType(key["type"]),
-                                     None if key["scheme"] is None else SigScheme[key["scheme"].upper()],
-                                     _alg(key["hash_alg"]))
+    evidence = QuoteEvidence(
+        base64.b64decode(doc["quote"]),
+        base64.b64decode(doc["signature"]),
+        _unhexmap(doc["pcrs"]),
+        _alg(doc["hash_alg"]),
+    )
+    attestation_key = AttestationKey(
+        base64.b64decode(key["spki"]),
+        KeyType(key["type"]),
+        None if key["scheme"] is None else SigScheme[key["scheme"].upper()],
+        _alg(key["hash_alg"]),
+    )
     check = QuoteCheck(evidence, attestation_key, bytes.fromhex(doc["nonce"]), _unhexmap(doc["policy"]))
     reason = doc["expected"]["reason"]
-    return check, QuoteResult(None if reason is None else Reason(reason), tuple(doc["expected"]["mismatched_pcrs"]))
+    return check, QuoteResult(
+        None if reason is None else Reason(reason), tuple(doc["expected"]["mismatched_pcrs"])
+    )
 
 
 def load_all(folder: Path = HERE) -> dict[str, tuple[QuoteCheck, QuoteResult]]:
@@ -99,8 +118,10 @@ def main() -> None:
         got = reference.verify_one(check)
         wanted = QuoteResult(reason, tuple(mismatched))
         if got != wanted:
-            raise SystemExit(f"{name}: the reference says {got.reason} {got.mismatched_pcrs}, the case means "
-                             f"{reason} {tuple(mismatched)}")
+            raise SystemExit(
+                f"{name}: the reference says {got.reason} {got.mismatched_pcrs}, the case means "
+                f"{reason} {tuple(mismatched)}"
+            )
         doc = to_json(name, description, check, wanted)
         (HERE / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {len(list(HERE.glob('*.json')))} vectors to {HERE}")

@@ -1,5 +1,6 @@
 """`edgefleet attest --evidence` with boot event logs and event policies on its lines: judged offline as
 the server judges them, failures named down to the event."""
+
 from __future__ import annotations
 
 import base64
@@ -28,7 +29,9 @@ def booted(device_id: str, config: BootConfig) -> SimulatedTpm:
     return tpm
 
 
-def line(device_id: str, config: BootConfig, *, policy=None, log: bytes | None = None, drop_log=False) -> dict:
+def line(
+    device_id: str, config: BootConfig, *, policy=None, log: bytes | None = None, drop_log=False
+) -> dict:
     tpm = booted(device_id, config)
     out = evidence_line(device_id, tpm.quote(NONCE, PCRS), NONCE, tpm.ak_public())
     if log is not None:
@@ -53,13 +56,22 @@ def test_event_logs_and_policies_on_evidence_lines_are_judged_offline(tmp_path):
     ]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(item) + "\n" for item in lines))
-    done = subprocess.run([EDGEFLEET, "attest", "--evidence", str(source), "--output", str(tmp_path / "out.jsonl")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [EDGEFLEET, "attest", "--evidence", str(source), "--output", str(tmp_path / "out.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     verdicts = {v["device_id"]: v for v in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
     assert done.returncode == 1, done.stderr
     assert {k: v["reasons"] for k, v in verdicts.items()} == {
-        "good": [], "swapped": ["event_policy_mismatch"], "lying": ["event_log_mismatch"],
-        "cut": ["malformed_event_log"], "no-log": ["event_policy_mismatch"], "log-only": []}
+        "good": [],
+        "swapped": ["event_policy_mismatch"],
+        "lying": ["event_log_mismatch"],
+        "cut": ["malformed_event_log"],
+        "no-log": ["event_policy_mismatch"],
+        "log-only": [],
+    }
     [failed] = verdicts["swapped"]["failed_events"]
     assert failed["rule"] == "boot_applications" and failed["pcr"] == 4
     assert verdicts["lying"]["mismatched_pcrs"] == [4]

@@ -1,4 +1,5 @@
 """Simulated TPMs (keys derived once per session) and the three verifiers the native tests compare."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,7 +50,9 @@ class Comparison:
             got = native.verify_batch(checks)
             assert got == expected
             # clock and firmware do not take part in ==, but the use case reads them: compare too
-            assert [(r.clock, r.firmware_version) for r in got] == [(r.clock, r.firmware_version) for r in expected]
+            assert [(r.clock, r.firmware_version) for r in got] == [
+                (r.clock, r.firmware_version) for r in expected
+            ]
         return expected
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
 """Hypothesis strategies for the differential tests: honest quotes, then mutations of every input."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -40,8 +41,9 @@ class Case:
     policy: object
 
     def check(self) -> QuoteCheck:
-        return QuoteCheck(QuoteEvidence(self.quote, self.signature, self.pcrs, self.bank), self.key, self.nonce,
-                          self.policy)
+        return QuoteCheck(
+            QuoteEvidence(self.quote, self.signature, self.pcrs, self.bank), self.key, self.nonce, self.policy
+        )
 
 
 def flip(data: bytes, bit: int) -> bytes:
@@ -61,8 +63,17 @@ def honest_cases(draw, devices) -> Case:
     evidence = tpm.quote(nonce, draw(pcr_lists), bank)
     policy = draw(st.sampled_from(["same", "none", "empty"]))
     policy = {"same": dict(evidence.pcr_values), "none": None, "empty": {}}[policy]
-    return Case(tpm, algorithm, evidence.quote, evidence.signature, dict(evidence.pcr_values), evidence.hash_alg,
-                devices.keys[algorithm], nonce, policy)
+    return Case(
+        tpm,
+        algorithm,
+        evidence.quote,
+        evidence.signature,
+        dict(evidence.pcr_values),
+        evidence.hash_alg,
+        devices.keys[algorithm],
+        nonce,
+        policy,
+    )
 
 
 # -- mutations: each takes (draw, case, devices) and edits the case in place ---------------------------
@@ -123,9 +134,11 @@ def resigned_edit(draw, case, devices):
         attest = replace(attest, qualified_signer=draw(st.binary(max_size=80)))
     else:
         clock = attest.clock
-        attest = replace(attest, clock=clock._replace(clock=draw(st.integers(0, 2**64 - 1)),
-                                                      safe=draw(st.booleans())),
-                         firmware_version=draw(st.integers(0, 2**64 - 1)))
+        attest = replace(
+            attest,
+            clock=clock._replace(clock=draw(st.integers(0, 2**64 - 1)), safe=draw(st.booleans())),
+            firmware_version=draw(st.integers(0, 2**64 - 1)),
+        )
     case.quote = build_attest(attest)
     case.signature = case.tpm.sign(case.quote)
 
@@ -145,7 +158,9 @@ def edit_pcrs(draw, case, devices):
         pcr = draw(st.sampled_from(sorted(pcrs)))
         pcrs[pcr] = draw(st.binary(max_size=70))
     elif kind == "far":
-        pcrs[draw(st.sampled_from([-1, 32, 255, 256, 1000]))] = bytes(len(next(iter(pcrs.values()), bytes(32))))
+        pcrs[draw(st.sampled_from([-1, 32, 255, 256, 1000]))] = bytes(
+            len(next(iter(pcrs.values()), bytes(32)))
+        )
     elif kind == "bank":
         case.bank = draw(st.sampled_from([HashAlg.SHA1, HashAlg.SHA256, HashAlg.SHA384, HashAlg.SHA512]))
     case.pcrs = pcrs
@@ -211,13 +226,27 @@ def ecdsa_edge(draw, case, devices):
     except OverflowError:
         raw = value.to_bytes(32, "big")
     r_len = int.from_bytes(case.signature[4:6], "big")
-    r, s = case.signature[6:6 + r_len], case.signature[8 + r_len:]
+    r, s = case.signature[6 : 6 + r_len], case.signature[8 + r_len :]
     r, s = (raw, s) if draw(st.booleans()) else (r, raw)
-    case.signature = (case.signature[:4] + len(r).to_bytes(2, "big") + r + len(s).to_bytes(2, "big") + s)
+    case.signature = case.signature[:4] + len(r).to_bytes(2, "big") + r + len(s).to_bytes(2, "big") + s
 
 
-MUTATIONS = {f.__name__: f for f in (flip_quote, flip_signature, truncate, extend, random_bytes, resigned_edit,
-                                     edit_pcrs, edit_nonce, edit_policy, wrong_key, ecdsa_edge)}
+MUTATIONS = {
+    f.__name__: f
+    for f in (
+        flip_quote,
+        flip_signature,
+        truncate,
+        extend,
+        random_bytes,
+        resigned_edit,
+        edit_pcrs,
+        edit_nonce,
+        edit_policy,
+        wrong_key,
+        ecdsa_edge,
+    )
+}
 
 
 @st.composite

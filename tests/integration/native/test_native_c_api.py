@@ -1,4 +1,5 @@
 """The C API itself: its status codes are the contract's, and it refuses batches it cannot read safely."""
+
 from __future__ import annotations
 
 import threading
@@ -16,7 +17,9 @@ from domain.attestation.evidence import REASON_CODES, QuoteCheck, QuoteResult, R
 
 
 def test_native_status_codes_are_the_contracts_reason_codes():
-    native = {name[len("EF_ST_"):].lower(): getattr(lib, name) for name in dir(lib) if name.startswith("EF_ST_")}
+    native = {
+        name[len("EF_ST_") :].lower(): getattr(lib, name) for name in dir(lib) if name.startswith("EF_ST_")
+    }
     assert native.pop("ok") == 0
     assert native.pop("unknown_key") not in REASON_CODES.values()
     assert {Reason(name): code for name, code in native.items()} == REASON_CODES
@@ -66,8 +69,10 @@ def test_a_key_slot_past_the_key_table_makes_that_quote_malformed(checks):
 
 def test_disjoint_ranges_of_one_batch_verify_concurrently_to_the_same_verdicts(checks):
     packed = pack(checks * 200, NativeKeyCache())
-    threads = [threading.Thread(target=lib.ef_verify_batch, args=(packed.batch, lo, lo + 150, 0, packed.out))
-               for lo in range(0, 600, 150)]
+    threads = [
+        threading.Thread(target=lib.ef_verify_batch, args=(packed.batch, lo, lo + 150, 0, packed.out))
+        for lo in range(0, 600, 150)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -77,8 +82,10 @@ def test_disjoint_ranges_of_one_batch_verify_concurrently_to_the_same_verdicts(c
 
 def mixed(checks) -> list[QuoteCheck]:
     """Honest quotes and quotes with the wrong nonce, interleaved: every position has a verdict to get right."""
-    return [check if i % 3 else QuoteCheck(check.evidence, check.key, b"stale", check.policy)
-            for i, check in enumerate(checks * 100)]
+    return [
+        check if i % 3 else QuoteCheck(check.evidence, check.key, b"stale", check.policy)
+        for i, check in enumerate(checks * 100)
+    ]
 
 
 def test_threads_claiming_grains_of_one_batch_give_the_verdicts_of_one_call(checks):
@@ -88,6 +95,7 @@ def test_threads_claiming_grains_of_one_batch_give_the_verdicts_of_one_call(chec
     for grain, threads in ((1, 4), (7, 3), (64, 2), (1000, 2)):
         packed, claim = pack(batch, NativeKeyCache()), ffi.new("ef_claim *")
         codes: list[int] = []
+
         def claim_until_done(packed=packed, claim=claim, grain=grain, codes=codes):
             codes.append(lib.ef_verify_claimed(packed.batch, claim, grain, 0, packed.out))
 
@@ -162,5 +170,7 @@ def test_one_verifier_serves_concurrent_callers_with_their_own_verdicts(checks):
     finally:
         verifier.close()
     for batch, got in zip(batches, results, strict=True):
-        expected = QuoteResult(None) if batch[0].nonce == checks[0].nonce else QuoteResult(Reason.NONCE_MISMATCH)
+        expected = (
+            QuoteResult(None) if batch[0].nonce == checks[0].nonce else QuoteResult(Reason.NONCE_MISMATCH)
+        )
         assert got == [expected] * len(batch)

@@ -1,4 +1,5 @@
 """The native verifier gives the pure-Python reference's verdict for every quote, whatever was done to it."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -75,11 +76,17 @@ def test_mixed_batches_of_every_mutation_get_the_reference_verdicts_quote_by_quo
 
     # derandomize: the coverage assertion below must not depend on the luck of one run
     @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(mutated_checks(devices, max_mutations=3) | honest_checks(devices), min_size=1, max_size=12))
+    @given(
+        st.lists(mutated_checks(devices, max_mutations=3) | honest_checks(devices), min_size=1, max_size=12)
+    )
     def run(checks):
         seen.update(result.reason for result in compare(checks))
 
     run()
     # the strategies must reach every verdict, or the comparison proves less than it claims
-    assert seen >= {None, *Reason} - {Reason.NONCE_EXPIRED, Reason.NONCE_REUSED, Reason.CLOCK_ROLLBACK,
-                                      *EVENT_LOG_REASONS}
+    assert seen >= {None, *Reason} - {
+        Reason.NONCE_EXPIRED,
+        Reason.NONCE_REUSED,
+        Reason.CLOCK_ROLLBACK,
+        *EVENT_LOG_REASONS,
+    }

@@ -1,5 +1,6 @@
 """pack() lays a plain batch out column by column at C speed; the careful quote-by-quote path is the
 definition of the layout. The two must give the C side the same bytes for every batch the fast one takes."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -25,7 +26,9 @@ def layouts(checks):
     tables = (_KeyTable(cache), _KeyTable(cache))
     plain = _plain_columns(checks, tables[0], _PolicyTable())
     careful = _careful_columns(checks, tables[1], _PolicyTable(), PackedBatch(len(checks)))
-    as_lists = [[list(column) for column in columns] if columns is not None else None for columns in (plain, careful)]
+    as_lists = [
+        [list(column) for column in columns] if columns is not None else None for columns in (plain, careful)
+    ]
     keys = [(table.handles, list(table.schemes), list(table.hashes)) for table in tables]
     return as_lists, keys
 
@@ -48,7 +51,9 @@ def test_whenever_the_fast_layout_is_taken_for_mutated_evidence_it_equals_the_ca
     taken = []
 
     @LAYOUT
-    @given(st.lists(mutated_checks(devices, max_mutations=3) | honest_checks(devices), min_size=1, max_size=12))
+    @given(
+        st.lists(mutated_checks(devices, max_mutations=3) | honest_checks(devices), min_size=1, max_size=12)
+    )
     def run(checks):
         (plain, careful), (plain_keys, careful_keys) = layouts(checks)
         taken.append(plain is not None)
@@ -71,11 +76,16 @@ def test_odd_inputs_send_the_whole_batch_down_the_careful_path(devices):
 def odd_inputs_fall_back(honest):
     size = honest.evidence.hash_alg.digest_size
     odd = {
-        "a bytearray quote": replace(honest, evidence=replace(honest.evidence, quote=bytearray(honest.evidence.quote))),
-        "a short value and a long one": replace(honest, evidence=replace(honest.evidence, pcr_values={
-            0: bytes(size - 1), 1: bytes(size + 1)})),
-        "a memoryview of 16-bit items": replace(honest, evidence=replace(honest.evidence, pcr_values={
-            0: memoryview(bytes(2 * size)).cast("H")[: size]})),
+        "a bytearray quote": replace(
+            honest, evidence=replace(honest.evidence, quote=bytearray(honest.evidence.quote))
+        ),
+        "a short value and a long one": replace(
+            honest, evidence=replace(honest.evidence, pcr_values={0: bytes(size - 1), 1: bytes(size + 1)})
+        ),
+        "a memoryview of 16-bit items": replace(
+            honest,
+            evidence=replace(honest.evidence, pcr_values={0: memoryview(bytes(2 * size)).cast("H")[:size]}),
+        ),
         "a policy entry C cannot take": replace(honest, policy={40: bytes(size)}),
         "a second bank": replace(honest, evidence=replace(honest.evidence, hash_alg=0x000C)),
     }

@@ -1,5 +1,6 @@
 """Known-answer vectors (tests/data/native_vectors, made by generate.py there): both verifiers agree with
 what each vector says, one at a time and all in one batch."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,12 @@ VECTORS = load_all()
 
 def test_the_vectors_cover_every_verdict_a_verifier_gives_and_tpm2_quote_output():
     reasons = {expected.reason for _, expected in VECTORS.values()}
-    assert reasons == {None, *Reason} - {Reason.NONCE_EXPIRED, Reason.NONCE_REUSED, Reason.CLOCK_ROLLBACK,
-                                         *EVENT_LOG_REASONS}
+    assert reasons == {None, *Reason} - {
+        Reason.NONCE_EXPIRED,
+        Reason.NONCE_REUSED,
+        Reason.CLOCK_ROLLBACK,
+        *EVENT_LOG_REASONS,
+    }
     assert any(name.startswith("tpm2_quote_") for name in VECTORS)
 
 

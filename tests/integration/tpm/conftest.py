@@ -4,6 +4,7 @@
 test leaves behind are shared); ``start_swtpm`` gives a test module a TPM of its own when it needs a
 clean one, e.g. tpm2-tools, which leave objects loaded and flush every transient between commands.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,11 +54,21 @@ class Swtpm:
             self.port = _free_port_pair()
             with self.log.open("wb") as log:  # the child keeps its own copy of the descriptor
                 self.process = subprocess.Popen(
-                    ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={self.state_dir}",
-                     "--server", f"type=tcp,port={self.port},bindaddr={LOOPBACK}",
-                     "--ctrl", f"type=tcp,port={self.port + 1},bindaddr={LOOPBACK}",
-                     "--flags", "not-need-init,startup-clear"],
-                    stdout=log, stderr=subprocess.STDOUT,
+                    [
+                        "swtpm",
+                        "socket",
+                        "--tpm2",
+                        "--tpmstate",
+                        f"dir={self.state_dir}",
+                        "--server",
+                        f"type=tcp,port={self.port},bindaddr={LOOPBACK}",
+                        "--ctrl",
+                        f"type=tcp,port={self.port + 1},bindaddr={LOOPBACK}",
+                        "--flags",
+                        "not-need-init,startup-clear",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             if self._wait_ready():
                 return self

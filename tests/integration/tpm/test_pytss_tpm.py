@@ -1,5 +1,6 @@
 """PytssTpm over swtpm: its quotes verify with the reference verifier, tampered copies do not,
 extends land where the TPM spec says, and ActivateCredential answers a real MakeCredential."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -78,7 +79,9 @@ def test_a_flipped_bit_in_the_quote_is_a_bad_signature(tpm):
 
 def test_a_flipped_bit_in_the_signature_is_a_bad_signature(tpm):
     evidence = tpm.quote(NONCE, BOOT_PCRS)
-    tampered = dataclasses.replace(evidence, signature=flip_bit(evidence.signature, len(evidence.signature) - 1))
+    tampered = dataclasses.replace(
+        evidence, signature=flip_bit(evidence.signature, len(evidence.signature) - 1)
+    )
     assert verify(tpm, tampered).reason is Reason.BAD_SIGNATURE
 
 
@@ -135,7 +138,9 @@ def test_a_credential_bound_to_another_ak_name_does_not_activate(tpm):
 
 def test_a_credential_made_for_another_tpms_ek_does_not_activate(start_swtpm, tpm):
     with PytssTpm(start_swtpm().tcti) as other:
-        blob, encrypted = PytssCredentialChallenger().make_credential(other.ek_public(), tpm.ak_name, b"s" * 32)
+        blob, encrypted = PytssCredentialChallenger().make_credential(
+            other.ek_public(), tpm.ak_name, b"s" * 32
+        )
     with pytest.raises(ActivationFailed):
         tpm.activate_credential(blob, encrypted)
 
@@ -182,7 +187,9 @@ def test_a_persisted_ek_handle_is_used_instead_of_re_creating_the_ek(start_swtpm
         esys.flush_context(transient)
     with PytssTpm(tcti, ek_handle=PERSISTENT_EK) as tpm:
         assert tpm.ek_public() == public.marshal()
-        blob, encrypted = PytssCredentialChallenger().make_credential(public.marshal(), tpm.ak_name, b"k" * 16)
+        blob, encrypted = PytssCredentialChallenger().make_credential(
+            public.marshal(), tpm.ak_name, b"k" * 16
+        )
         assert tpm.activate_credential(blob, encrypted) == b"k" * 16
 
 

@@ -1,5 +1,6 @@
 """Sealing against real TPMs (swtpm through tpm2-pytss): the server-side import blob unseals only on
 its TPM and only under the sealed PCR values, and our PolicyPCR digest is the TPM's own."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,10 @@ def tpm_policy_digest(tpm: PytssTpm, bank: HashAlg, pcrs) -> bytes:
 
 
 def test_the_tpm_unseals_the_key_while_its_pcrs_hold_the_sealed_values(tpm_a):
-    assert import_and_unseal(tpm_a, seal_for(tpm_a, b"disk key for edge-a, 32 bytes..")) \
+    assert (
+        import_and_unseal(tpm_a, seal_for(tpm_a, b"disk key for edge-a, 32 bytes.."))
         == b"disk key for edge-a, 32 bytes.."
+    )
 
 
 def test_after_extending_pcr_7_the_tpm_refuses_to_unseal(tpm_a):
@@ -63,8 +66,9 @@ def test_a_blob_for_device_a_cannot_be_unsealed_by_device_bs_tpm(tpm_a, tpm_b):
         import_and_unseal(tpm_b, blob)
 
 
-@pytest.mark.parametrize("bank, pcrs", [(HashAlg.SHA256, PCRS), (HashAlg.SHA256, (7, 16, 23)),
-                                        (HashAlg.SHA1, (0, 7))])
+@pytest.mark.parametrize(
+    "bank, pcrs", [(HashAlg.SHA256, PCRS), (HashAlg.SHA256, (7, 16, 23)), (HashAlg.SHA1, (0, 7))]
+)
 def test_our_policy_pcr_digest_equals_the_tpms_policy_get_digest(tpm_a, bank, pcrs):
     tpm_a.pcr_extend(16, hashlib.new(bank.name.lower(), b"some measurement").digest(), bank)
     assert tpm_policy_digest(tpm_a, bank, pcrs) == policy_pcr_digest(bank, tpm_a.pcr_read(pcrs, bank))

@@ -1,6 +1,7 @@
 """Quotes made by the stock tpm2-tools CLI verify with our verifier once converted from its output
 files, and tampered copies fail with the right reason: live against swtpm, and from the known-answer
 vectors in tests/data/tpm2_quote (made by make_vectors.sh there), which need neither."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -54,15 +55,29 @@ def with_pcr(evidence: QuoteEvidence, pcr: int, value: bytes) -> QuoteEvidence:
 
 # (what is changed, how, the reason the verifier must give)
 TAMPERS = [
-    ("a bit of the quote", lambda q: {"evidence": dataclasses.replace(
-        q.evidence, quote=flip_last_bit(q.evidence.quote))}, Reason.BAD_SIGNATURE),
-    ("a bit of the signature", lambda q: {"evidence": dataclasses.replace(
-        q.evidence, signature=flip_last_bit(q.evidence.signature))}, Reason.BAD_SIGNATURE),
-    ("a reported PCR value", lambda q: {"evidence": with_pcr(q.evidence, 7, b"\x77" * 32)},
-     Reason.PCR_DIGEST_MISMATCH),
+    (
+        "a bit of the quote",
+        lambda q: {"evidence": dataclasses.replace(q.evidence, quote=flip_last_bit(q.evidence.quote))},
+        Reason.BAD_SIGNATURE,
+    ),
+    (
+        "a bit of the signature",
+        lambda q: {
+            "evidence": dataclasses.replace(q.evidence, signature=flip_last_bit(q.evidence.signature))
+        },
+        Reason.BAD_SIGNATURE,
+    ),
+    (
+        "a reported PCR value",
+        lambda q: {"evidence": with_pcr(q.evidence, 7, b"\x77" * 32)},
+        Reason.PCR_DIGEST_MISMATCH,
+    ),
     ("the expected nonce", lambda q: {"nonce": flip_last_bit(q.nonce)}, Reason.NONCE_MISMATCH),
-    ("the reference policy", lambda q: {"policy": {**q.evidence.pcr_values, 7: b"\x77" * 32}},
-     Reason.POLICY_MISMATCH),
+    (
+        "the reference policy",
+        lambda q: {"policy": {**q.evidence.pcr_values, 7: b"\x77" * 32}},
+        Reason.POLICY_MISMATCH,
+    ),
 ]
 TAMPER_IDS = [what for what, _, _ in TAMPERS]
 
@@ -80,7 +95,9 @@ class Tools:
         out = subprocess.run(args, cwd=self.dir, env=self.env, capture_output=True, text=True, timeout=30)
         if out.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed: {out.stderr.strip()}")
-        subprocess.run(["tpm2_flushcontext", "-t"], cwd=self.dir, env=self.env, check=True, capture_output=True)
+        subprocess.run(
+            ["tpm2_flushcontext", "-t"], cwd=self.dir, env=self.env, check=True, capture_output=True
+        )
         return out.stdout
 
 
@@ -93,17 +110,50 @@ def tools(start_swtpm, tmp_path_factory) -> Tools:
     return run
 
 
-@pytest.fixture(scope="module", params=[("ecc", "ecdsa"), ("rsa", "rsassa"), ("rsa", "rsapss")],
-                ids=lambda p: p[1])
+@pytest.fixture(
+    scope="module", params=[("ecc", "ecdsa"), ("rsa", "rsassa"), ("rsa", "rsapss")], ids=lambda p: p[1]
+)
 def live_quote(request, tools: Tools) -> ToolsQuote:
     kind, scheme = request.param
-    tools("tpm2_createak", "-C", "ek.ctx", "-c", f"ak-{scheme}.ctx", "-G", kind, "-g", "sha256",
-          "-s", scheme, "-u", f"ak-{scheme}.pub")
-    tools("tpm2_quote", "-c", f"ak-{scheme}.ctx", "-l", "sha256:0,1,7", "-q", NONCE_HEX, "-g", "sha256",
-          "--scheme", scheme,  # the default, rsassa, would not fit an AK whose scheme is fixed to rsapss
-          "-m", f"{scheme}.msg", "-s", f"{scheme}.sig", "-o", f"{scheme}.pcrs", "-F", "values")
+    tools(
+        "tpm2_createak",
+        "-C",
+        "ek.ctx",
+        "-c",
+        f"ak-{scheme}.ctx",
+        "-G",
+        kind,
+        "-g",
+        "sha256",
+        "-s",
+        scheme,
+        "-u",
+        f"ak-{scheme}.pub",
+    )
+    tools(
+        "tpm2_quote",
+        "-c",
+        f"ak-{scheme}.ctx",
+        "-l",
+        "sha256:0,1,7",
+        "-q",
+        NONCE_HEX,
+        "-g",
+        "sha256",
+        "--scheme",
+        scheme,  # the default, rsassa, would not fit an AK whose scheme is fixed to rsapss
+        "-m",
+        f"{scheme}.msg",
+        "-s",
+        f"{scheme}.sig",
+        "-o",
+        f"{scheme}.pcrs",
+        "-F",
+        "values",
+    )
     evidence = evidence_from_tpm2_quote_files(
-        tools.dir / f"{scheme}.msg", tools.dir / f"{scheme}.sig", tools.dir / f"{scheme}.pcrs")
+        tools.dir / f"{scheme}.msg", tools.dir / f"{scheme}.sig", tools.dir / f"{scheme}.pcrs"
+    )
     key = attestation_key_from_tpm2_public_file(tools.dir / f"ak-{scheme}.pub")
     return ToolsQuote(evidence, key, bytes.fromhex(NONCE_HEX))
 
@@ -111,8 +161,10 @@ def live_quote(request, tools: Tools) -> ToolsQuote:
 @pytest.mark.swtpm
 def test_a_tpm2_quote_converted_from_its_output_files_verifies(live_quote):
     assert list(live_quote.evidence.pcr_values) == list(QUOTED_PCRS)
-    assert live_quote.evidence.pcr_values[7] == hashlib.sha256(
-        bytes(32) + hashlib.sha256(b"secure boot db").digest()).digest()
+    assert (
+        live_quote.evidence.pcr_values[7]
+        == hashlib.sha256(bytes(32) + hashlib.sha256(b"secure boot db").digest()).digest()
+    )
     assert verify(live_quote).ok
 
 

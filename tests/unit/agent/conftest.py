@@ -1,4 +1,5 @@
 """Fixtures for agent tests: a fake server, simulated TPMs sharing one RSA key (derived once), an agent."""
+
 from __future__ import annotations
 
 import random
@@ -37,8 +38,14 @@ async def http(server):
         yield client
 
 
-def make_agent(http, state: AgentState | None = None, machine: SimulatedMachine | None = None,
-               token: str | None = "et_token-0001", device_id: str = "dev-1", **kwargs) -> Agent:
+def make_agent(
+    http,
+    state: AgentState | None = None,
+    machine: SimulatedMachine | None = None,
+    token: str | None = "et_token-0001",
+    device_id: str = "dev-1",
+    **kwargs,
+) -> Agent:
     machine = machine or make_machine(seed=device_id)
     state = state or AgentState()
     client = AgentClient(SERVER, http=http, credential=state.credential)
@@ -46,5 +53,12 @@ def make_agent(http, state: AgentState | None = None, machine: SimulatedMachine 
     kwargs.setdefault("backoff_base", 0.01)  # tests wait out outages in milliseconds
     kwargs.setdefault("backoff_cap", 0.05)
     kwargs.setdefault("tpm", getattr(machine, "tpm", None) or make_tpm(device_id))
-    return Agent(client, machine, state, Identity(device_id, location="Lab-Munich"), token=fixed_token(token),
-                 offload=False, **kwargs)
+    return Agent(
+        client,
+        machine,
+        state,
+        Identity(device_id, location="Lab-Munich"),
+        token=fixed_token(token),
+        offload=False,
+        **kwargs,
+    )

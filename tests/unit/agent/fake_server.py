@@ -3,6 +3,7 @@
 It makes real TPM credential challenges (tpm2-pytss MakeCredential) so activation is tested end to end,
 and can pretend to be down or to refuse calls.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -77,18 +78,28 @@ class FakeAgentServer:
         self.credentials[credential] = device["id"]
         self.devices[device["id"]] = body
         challenge = self.challenge(device["id"], body["tpm"]) if body.get("tpm") else None
-        return httpx.Response(201, json={"device_id": device["id"], "credential": credential,
-                                         "heartbeat_interval": self.interval, "tpm_challenge": challenge})
+        return httpx.Response(
+            201,
+            json={
+                "device_id": device["id"],
+                "credential": credential,
+                "heartbeat_interval": self.interval,
+                "tpm_challenge": challenge,
+            },
+        )
 
     def challenge(self, device_id: str, keys: dict) -> dict:
         secret = secrets.token_bytes(32)
         self.secrets[device_id] = secret
         ak_name = tpm_name(base64.b64decode(keys["ak_public"]))
-        blob, encrypted = PytssCredentialChallenger().make_credential(base64.b64decode(keys["ek_public"]),
-                                                                      ak_name, secret)
-        return {"credential_blob": base64.b64encode(blob).decode(),
-                "encrypted_secret": base64.b64encode(encrypted).decode(),
-                "expires_at": "2030-01-01T00:00:00Z"}
+        blob, encrypted = PytssCredentialChallenger().make_credential(
+            base64.b64decode(keys["ek_public"]), ak_name, secret
+        )
+        return {
+            "credential_blob": base64.b64encode(blob).decode(),
+            "encrypted_secret": base64.b64encode(encrypted).decode(),
+            "expires_at": "2030-01-01T00:00:00Z",
+        }
 
     async def device_call(self, device_id: str, rest: str, request: httpx.Request, body) -> httpx.Response:
         if rest == "/tpm":

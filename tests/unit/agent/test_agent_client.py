@@ -20,8 +20,10 @@ async def test_calls_carry_the_device_credential_and_the_devices_own_path():
 
     def handler(request):
         seen.append((request.url.path, request.headers["authorization"], request.url.params.get("wait")))
-        return httpx.Response(200, json={"commands": [], "attestation": [{"nonce": "ab", "pcrs": [0, 7],
-                                                                          "bank": "sha256"}]})
+        return httpx.Response(
+            200, json={"commands": [], "attestation": [{"nonce": "ab", "pcrs": [0, 7], "bank": "sha256"}]}
+        )
+
     work = await client_answering(handler).work(wait=5)
     assert seen == [("/api/v1/agent/devices/dev-1/work", "Bearer dev-1.secret", "5")]
     assert work.attestation[0].pcrs == (0, 7) and work.commands == []
@@ -31,8 +33,10 @@ async def test_errors_are_split_into_try_again_later_and_refusals():
     def handler(request):
         if request.url.path.endswith("/heartbeat"):
             return httpx.Response(503, json={"error": "busy", "code": "SERVICE_UNAVAILABLE", "status": 503})
-        return httpx.Response(403, json={"error": "A device may only act as itself", "code": "FORBIDDEN",
-                                         "status": 403})
+        return httpx.Response(
+            403, json={"error": "A device may only act as itself", "code": "FORBIDDEN", "status": 403}
+        )
+
     client = client_answering(handler)
     with pytest.raises(ServerUnavailable):
         await client.heartbeat([{"timestamp": "2026-01-01T00:00:00Z"}])
@@ -44,6 +48,7 @@ async def test_errors_are_split_into_try_again_later_and_refusals():
 async def test_a_network_failure_is_a_server_unavailable():
     def handler(request):
         raise httpx.ConnectError("refused", request=request)
+
     with pytest.raises(ServerUnavailable):
         await client_answering(handler).report(1, "running")
 
@@ -51,6 +56,7 @@ async def test_a_network_failure_is_a_server_unavailable():
 async def test_a_report_for_a_closed_command_answers_false_instead_of_raising():
     def handler(request):
         return httpx.Response(409, json={"error": "closed", "code": "CONFLICT", "status": 409})
+
     assert await client_answering(handler).report(7, "succeeded", {"message": "ok"}) is False
 
 
@@ -60,6 +66,7 @@ async def test_quote_evidence_travels_base64_with_hex_pcr_values():
     def handler(request):
         bodies.append(json.loads(request.content))
         return httpx.Response(200, json={"accepted": True})
+
     evidence = SimulatedTpm(seed="q", rsa_seed="agent-unit-tests").quote(b"\x01\x02", [0, 7])
     assert await client_answering(handler).submit_quote("0102", evidence) == {"accepted": True}
     body = bodies[0]
@@ -80,8 +87,10 @@ async def test_an_admin_creates_one_enrolment_token_per_device_bound_to_its_id()
 
     def handler(request):
         bodies.append((request.headers["authorization"], json.loads(request.content)))
-        return httpx.Response(201, json={"token": "et_new", "expires_at": "2030-01-01T00:00:00Z",
-                                         "device_id": "sim-001"})
+        return httpx.Response(
+            201, json={"token": "et_new", "expires_at": "2030-01-01T00:00:00Z", "device_id": "sim-001"}
+        )
+
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         token = await create_enrollment_token(http, SERVER, "jwt", device_id="sim-001")
     assert token == "et_new" and bodies == [("Bearer jwt", {"expires_in": 3600, "device_id": "sim-001"})]

@@ -8,7 +8,7 @@ from entrypoints.agent.backoff import Backoff
 def test_delays_stay_between_zero_and_the_doubling_ceiling():
     backoff = Backoff(base=1, cap=60, rng=random.Random(3))
     for attempt in range(12):
-        ceiling = min(60, 2 ** attempt)
+        ceiling = min(60, 2**attempt)
         assert backoff.ceiling() == ceiling
         assert 0 <= backoff.next_delay() <= ceiling
 

@@ -113,8 +113,6 @@ async def test_a_hook_that_overruns_its_timeout_is_killed():
     assert outcome.status == "failed" and asyncio.get_running_loop().time() - started < 5
 
 
-
-
 def test_a_rebuilt_simulated_tpm_never_looks_rolled_back_to_the_verifier():
     first = make_machine(seed="same").tpm
     for _ in range(5):

@@ -15,13 +15,21 @@ from tests.unit.agent.conftest import HI3559A, make_agent, make_machine
 async def enrolled_loop(http, server, capacity=1000, machine=None) -> HeartbeatLoop:
     agent = make_agent(http, machine=machine)
     await agent.enrol()
-    return HeartbeatLoop(agent.client, agent.machine.probe, SampleBuffer(capacity), 0.01, stats=agent.stats,
-                         backoff=Backoff(0.01, 0.02, rng=random.Random(2)))
+    return HeartbeatLoop(
+        agent.client,
+        agent.machine.probe,
+        SampleBuffer(capacity),
+        0.01,
+        stats=agent.stats,
+        backoff=Backoff(0.01, 0.02, rng=random.Random(2)),
+    )
 
 
 def test_samples_carry_utc_timestamps_and_clamp_odd_percentages():
-    sample = to_sample(PlatformMetrics(cpu_usage=100.4, memory_usage=-1, temperature=51.5, uptime_seconds=9),
-                       datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    sample = to_sample(
+        PlatformMetrics(cpu_usage=100.4, memory_usage=-1, temperature=51.5, uptime_seconds=9),
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
     assert sample["timestamp"] == "2026-01-02T03:04:05Z"
     assert (sample["cpu_usage"], sample["memory_usage"], sample["ai_core_usage"]) == (100.0, 0.0, None)
 
@@ -62,8 +70,9 @@ async def test_a_revoked_credential_stops_the_heartbeat(http, server):
 
 async def test_a_batch_the_server_refuses_is_dropped_so_later_samples_still_flow(http, server):
     loop = await enrolled_loop(http, server)
-    server.refuse["/heartbeat"] = httpx.Response(400, json={"error": "bad", "code": "VALIDATION_ERROR",
-                                                            "status": 400})
+    server.refuse["/heartbeat"] = httpx.Response(
+        400, json={"error": "bad", "code": "VALIDATION_ERROR", "status": 400}
+    )
     await loop.sample_once()
     await loop.flush()
     server.refuse.clear()
@@ -79,4 +88,3 @@ async def test_the_running_loop_heartbeats_every_interval(http, server):
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert len(server.heartbeats) >= 3 and all(len(h["samples"]) >= 1 for h in server.heartbeats)
-

@@ -44,8 +44,16 @@ def test_anomalies_go_to_three_different_devices_chosen_by_the_seed():
 
 async def test_a_small_fleet_enrols_heartbeats_and_one_device_goes_offline():
     server = FakeAgentServer(tokens=[f"et_tok-{i}" for i in range(3)], heartbeat_interval=1)
-    config = SimulationConfig(server=SERVER, devices=3, seed="unit", heartbeat_interval=0.02,
-                              ramp_seconds=0.05, offline_after=0.3, rsa_pool=1, work_seconds=0)
+    config = SimulationConfig(
+        server=SERVER,
+        devices=3,
+        seed="unit",
+        heartbeat_interval=0.02,
+        ramp_seconds=0.05,
+        offline_after=0.3,
+        rsa_pool=1,
+        work_seconds=0,
+    )
     async with server.client() as http:
         devices = build_devices(config, from_list(f"et_tok-{i}" for i in range(3)), http)
         await run_fleet(config, devices, duration=1.0)

@@ -13,8 +13,12 @@ from tests.unit.agent.conftest import make_agent, make_machine
 
 
 def command(command_id: int, name: str, **parameters) -> dict:
-    return {"id": command_id, "command": name, "parameters": {"timeout": 5, **parameters},
-            "deadline": "2030-01-01T00:00:00Z"}
+    return {
+        "id": command_id,
+        "command": name,
+        "parameters": {"timeout": 5, **parameters},
+        "deadline": "2030-01-01T00:00:00Z",
+    }
 
 
 async def run_briefly(agent, seconds: float = 0.15):
@@ -96,8 +100,9 @@ async def test_a_real_reboot_leaves_a_marker_until_its_result_is_reported(http, 
 async def test_a_final_result_survives_a_short_outage(http, server):
     agent = make_agent(http)
     await agent.enrol()
-    loop = WorkLoop(agent.client, agent.handlers, agent.state, tpm=agent.tpm, stats=agent.stats,
-                    backoff=agent._backoff())
+    loop = WorkLoop(
+        agent.client, agent.handlers, agent.state, tpm=agent.tpm, stats=agent.stats, backoff=agent._backoff()
+    )
     server.down = True
     reporting = asyncio.create_task(loop.report(6, Outcome("succeeded", {"message": "ok"})))
     await asyncio.sleep(0.05)
@@ -125,8 +130,9 @@ async def test_a_command_the_device_will_not_run_is_rejected_without_being_start
 async def test_work_handed_out_twice_is_done_once(http, server):
     agent = make_agent(http)
     await agent.enrol()
-    loop = WorkLoop(agent.client, agent.handlers, agent.state, tpm=agent.tpm, stats=agent.stats,
-                    backoff=agent._backoff())
+    loop = WorkLoop(
+        agent.client, agent.handlers, agent.state, tpm=agent.tpm, stats=agent.stats, backoff=agent._backoff()
+    )
     for _ in range(2):
         server.commands.append(command(12, "status"))
         server.challenges.append({"nonce": "beef", "pcrs": [0], "bank": "sha256"})

@@ -1,4 +1,5 @@
 """Alert use cases over in-memory fakes, a clock the tests move and a bus that records what was published."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,4 +45,8 @@ async def open_alerts(service, device_id="edge-001"):
 
 def changes(bus) -> list[tuple[str, str, str]]:
     """(rule, change, severity) of every AlertChanged published so far."""
-    return [(e.alert.rule.value, e.change, e.alert.severity.value) for e in bus.events if isinstance(e, AlertChanged)]
+    return [
+        (e.alert.rule.value, e.change, e.alert.severity.value)
+        for e in bus.events
+        if isinstance(e, AlertChanged)
+    ]

@@ -1,4 +1,5 @@
 """Acknowledging, listing and finding alerts."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,10 @@ async def test_acknowledging_records_who_and_when_and_is_published(service, cloc
     clock.advance(minutes=3)
     acknowledged = await service.acknowledge(alert.public_id, OPS)
     assert (acknowledged.status, acknowledged.acknowledged_by, acknowledged.acknowledged_at) == (
-        "acknowledged", "ops", clock.now())
+        "acknowledged",
+        "ops",
+        clock.now(),
+    )
     assert changes(bus)[-1] == ("temperature_high", "acknowledged", "warning")
     assert (await open_alerts(service))[0].status == "acknowledged"  # still open: the condition holds
 
@@ -58,9 +62,15 @@ async def test_listing_is_newest_first_and_filters_by_severity_device_and_status
     await service.on_event(DeviceStatusChanged("a", clock.now(), "offline", "online"))
     page = await service.list()
     assert [(a.device_id, a.rule) for a in page.items] == [
-        ("b", "temperature_high"), ("c", "device_offline"), ("b", "device_offline")]
+        ("b", "temperature_high"),
+        ("c", "device_offline"),
+        ("b", "device_offline"),
+    ]
     assert [a.device_id for a in (await service.list(severity="critical")).items] == ["b"]
-    assert [a.rule for a in (await service.list(device_id="b")).items] == ["temperature_high", "device_offline"]
+    assert [a.rule for a in (await service.list(device_id="b")).items] == [
+        "temperature_high",
+        "device_offline",
+    ]
     assert [a.device_id for a in (await service.list(status="resolved")).items] == ["a"]
     second = await service.list(status="all", page=PageRequest(limit=2, offset=2))
     assert (second.total, [a.device_id for a in second.items]) == (4, ["b", "a"])

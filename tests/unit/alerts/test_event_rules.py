@@ -1,4 +1,5 @@
 """Offline, attestation and command rules: raised by events, resolved by the next good event."""
+
 from __future__ import annotations
 
 from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged
@@ -30,7 +31,10 @@ async def test_an_outage_longer_than_thirty_minutes_becomes_critical(service, cl
     [alert] = await open_alerts(service)
     assert (alert.severity, alert.message) == ("critical", "Device offline for 30 min or more")
     assert await service.escalate_offline() == 0
-    assert changes(bus) == [("device_offline", "raised", "warning"), ("device_offline", "escalated", "critical")]
+    assert changes(bus) == [
+        ("device_offline", "raised", "warning"),
+        ("device_offline", "escalated", "critical"),
+    ]
 
 
 async def test_a_second_offline_event_does_not_raise_a_second_alert(service, clock):
@@ -40,10 +44,15 @@ async def test_a_second_offline_event_does_not_raise_a_second_alert(service, clo
 
 
 async def test_a_failed_attestation_is_critical_and_the_next_success_resolves_it(service, clock):
-    await service.on_event(AttestationRecorded("edge-001", clock.now(), "failed", ("pcr_7 mismatch", "bad nonce")))
+    await service.on_event(
+        AttestationRecorded("edge-001", clock.now(), "failed", ("pcr_7 mismatch", "bad nonce"))
+    )
     [alert] = await open_alerts(service)
     assert (alert.rule, alert.severity, alert.message) == (
-        "attestation_failed", "critical", "Attestation failed: pcr_7 mismatch; bad nonce")
+        "attestation_failed",
+        "critical",
+        "Attestation failed: pcr_7 mismatch; bad nonce",
+    )
     await service.on_event(AttestationRecorded("edge-001", clock.now(), "success", ()))
     assert await open_alerts(service) == []
 

@@ -1,4 +1,5 @@
 """The health summary: healthy, degraded, critical by the documented rule, and unavailable without a database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,12 @@ from domain.events import CommandChanged, DeviceStatusChanged
 from domain.services.alerts import AlertService
 from tests.unit.alerts.conftest import reading
 
-ONLINE, OFFLINE, DEGRADED, UNKNOWN = (DeviceStatus.ONLINE, DeviceStatus.OFFLINE, DeviceStatus.DEGRADED,
-                                      DeviceStatus.UNKNOWN)
+ONLINE, OFFLINE, DEGRADED, UNKNOWN = (
+    DeviceStatus.ONLINE,
+    DeviceStatus.OFFLINE,
+    DeviceStatus.DEGRADED,
+    DeviceStatus.UNKNOWN,
+)
 
 
 def fleet(store, *statuses):
@@ -24,17 +29,24 @@ async def test_an_all_online_fleet_without_alerts_is_healthy(service, store, clo
     fleet(store, ONLINE, ONLINE, UNKNOWN)
     health = await service.health()
     assert (health.overall_status, health.devices_online, health.devices_offline, health.alerts) == (
-        "healthy", 2, 0, [])
+        "healthy",
+        2,
+        0,
+        [],
+    )
     assert health.timestamp == clock.now()
 
 
-@pytest.mark.parametrize("statuses,expected", [
-    ((ONLINE, ONLINE, ONLINE, ONLINE, OFFLINE), "degraded"),  # 20 % offline
-    ((ONLINE, ONLINE, ONLINE, OFFLINE), "critical"),  # 25 % offline
-    ((ONLINE, DEGRADED), "degraded"),
-    ((OFFLINE, UNKNOWN, UNKNOWN, UNKNOWN), "critical"),  # never-seen devices are not monitored
-    ((), "healthy"),
-])
+@pytest.mark.parametrize(
+    "statuses,expected",
+    [
+        ((ONLINE, ONLINE, ONLINE, ONLINE, OFFLINE), "degraded"),  # 20 % offline
+        ((ONLINE, ONLINE, ONLINE, OFFLINE), "critical"),  # 25 % offline
+        ((ONLINE, DEGRADED), "degraded"),
+        ((OFFLINE, UNKNOWN, UNKNOWN, UNKNOWN), "critical"),  # never-seen devices are not monitored
+        ((), "healthy"),
+    ],
+)
 async def test_offline_and_degraded_devices_set_the_status(service, store, statuses, expected):
     fleet(store, *statuses)
     assert (await service.health()).overall_status == expected
@@ -42,7 +54,9 @@ async def test_offline_and_degraded_devices_set_the_status(service, store, statu
 
 async def test_open_alerts_set_the_status_and_info_alerts_do_not(service, store, clock):
     fleet(store, ONLINE)
-    await service.replace_rules(Principal("root", Role.ADMIN), {"events": {"command_failed": {"severity": "info"}}})
+    await service.replace_rules(
+        Principal("root", Role.ADMIN), {"events": {"command_failed": {"severity": "info"}}}
+    )
     await service.on_event(CommandChanged("edge-0", clock.now(), 1, "reboot", "failed"))
     assert (await service.health()).overall_status == "healthy"
     await service.on_event(reading(clock, "edge-0", temperature=90.0))

@@ -1,4 +1,5 @@
 """The live-stream fan-out: order kept per client, a slow client drops events and is told where."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Within-limits samples of a device known to be clear skip the store; nothing that matters is skipped."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -36,7 +37,10 @@ async def test_a_breach_is_still_stored_and_its_recovery_still_resolves_the_aler
     assert [a.rule.value for a in await open_alerts(service)] == ["temperature_high"]
     await service.on_event(reading(clock, temperature=40.0))  # not quiet any more: resolves
     assert await open_alerts(service) == []
-    assert changes(bus) == [("temperature_high", "raised", "warning"), ("temperature_high", "resolved", "warning")]
+    assert changes(bus) == [
+        ("temperature_high", "raised", "warning"),
+        ("temperature_high", "resolved", "warning"),
+    ]
 
 
 async def test_quiet_lasts_the_ttl_and_a_zero_ttl_turns_it_off(store, clock, bus):

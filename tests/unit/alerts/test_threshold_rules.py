@@ -1,4 +1,5 @@
 """CPU, memory and temperature rules: durations, one alert per rule, escalation, automatic resolution."""
+
 from __future__ import annotations
 
 from domain.access import Principal, Role
@@ -19,7 +20,12 @@ async def test_cpu_above_the_limit_for_five_minutes_raises_one_warning(service, 
     await service.on_event(reading(clock, cpu_usage=93.0))
     [alert] = await open_alerts(service)
     assert (alert.rule, alert.severity, alert.status, alert.value, alert.threshold) == (
-        "cpu_high", "warning", "active", 93.0, 90.0)
+        "cpu_high",
+        "warning",
+        "active",
+        93.0,
+        90.0,
+    )
     assert alert.message == "CPU usage 93% above the warning limit 90% for 5 min"
 
 
@@ -40,7 +46,11 @@ async def test_a_lasting_breach_updates_the_one_alert_instead_of_raising_more(se
         clock.advance(minutes=5)
         await service.on_event(reading(clock, memory_usage=value))
     [alert] = await open_alerts(service)
-    assert (alert.value, alert.updated_at, alert.started_at) == (93.0, clock.now(), clock.now().replace(minute=35))
+    assert (alert.value, alert.updated_at, alert.started_at) == (
+        93.0,
+        clock.now(),
+        clock.now().replace(minute=35),
+    )
     assert changes(bus) == [("memory_high", "raised", "warning")]  # value updates are not broadcast
 
 
@@ -51,7 +61,10 @@ async def test_atlas_temperature_warns_above_85_and_turns_critical_above_95_at_o
     await service.on_event(reading(clock, temperature=96.0))
     [escalated] = await open_alerts(service)
     assert (escalated.id, escalated.severity, escalated.threshold) == (alert.id, "critical", 95.0)
-    assert changes(bus) == [("temperature_high", "raised", "warning"), ("temperature_high", "escalated", "critical")]
+    assert changes(bus) == [
+        ("temperature_high", "raised", "warning"),
+        ("temperature_high", "escalated", "critical"),
+    ]
 
 
 async def test_hisilicon_socs_get_lower_temperature_limits_than_atlas_boards(service, clock):

@@ -1,4 +1,5 @@
 """Shared fixtures: a settable clock, simulated TPMs (keys derived once per session), and the use cases."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -32,8 +33,9 @@ class FakeClock:
 
 
 def make_device(device_id: str = "edge-001", **changes) -> Device:
-    fields = dict(name=device_id, platform=Platform.ATLAS, model="Atlas 500", firmware_version="2.1.0",
-                  tpm_enabled=True)
+    fields = dict(
+        name=device_id, platform=Platform.ATLAS, model="Atlas 500", firmware_version="2.1.0", tpm_enabled=True
+    )
     fields.update(changes)
     return Device(id=device_id, **fields)
 

@@ -1,4 +1,5 @@
 """Attestation use cases against the in-memory fakes and simulated devices."""
+
 from __future__ import annotations
 
 import pytest
@@ -165,7 +166,10 @@ async def test_verify_many_verifies_collected_quotes_in_chunks_and_judges_every_
     report = await world.service.verify_many(["edge-001", "edge-002", "edge-003"])
     assert calls == [2, 1]
     assert {v.device_id: v.reasons for v in report.verdicts} == {
-        "edge-001": [], "edge-002": ["bad_signature"], "edge-003": []}
+        "edge-001": [],
+        "edge-002": ["bad_signature"],
+        "edge-003": [],
+    }
     assert len(world.repo.verdicts) == 3
 
 

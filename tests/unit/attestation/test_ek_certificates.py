@@ -1,4 +1,5 @@
 """EK certificates are checked against the configured CA bundle and must certify the presented EK."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -22,9 +23,13 @@ def _name(cn: str) -> x509.Name:
 
 def _cert(subject: str, public, issuer: str, signer) -> x509.Certificate:
     builder = (
-        x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer)).public_key(public)
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(public)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW).not_valid_after(NOW + timedelta(days=1))
+        .not_valid_before(NOW)
+        .not_valid_after(NOW + timedelta(days=1))
     )
     return builder.sign(signer, hashes.SHA256())
 

@@ -1,4 +1,5 @@
 """AK enrolment: only a restricted signing key that proves ActivateCredential with its EK is trusted."""
+
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,4 +1,5 @@
 """The reference verifier's individual checks, in the order evidence.py fixes."""
+
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,5 +1,6 @@
 """Properties of the reference verifier against the simulated TPM: honest quotes pass, any flipped bit fails
 with the reason the check order predicts."""
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,14 @@ def quote_regions(quote: bytes) -> list[tuple[int, int, str]]:
     """(start, end, kind) over TPMS_ATTEST: header, size (a length or count) or signed content."""
     attest = parse_attest(quote)
     regions, pos = [(0, 6, "header")], 6
-    for length, kind in [(2, "size"), (len(attest.qualified_signer), "content"), (2, "size"),
-                         (len(attest.extra_data), "content"), (17 + 8, "content"), (4, "size")]:
+    for length, kind in [
+        (2, "size"),
+        (len(attest.qualified_signer), "content"),
+        (2, "size"),
+        (len(attest.extra_data), "content"),
+        (17 + 8, "content"),
+        (4, "size"),
+    ]:
         regions.append((pos, pos + length, kind))
         pos += length
     for sel in attest.pcr_selections:

@@ -1,4 +1,5 @@
 """Reference policies: scoped per device or per model + firmware, validated, stored and found."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,10 +12,15 @@ from domain.services.reference_policies import PolicyNotFound
 GOOD = {0: bytes(32), 7: b"\x07" * 32}
 
 
-@pytest.mark.parametrize("fields", [
-    {}, {"model": "Atlas 500"}, {"device_id": "edge-001", "model": "Atlas 500"},
-    {"device_id": "edge-001", "model": "Atlas 500", "firmware_version": "2.1.0"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"model": "Atlas 500"},
+        {"device_id": "edge-001", "model": "Atlas 500"},
+        {"device_id": "edge-001", "model": "Atlas 500", "firmware_version": "2.1.0"},
+    ],
+)
 def test_a_scope_is_exactly_one_device_or_one_model_and_firmware(fields):
     with pytest.raises(ValidationFailed):
         PolicyScope(**fields)

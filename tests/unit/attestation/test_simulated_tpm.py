@@ -1,4 +1,5 @@
 """The simulated TPM: deterministic keys, credential activation compatible with tpm2-pytss, lifecycle."""
+
 from __future__ import annotations
 
 import time

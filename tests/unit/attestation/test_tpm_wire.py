@@ -1,4 +1,5 @@
 """TPM marshalling: exact round trips, and nothing but WireError from bytes that are not the structure."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,33 +37,78 @@ u16, u32, u64 = (st.integers(0, 2**n - 1) for n in (16, 32, 64))
 clocks = st.builds(ClockInfo, clock=u64, reset_count=u32, restart_count=u32, safe=st.booleans())
 selections = st.builds(PcrSelect, hash_alg=u16, select=st.binary(max_size=4))
 attests = st.builds(
-    Attest, qualified_signer=st.binary(max_size=70), extra_data=st.binary(max_size=70), clock=clocks,
-    firmware_version=u64, pcr_selections=st.lists(selections, max_size=16).map(tuple),
-    pcr_digest=st.binary(max_size=64), magic=u32, type=u16,
+    Attest,
+    qualified_signer=st.binary(max_size=70),
+    extra_data=st.binary(max_size=70),
+    clock=clocks,
+    firmware_version=u64,
+    pcr_selections=st.lists(selections, max_size=16).map(tuple),
+    pcr_digest=st.binary(max_size=64),
+    magic=u32,
+    type=u16,
 )
 signatures = st.one_of(
-    st.builds(Signature, scheme=st.sampled_from([SigScheme.RSASSA, SigScheme.RSAPSS]), hash_alg=u16,
-              sig=st.binary(max_size=512)),
-    st.builds(Signature, scheme=st.just(SigScheme.ECDSA), hash_alg=u16, r=st.binary(max_size=66),
-              s=st.binary(max_size=66)),
+    st.builds(
+        Signature,
+        scheme=st.sampled_from([SigScheme.RSASSA, SigScheme.RSAPSS]),
+        hash_alg=u16,
+        sig=st.binary(max_size=512),
+    ),
+    st.builds(
+        Signature,
+        scheme=st.just(SigScheme.ECDSA),
+        hash_alg=u16,
+        r=st.binary(max_size=66),
+        s=st.binary(max_size=66),
+    ),
 )
 hash_algs = st.sampled_from(list(HashAlg))
 symmetric = st.none() | st.builds(SymDef, st.sampled_from([0x0006, 0x0013, 0x0026]), u16, u16)
 rsa_publics = st.builds(
-    PublicArea, type=st.just(TPM_ALG_RSA), name_alg=hash_algs, attributes=u32,
-    auth_policy=st.binary(max_size=64), symmetric=symmetric,
-    scheme=st.sampled_from([0x0014, 0x0016, 0x0017]), scheme_hash=u16, key_bits=u16, exponent=u32,
+    PublicArea,
+    type=st.just(TPM_ALG_RSA),
+    name_alg=hash_algs,
+    attributes=u32,
+    auth_policy=st.binary(max_size=64),
+    symmetric=symmetric,
+    scheme=st.sampled_from([0x0014, 0x0016, 0x0017]),
+    scheme_hash=u16,
+    key_bits=u16,
+    exponent=u32,
     modulus=st.binary(max_size=512),
-) | st.builds(PublicArea, type=st.just(TPM_ALG_RSA), name_alg=hash_algs, attributes=u32,
-              scheme=st.sampled_from([0x0015, TPM_ALG_NULL]), key_bits=u16, modulus=st.binary(max_size=256))
+) | st.builds(
+    PublicArea,
+    type=st.just(TPM_ALG_RSA),
+    name_alg=hash_algs,
+    attributes=u32,
+    scheme=st.sampled_from([0x0015, TPM_ALG_NULL]),
+    key_bits=u16,
+    modulus=st.binary(max_size=256),
+)
 ecc_publics = st.builds(
-    PublicArea, type=st.just(TPM_ALG_ECC), name_alg=hash_algs, attributes=u32,
-    auth_policy=st.binary(max_size=64), symmetric=symmetric,
-    scheme=st.sampled_from([0x0018, 0x0019, 0x001B, 0x001C, 0x001D]), scheme_hash=u16, curve=u16,
-    kdf=st.sampled_from([TPM_ALG_NULL, 0x0007, 0x0020]), x=st.binary(max_size=66), y=st.binary(max_size=66),
+    PublicArea,
+    type=st.just(TPM_ALG_ECC),
+    name_alg=hash_algs,
+    attributes=u32,
+    auth_policy=st.binary(max_size=64),
+    symmetric=symmetric,
+    scheme=st.sampled_from([0x0018, 0x0019, 0x001B, 0x001C, 0x001D]),
+    scheme_hash=u16,
+    curve=u16,
+    kdf=st.sampled_from([TPM_ALG_NULL, 0x0007, 0x0020]),
+    x=st.binary(max_size=66),
+    y=st.binary(max_size=66),
 ).map(lambda a: a if a.kdf == TPM_ALG_NULL else PublicArea(**{**vars(a), "kdf_hash": 0x000B})) | st.builds(
-    PublicArea, type=st.just(TPM_ALG_ECC), name_alg=hash_algs, attributes=u32, scheme=st.just(0x001A),
-    scheme_hash=u16, scheme_count=u16, curve=u16, x=st.binary(max_size=66), y=st.binary(max_size=66),
+    PublicArea,
+    type=st.just(TPM_ALG_ECC),
+    name_alg=hash_algs,
+    attributes=u32,
+    scheme=st.just(0x001A),
+    scheme_hash=u16,
+    scheme_count=u16,
+    curve=u16,
+    x=st.binary(max_size=66),
+    y=st.binary(max_size=66),
 )
 
 
@@ -155,7 +201,15 @@ def test_pcr_select_lists_indexes_in_ascending_bitmap_order():
 
 
 def test_the_name_hashes_the_public_area_without_its_size_prefix():
-    area = PublicArea(TPM_ALG_ECC, HashAlg.SHA256, int(ObjectAttr.SIGN), curve=EccCurve.NIST_P256,
-                      scheme=0x0018, scheme_hash=HashAlg.SHA256, x=b"\x01" * 32, y=b"\x02" * 32)
+    area = PublicArea(
+        TPM_ALG_ECC,
+        HashAlg.SHA256,
+        int(ObjectAttr.SIGN),
+        curve=EccCurve.NIST_P256,
+        scheme=0x0018,
+        scheme_hash=HashAlg.SHA256,
+        x=b"\x01" * 32,
+        y=b"\x02" * 32,
+    )
     data = build_public(area)
     assert tpm_name(data) == b"\x00\x0b" + hashlib.sha256(data[2:]).digest()

@@ -1,4 +1,5 @@
 """How a verifier result, nonce freshness and the clock baseline combine into a verdict."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,10 +36,14 @@ def test_rollback_means_reset_count_lower_or_same_epoch_with_restart_or_clock_lo
     assert rolled_back(BASE, current) is expected
 
 
-@pytest.mark.parametrize("status, reason", [
-    (NonceStatus.EXPIRED, "nonce_expired"), (NonceStatus.REUSED, "nonce_reused"),
-    (NonceStatus.UNKNOWN, "nonce_mismatch"),
-])
+@pytest.mark.parametrize(
+    "status, reason",
+    [
+        (NonceStatus.EXPIRED, "nonce_expired"),
+        (NonceStatus.REUSED, "nonce_reused"),
+        (NonceStatus.UNKNOWN, "nonce_mismatch"),
+    ],
+)
 def test_a_stale_nonce_outranks_pcr_and_policy_failures(status, reason):
     assert verdict(result(), status).reasons == [reason]
     assert verdict(result(Reason.POLICY_MISMATCH, mismatched=(7,)), status).reasons == [reason]

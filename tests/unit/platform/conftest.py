@@ -1,4 +1,5 @@
 """Fixture text of real npu-smi layouts, the HiSilicon fixture tree, and a scripted command runner."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """The Atlas probe turns npu-smi output into fleet metrics and facts, and survives npu-smi failing."""
+
 from __future__ import annotations
 
 import threading
@@ -38,8 +39,12 @@ def test_a_310p3_duo_server_reports_mean_aicore_summed_memory_hottest_chip_and_w
 
 
 def test_a_910_server_sums_hbm_and_power_and_asks_usages_only_for_the_card_with_gaps():
-    probe, runner = atlas({(NPU_SMI, "info"): npu_smi_text("atlas800_910prob_info.txt"),
-                           usages(2): npu_smi_text("atlas800_910prob_usages.txt")})
+    probe, runner = atlas(
+        {
+            (NPU_SMI, "info"): npu_smi_text("atlas800_910prob_info.txt"),
+            usages(2): npu_smi_text("atlas800_910prob_usages.txt"),
+        }
+    )
 
     metrics = probe.metrics()
 
@@ -53,7 +58,8 @@ def test_a_910_server_sums_hbm_and_power_and_asks_usages_only_for_the_card_with_
 
 def test_an_aicore_figure_missing_from_the_table_is_taken_from_the_usages_report():
     report = npu_smi_text("atlas300i_310x4_usages.txt").replace(
-        "Aicore Usage Rate(%)           : NA", "Aicore Usage Rate(%)           : 17")
+        "Aicore Usage Rate(%)           : NA", "Aicore Usage Rate(%)           : 17"
+    )
     probe, _ = atlas({(NPU_SMI, "info"): npu_smi_text("atlas300i_310x4_info.txt"), usages(1): report})
 
     assert probe.metrics().ai_core_usage == pytest.approx((12 + 0 + 17 + 40) / 4, abs=0.06)
@@ -67,8 +73,12 @@ def test_memory_missing_from_the_table_is_estimated_from_capacity_and_usage_rate
 
 
 def test_an_unreadable_usages_report_leaves_the_gap_without_failing_the_metrics():
-    probe, _ = atlas({(NPU_SMI, "info"): npu_smi_text("atlas300i_310x4_info.txt"),
-                      usages(1): CommandFailed("npu-smi timed out")})
+    probe, _ = atlas(
+        {
+            (NPU_SMI, "info"): npu_smi_text("atlas300i_310x4_info.txt"),
+            usages(1): CommandFailed("npu-smi timed out"),
+        }
+    )
 
     assert probe.metrics().ai_core_usage == pytest.approx((12 + 0 + 40) / 3, abs=0.06)
 
@@ -87,10 +97,12 @@ def test_when_npu_smi_fails_the_host_figures_are_still_reported_and_npu_health_i
 
 
 def test_facts_name_the_ascend_chips_and_read_the_firmware_from_the_board_report():
-    probe, runner = atlas({
-        (NPU_SMI, "info"): npu_smi_text("atlas500_310_info.txt"),
-        (NPU_SMI, "info", "-t", "board", "-i", "0", "-c", "0"): npu_smi_text("atlas500_310_board.txt"),
-    })
+    probe, runner = atlas(
+        {
+            (NPU_SMI, "info"): npu_smi_text("atlas500_310_info.txt"),
+            (NPU_SMI, "info", "-t", "board", "-i", "0", "-c", "0"): npu_smi_text("atlas500_310_board.txt"),
+        }
+    )
 
     facts = probe.facts()
 
@@ -123,11 +135,14 @@ def test_facts_without_a_working_npu_smi_still_describe_an_atlas_host():
 
 
 def test_diagnostics_report_npu_chips_usages_health_disk_memory_thermal_and_kernel_errors(tmp_path):
-    probe, _ = atlas({
-        (NPU_SMI, "info"): npu_smi_text("atlas800t_a2_910b3_info.txt"),
-        usages(1): npu_smi_text("atlas800t_a2_910b3_usages.txt"),
-        DMESG: "[ 12.1] pcieport 0000:00:08.0: AER: Corrected error received\n[ 99.4] davinci: hdc timeout\n",
-    }, state_dir=tmp_path)
+    probe, _ = atlas(
+        {
+            (NPU_SMI, "info"): npu_smi_text("atlas800t_a2_910b3_info.txt"),
+            usages(1): npu_smi_text("atlas800t_a2_910b3_usages.txt"),
+            DMESG: "[ 12.1] pcieport 0000:00:08.0: AER: Corrected error received\n[ 99.4] davinci: hdc timeout\n",
+        },
+        state_dir=tmp_path,
+    )
 
     report = probe.diagnostics()
 
@@ -138,8 +153,13 @@ def test_diagnostics_report_npu_chips_usages_health_disk_memory_thermal_and_kern
     assert "error" in report["npu"]["usages"]["0"]  # not scripted: reported, not raised
     assert set(report["disk"]) == {"/", "state_dir"}
     assert report["memory"]["total_mb"] == 3805
-    assert report["kernel_errors"] == {"count": 2, "last": [
-        "[ 12.1] pcieport 0000:00:08.0: AER: Corrected error received", "[ 99.4] davinci: hdc timeout"]}
+    assert report["kernel_errors"] == {
+        "count": 2,
+        "last": [
+            "[ 12.1] pcieport 0000:00:08.0: AER: Corrected error received",
+            "[ 99.4] davinci: hdc timeout",
+        ],
+    }
 
 
 def test_diagnostics_never_raise_even_when_nothing_can_be_read(tmp_path):
@@ -178,11 +198,16 @@ def test_npu_smi_is_never_run_twice_at_the_same_time():
 
 def test_chip_names_of_every_release_read_as_ascend_names():
     assert [ascend_name(name) for name in ["310", "310P3", "Ascend910", "910B4"]] == [
-        "Ascend 310", "Ascend 310P3", "Ascend 910", "Ascend 910B4"]
+        "Ascend 310",
+        "Ascend 310P3",
+        "Ascend 910",
+        "Ascend 910B4",
+    ]
 
 
 def test_a_server_without_npus_has_no_npu_figures():
     figures = npu_figures(())
 
     assert figures == dict.fromkeys(
-        ["ai_core_usage", "npu_memory_used_mb", "power_w", "temperature", "npu_health"], None)
+        ["ai_core_usage", "npu_memory_used_mb", "power_w", "temperature", "npu_health"], None
+    )

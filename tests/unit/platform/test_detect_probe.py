@@ -1,4 +1,5 @@
 """The detector picks the Atlas, HiSilicon or generic Linux probe, and --platform overrides it."""
+
 from __future__ import annotations
 
 from pathlib import Path

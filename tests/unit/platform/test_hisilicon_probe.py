@@ -1,4 +1,5 @@
 """The HiSilicon probe reads CPU, memory, uptime, temperature and identity from /proc and /sys trees."""
+
 from __future__ import annotations
 
 import shutil
@@ -91,7 +92,11 @@ def test_metrics_of_an_unreadable_tree_are_missing_rather_than_raised(tmp_path):
     metrics = HiSiliconProbe(root=tmp_path).metrics()
 
     assert (metrics.cpu_usage, metrics.memory_usage, metrics.temperature, metrics.uptime_seconds) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_diagnostics_report_disk_memory_thermal_zones_and_kernel_errors(tmp_path):
@@ -103,13 +108,21 @@ def test_diagnostics_report_disk_memory_thermal_zones_and_kernel_errors(tmp_path
     assert report["disk"]["state_dir"]["total_mb"] > 0
     assert report["memory"]["used_pct"] == 40.0
     assert [(zone["type"], zone["soc"]) for zone in report["thermal"]] == [
-        ("soc_thermal", True), ("board_ntc", False), ("cluster1_thermal", True)]
+        ("soc_thermal", True),
+        ("board_ntc", False),
+        ("cluster1_thermal", True),
+    ]
     assert report["kernel_errors"]["last"] == ["[  3.2] hi_mipi: lane 2 timeout"]
 
 
 def test_diagnostics_report_an_unreadable_kernel_log_instead_of_raising(tmp_path):
-    runner = ScriptedRunner({("dmesg", "--level=emerg,alert,crit,err"): CommandFailed(
-        "dmesg: read kernel buffer failed: Operation not permitted")})
+    runner = ScriptedRunner(
+        {
+            ("dmesg", "--level=emerg,alert,crit,err"): CommandFailed(
+                "dmesg: read kernel buffer failed: Operation not permitted"
+            )
+        }
+    )
 
     report = HiSiliconProbe(root=tmp_path, runner=runner).diagnostics()
 

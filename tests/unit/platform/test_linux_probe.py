@@ -1,4 +1,5 @@
 """The generic Linux probe works on any machine through psutil, including this one."""
+
 from __future__ import annotations
 
 from collections import namedtuple
@@ -32,9 +33,10 @@ def test_metrics_of_this_machine_are_percentages_and_a_positive_uptime():
 
 
 def test_the_temperature_prefers_cpu_sensors_over_hotter_disks():
-    readings = {"nvme": [Reading("Composite", 71.0, 80.0, 85.0)],
-                "coretemp": [Reading("Package id 0", 54.0, 90.0, 100.0),
-                             Reading("Core 0", 52.0, 90.0, 100.0)]}
+    readings = {
+        "nvme": [Reading("Composite", 71.0, 80.0, 85.0)],
+        "coretemp": [Reading("Package id 0", 54.0, 90.0, 100.0), Reading("Core 0", 52.0, 90.0, 100.0)],
+    }
 
     assert cpu_temperature(readings) == 54.0
 

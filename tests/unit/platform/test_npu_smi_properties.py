@@ -1,5 +1,6 @@
 """Properties of the npu-smi parsers: rendered tables of any values parse back to the same values,
 and no input, however mangled, escapes as anything but NpuSmiFormatError."""
+
 from __future__ import annotations
 
 import contextlib
@@ -31,9 +32,11 @@ megabytes = st.integers(0, 131072)
 layouts = st.builds(
     Layout,
     chip_header=st.sampled_from(["Chip    Device", "Chip", "Chip  Phy-ID"]),
-    hugepages=st.booleans(), hbm=st.booleans(),
+    hugepages=st.booleans(),
+    hbm=st.booleans(),
     pads=st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 9)),
-    pair_style=st.integers(0, 2), indent=st.sampled_from(["", "    ", "\t"]),
+    pair_style=st.integers(0, 2),
+    indent=st.sampled_from(["", "    ", "\t"]),
 )
 chips = st.builds(
     NpuChip,
@@ -43,12 +46,15 @@ chips = st.builds(
     health=optional(st.sampled_from(["OK", "Warning", "Alarm", "Critical", "UNKNOWN"])),
     power_w=optional(st.integers(0, 9999).map(lambda tenths: tenths / 10)),
     temp_c=optional(st.integers(-20, 130).map(float)),
-    hugepages_used=optional(st.integers(0, 20000)), hugepages_total=optional(st.integers(0, 20000)),
+    hugepages_used=optional(st.integers(0, 20000)),
+    hugepages_total=optional(st.integers(0, 20000)),
     device_id=optional(st.integers(0, 15)),
     bus_id=optional(st.from_regex(r"[0-9A-F]{4}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-7]", fullmatch=True)),
     aicore_pct=optional(st.integers(0, 100).map(float)),
-    memory_used_mb=optional(megabytes), memory_total_mb=optional(megabytes),
-    hbm_used_mb=optional(megabytes), hbm_total_mb=optional(megabytes),
+    memory_used_mb=optional(megabytes),
+    memory_total_mb=optional(megabytes),
+    hbm_used_mb=optional(megabytes),
+    hbm_total_mb=optional(megabytes),
 )
 
 
@@ -99,16 +105,25 @@ def render(version: str, cards: list[NpuChip], layout: Layout) -> str:
     def rule(fill: str) -> str:
         return "+" + "+".join(fill * width for width in widths) + "+"
 
-    out = [rule("-"), f"| npu-smi {version}      Version: {version} |", rule("-"),
-           line(rows[0]), line(rows[1]), rule("=")]
+    out = [
+        rule("-"),
+        f"| npu-smi {version}      Version: {version} |",
+        rule("-"),
+        line(rows[0]),
+        line(rows[1]),
+        rule("="),
+    ]
     for index in range(2, len(rows), 2):
         out += [line(rows[index]), line(rows[index + 1]), rule("=")]
     return "\n".join(layout.indent + text for text in out) + "\n"
 
 
 @settings(max_examples=150, deadline=None)
-@given(cards=st.lists(chips, max_size=6), layout=layouts,
-       version=st.from_regex(r"[0-9]{1,2}\.[0-9]\.(rc[0-9]|[0-9])", fullmatch=True))
+@given(
+    cards=st.lists(chips, max_size=6),
+    layout=layouts,
+    version=st.from_regex(r"[0-9]{1,2}\.[0-9]\.(rc[0-9]|[0-9])", fullmatch=True),
+)
 def test_a_rendered_table_of_any_values_parses_back_to_the_same_values(cards, layout, version):
     info = parse_npu_smi_info(render(version, cards, layout))
 
@@ -158,8 +173,9 @@ def test_no_text_makes_the_usages_parser_raise_anything_but_its_format_error(tex
 
 
 @settings(max_examples=100, deadline=None)
-@given(cells=st.lists(st.tuples(st.text(max_size=20), st.text(max_size=20), st.text(max_size=40)),
-                      max_size=6))
+@given(
+    cells=st.lists(st.tuples(st.text(max_size=20), st.text(max_size=20), st.text(max_size=40)), max_size=6)
+)
 def test_rows_of_arbitrary_cells_under_a_valid_header_never_escape_as_other_errors(cells):
     header = "\n".join(npu_smi_text("atlas800_910prob_info.txt").splitlines()[:6])
     body = "\n".join(f"| {first} | {second} | {third} |" for first, second, third in cells)

@@ -1,4 +1,5 @@
 """Simulated TPMs with distinct EKs (RSA keys derived once per session) and a sealing world on fakes."""
+
 from __future__ import annotations
 
 import secrets
@@ -51,8 +52,15 @@ def seal_blob(maker, tpm, secret: bytes = b"k" * 32, pcrs=SEALED_PCRS, values=No
 
 
 def tpm_device(device_id: str, **changes) -> Device:
-    fields = dict(name=device_id, platform=Platform.ATLAS, model="Atlas 500", firmware_version="2.1.0",
-                  tpm_enabled=True, tee_enabled=True, created_at=datetime(2024, 1, 1, tzinfo=UTC))
+    fields = dict(
+        name=device_id,
+        platform=Platform.ATLAS,
+        model="Atlas 500",
+        firmware_version="2.1.0",
+        tpm_enabled=True,
+        tee_enabled=True,
+        created_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     fields.update(changes)
     return Device(id=device_id, **fields)
 
@@ -74,7 +82,8 @@ class SealingWorld:
         tpm = self.tpms[device_id]
         key = attestation_key_from_public(tpm.ak_public())
         await self.attestation.save_key(
-            EnrolledKey(device_id, key, tpm.ak_public(), tpm.ek_public(), activated=activated))
+            EnrolledKey(device_id, key, tpm.ak_public(), tpm.ek_public(), activated=activated)
+        )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """A device's seal state in its detail: active while a usable key is sealed, revoked once none is."""
+
 from __future__ import annotations
 
 import pytest

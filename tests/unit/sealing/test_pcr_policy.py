@@ -1,4 +1,5 @@
 """Policy strings, pcr_values and the PolicyPCR digest: strict parsing and known answers from tpm2-tools."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,14 @@ def test_a_pcr_above_23_is_refused(index):
 @given(st.text(max_size=30))
 def test_text_outside_the_grammar_is_refused_and_never_half_parsed(text):
     items = [item.strip() for item in text.split(",")]
-    well_formed = all(i.startswith("pcr_") and i[4:].isascii() and i[4:].isdigit()
-                      and str(int(i[4:])) == i[4:] and int(i[4:]) <= 23 for i in items)
+    well_formed = all(
+        i.startswith("pcr_")
+        and i[4:].isascii()
+        and i[4:].isdigit()
+        and str(int(i[4:])) == i[4:]
+        and int(i[4:]) <= 23
+        for i in items
+    )
     if well_formed and len(set(items)) == len(items):
         assert parse_policy(text) == [int(i[4:]) for i in items]
     else:
@@ -54,8 +61,22 @@ def test_text_outside_the_grammar_is_refused_and_never_half_parsed(text):
             parse_policy(text)
 
 
-@pytest.mark.parametrize("policy", ["", " ", "pcr_0,", ",pcr_1", "pcr_00", "PCR_0", "pcr0", "pcr_-1",
-                                    "pcr_1;pcr_2", "pcr_٣", "pcr_0,,pcr_1"])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "",
+        " ",
+        "pcr_0,",
+        ",pcr_1",
+        "pcr_00",
+        "PCR_0",
+        "pcr0",
+        "pcr_-1",
+        "pcr_1;pcr_2",
+        "pcr_٣",
+        "pcr_0,,pcr_1",
+    ],
+)
 def test_malformed_policies_are_validation_errors(policy):
     with pytest.raises(ValidationFailed) as raised:
         parse_policy(policy)
@@ -67,13 +88,16 @@ def test_pcr_values_follow_the_policy_order_and_come_back_ascending():
     assert values == {0: bytes(32), 7: b"\x77" * 32} and list(values) == [0, 7]
 
 
-@pytest.mark.parametrize("given_values, problem", [
-    (["0x" + "00" * 32], "names 2 PCRs but 1"),
-    (["0x" + "00" * 32] * 3, "names 2 PCRs but 3"),
-    (["0x" + "00" * 31, "0x" + "00" * 32], "32 bytes"),
-    (["0x" + "zz" * 32, "0x" + "00" * 32], "32 bytes"),
-    (["0x" + "00" * 20, "0x" + "00" * 20], "32 bytes"),
-])
+@pytest.mark.parametrize(
+    "given_values, problem",
+    [
+        (["0x" + "00" * 32], "names 2 PCRs but 1"),
+        (["0x" + "00" * 32] * 3, "names 2 PCRs but 3"),
+        (["0x" + "00" * 31, "0x" + "00" * 32], "32 bytes"),
+        (["0x" + "zz" * 32, "0x" + "00" * 32], "32 bytes"),
+        (["0x" + "00" * 20, "0x" + "00" * 20], "32 bytes"),
+    ],
+)
 def test_pcr_values_must_match_the_policy_in_count_and_digest_size(given_values, problem):
     with pytest.raises(ValidationFailed, match=problem):
         parse_pcr_values([0, 1], given_values, HashAlg.SHA256)

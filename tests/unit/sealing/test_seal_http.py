@@ -1,5 +1,6 @@
 """The sealing endpoints over HTTP (seed request/response shapes, roles, error bodies), with the real
 auth middleware and error mapping around the controller, and the use case on fakes."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,16 @@ CONTRACT_KEYS = {"success", "device_id", "key_id", "sealed_data", "timestamp"}
 @pytest.fixture
 async def api(world):
     tokens = TokenService(TokenKeys("HS256", SECRET, SECRET))
-    edge = Router(path="/api/v1/edge", route_handlers=[SealController],
-                  middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=tokens)])
-    app = Litestar(route_handlers=[edge], exception_handlers={Exception: exception_to_http_response},
-                   dependencies={"sealing": Provide(lambda: world.service, sync_to_thread=False)})
+    edge = Router(
+        path="/api/v1/edge",
+        route_handlers=[SealController],
+        middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=tokens)],
+    )
+    app = Litestar(
+        route_handlers=[edge],
+        exception_handlers={Exception: exception_to_http_response},
+        dependencies={"sealing": Provide(lambda: world.service, sync_to_thread=False)},
+    )
 
     def as_role(role: str) -> dict[str, str]:
         token = tokens.issue("tester", Role(role), timedelta(hours=1), datetime.now(UTC))
@@ -41,8 +48,13 @@ async def api(world):
 
 def body(world, **changes) -> dict:
     values = ["0x" + v.hex() for v in world.tpms["edge-a"].pcr_read([0, 1, 7]).values()]
-    return {"device_id": "edge-a", "key_id": "master_key_001", "policy": "pcr_0,pcr_1,pcr_7",
-            "pcr_values": values, **changes}
+    return {
+        "device_id": "edge-a",
+        "key_id": "master_key_001",
+        "policy": "pcr_0,pcr_1,pcr_7",
+        "pcr_values": values,
+        **changes,
+    }
 
 
 async def test_an_admin_seals_with_the_seeds_request_and_gets_the_seeds_response(api, world):
@@ -64,18 +76,32 @@ async def test_only_admins_may_seal(api, world, role):
 
 async def test_a_device_without_tee_gets_503_tee_not_available_in_the_seeds_error_body(api, world):
     world.attestation.add_device(tpm_device("edge-c", tee_enabled=False))
-    response = await api.post("/api/v1/edge/security/seal", json=body(world, device_id="edge-c"),
-                              headers=api.as_role("admin"))
+    response = await api.post(
+        "/api/v1/edge/security/seal", json=body(world, device_id="edge-c"), headers=api.as_role("admin")
+    )
     assert response.status_code == 503
-    assert response.json() == {"error": response.json()["error"], "code": "TEE_NOT_AVAILABLE", "status": 503,
-                               "details": {"device_id": "edge-c"}}
+    assert response.json() == {
+        "error": response.json()["error"],
+        "code": "TEE_NOT_AVAILABLE",
+        "status": 503,
+        "details": {"device_id": "edge-c"},
+    }
 
 
-@pytest.mark.parametrize("changes", [{"policy": "pcr_0,pcr_0,pcr_7"}, {"policy": "pcr_0,pcr_24,pcr_7"},
-                                     {"pcr_values": ["0x00"]}, {"unknown": 1}, {"key_id": ""}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"policy": "pcr_0,pcr_0,pcr_7"},
+        {"policy": "pcr_0,pcr_24,pcr_7"},
+        {"pcr_values": ["0x00"]},
+        {"unknown": 1},
+        {"key_id": ""},
+    ],
+)
 async def test_malformed_requests_are_400_validation_errors(api, world, changes):
-    response = await api.post("/api/v1/edge/security/seal", json=body(world, **changes),
-                              headers=api.as_role("admin"))
+    response = await api.post(
+        "/api/v1/edge/security/seal", json=body(world, **changes), headers=api.as_role("admin")
+    )
     assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
 
 

@@ -1,5 +1,6 @@
 """The server-side import blob: what the sealed object allows, which parents it accepts, and that
 no byte string makes the device side fail with anything but UnsealFailed."""
+
 from __future__ import annotations
 
 import pytest

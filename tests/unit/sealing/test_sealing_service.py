@@ -1,4 +1,5 @@
 """SealingService on fakes: who can be sealed to, where the PCR values come from, and where the key goes."""
+
 from __future__ import annotations
 
 import pytest
@@ -71,8 +72,11 @@ async def test_a_second_active_seal_for_the_same_key_id_conflicts_unless_it_repl
 
 
 async def test_request_errors_are_reported_before_any_key_is_drawn(world):
-    for key_id, policy, values in [("bad key", POLICY, None), ("k1", "pcr_0,pcr_0", None),
-                                   ("k1", POLICY, ["0x00"])]:
+    for key_id, policy, values in [
+        ("bad key", POLICY, None),
+        ("k1", "pcr_0,pcr_0", None),
+        ("k1", POLICY, ["0x00"]),
+    ]:
         with pytest.raises(ValidationFailed):
             await world.service.seal(ADMIN, "edge-a", key_id, policy, values)
     assert world.issued == []

@@ -1,4 +1,5 @@
 """The simulated TPM imports and unseals blobs made by the server-side builder exactly as a TPM would."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,10 @@ from tests.unit.sealing.conftest import SEALED_PCRS, seal_blob, simulated_a
 
 
 def test_the_device_recovers_the_key_while_its_pcrs_hold_the_sealed_values(device_a, maker):
-    assert import_and_unseal(device_a, seal_blob(maker, device_a, b"volume key 0123456789abcdef0123")) \
+    assert (
+        import_and_unseal(device_a, seal_blob(maker, device_a, b"volume key 0123456789abcdef0123"))
         == b"volume key 0123456789abcdef0123"
+    )
 
 
 def test_after_extending_pcr_7_the_key_no_longer_unseals(maker):
@@ -41,8 +44,9 @@ def test_a_blob_sealed_to_future_values_unseals_once_the_pcrs_reach_them(maker):
     assert import_and_unseal(tpm, blob) == b"k" * 32
 
 
-@pytest.mark.parametrize("offset", [7, -1, -200, -300, -400],
-                         ids=["selection", "seed", "seed-middle", "duplicate", "public"])
+@pytest.mark.parametrize(
+    "offset", [7, -1, -200, -300, -400], ids=["selection", "seed", "seed-middle", "duplicate", "public"]
+)
 def test_any_altered_byte_of_the_blob_is_refused(device_a, maker, offset):
     blob = bytearray(seal_blob(maker, device_a))
     blob[offset] ^= 0x01

@@ -3,6 +3,7 @@
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,8 +15,12 @@ branch_labels = None
 depends_on = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-INDEXES = {"idx_audit_at": ["at"], "idx_audit_actor_at": ["actor", "at"], "idx_audit_device_at": ["device_id", "at"],
-           "idx_audit_action_at": ["action", "at"]}
+INDEXES = {
+    "idx_audit_at": ["at"],
+    "idx_audit_actor_at": ["actor", "at"],
+    "idx_audit_device_at": ["device_id", "at"],
+    "idx_audit_action_at": ["action", "at"],
+}
 
 
 def upgrade() -> None:

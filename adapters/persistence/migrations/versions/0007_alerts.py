@@ -3,6 +3,7 @@
 Revision ID: 0007
 Revises: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -35,8 +36,14 @@ def upgrade() -> None:
         sa.Column("acknowledged_at", UtcDateTime),
         sa.Column("resolved_at", UtcDateTime),
     )
-    op.create_index("uq_alerts_open_per_rule", "alerts", ["device_id", "rule", "subject"], unique=True,
-                    sqlite_where=OPEN_CONDITION, postgresql_where=OPEN_CONDITION)
+    op.create_index(
+        "uq_alerts_open_per_rule",
+        "alerts",
+        ["device_id", "rule", "subject"],
+        unique=True,
+        sqlite_where=OPEN_CONDITION,
+        postgresql_where=OPEN_CONDITION,
+    )
     op.create_index("idx_alerts_status_started", "alerts", ["status", "started_at", "id"])
     op.create_index("idx_alerts_device_started", "alerts", ["device_id", "started_at", "id"])
     op.create_table(

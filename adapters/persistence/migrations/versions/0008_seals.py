@@ -3,6 +3,7 @@
 Revision ID: 0008
 Revises: 0007
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -32,8 +33,14 @@ def upgrade() -> None:
         sa.Column("revoked_at", UtcDateTime),
     )
     op.create_index("idx_seals_device_id_created_at", "seals", ["device_id", "created_at"])
-    op.create_index("uq_seals_active_key", "seals", ["device_id", "key_id"], unique=True,
-                    sqlite_where=ACTIVE_ONLY, postgresql_where=ACTIVE_ONLY)
+    op.create_index(
+        "uq_seals_active_key",
+        "seals",
+        ["device_id", "key_id"],
+        unique=True,
+        sqlite_where=ACTIVE_ONLY,
+        postgresql_where=ACTIVE_ONLY,
+    )
     op.create_index("idx_seals_status_device_id", "seals", ["status", "device_id"])
 
 

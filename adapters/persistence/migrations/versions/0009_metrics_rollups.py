@@ -9,6 +9,7 @@ ahead (adapters/persistence/partitions.py); here the days around the migration a
 Revision ID: 0009
 Revises: 0008
 """
+
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -22,8 +23,10 @@ branch_labels = None
 depends_on = None
 
 PARTS = "device_metrics_parts"
-METRIC_COLUMNS = ("id, device_id, cpu_usage, memory_usage, temperature, timestamp, status, uptime_seconds, "
-                  "ai_core_usage, npu_memory_used_mb, power_w")
+METRIC_COLUMNS = (
+    "id, device_id, cpu_usage, memory_usage, temperature, timestamp, status, uptime_seconds, "
+    "ai_core_usage, npu_memory_used_mb, power_w"
+)
 COLUMN_DDL = """
     device_id VARCHAR(64) NOT NULL REFERENCES edge_devices (id),
     cpu_usage FLOAT, memory_usage FLOAT, temperature FLOAT,
@@ -60,8 +63,11 @@ def upgrade() -> None:
             sa.Column("device_id", sa.String(64), primary_key=True),
             sa.Column("bucket", UtcDateTime, primary_key=True),
             sa.Column("samples", sa.Integer, nullable=False),
-            *[sa.Column(f"{m}_{agg}", sa.Float) for m in ("cpu_usage", "memory_usage", "temperature")
-              for agg in ("min", "max", "avg")],
+            *[
+                sa.Column(f"{m}_{agg}", sa.Float)
+                for m in ("cpu_usage", "memory_usage", "temperature")
+                for agg in ("min", "max", "avg")
+            ],
             *[sa.Column(f"{m}_avg", sa.Float) for m in ("ai_core_usage", "npu_memory_used_mb", "power_w")],
             sa.Column("uptime_seconds_max", sa.BigInteger),
             sqlite_with_rowid=False,
@@ -80,8 +86,10 @@ def upgrade() -> None:
     if _pg():
         _partition_metrics()
         op.execute(PG_LATE_FUNCTION)
-        op.execute("CREATE TRIGGER trg_device_metrics_late AFTER INSERT ON device_metrics "
-                   "FOR EACH ROW EXECUTE FUNCTION device_metrics_mark_late()")
+        op.execute(
+            "CREATE TRIGGER trg_device_metrics_late AFTER INSERT ON device_metrics "
+            "FOR EACH ROW EXECUTE FUNCTION device_metrics_mark_late()"
+        )
     else:
         op.execute(SQLITE_LATE_TRIGGER)
 
@@ -126,8 +134,10 @@ def _partition_metrics() -> None:
             f"CREATE TABLE {PARTS}.device_metrics_p{lo:%Y%m%d} PARTITION OF device_metrics "
             f"FOR VALUES FROM ('{lo:%Y-%m-%d} 00:00:00+00') TO ('{hi:%Y-%m-%d} 00:00:00+00')"
         )
-    op.execute(f"INSERT INTO device_metrics ({METRIC_COLUMNS}) "
-               f"SELECT {METRIC_COLUMNS} FROM device_metrics_unpartitioned")
+    op.execute(
+        f"INSERT INTO device_metrics ({METRIC_COLUMNS}) "
+        f"SELECT {METRIC_COLUMNS} FROM device_metrics_unpartitioned"
+    )
     op.execute("DROP TABLE device_metrics_unpartitioned")
 
 
@@ -142,8 +152,10 @@ def _unpartition_metrics() -> None:
         f"{COLUMN_DDL})"
     )
     op.execute("ALTER SEQUENCE device_metrics_id_seq OWNED BY device_metrics.id")
-    op.execute(f"INSERT INTO device_metrics ({METRIC_COLUMNS}) "
-               f"SELECT {METRIC_COLUMNS} FROM device_metrics_partitioned")
+    op.execute(
+        f"INSERT INTO device_metrics ({METRIC_COLUMNS}) "
+        f"SELECT {METRIC_COLUMNS} FROM device_metrics_partitioned"
+    )
     op.execute("DROP TABLE device_metrics_partitioned")  # and every partition with it
     op.execute(f"DROP SCHEMA {PARTS}")
     op.execute("CREATE INDEX idx_device_id_timestamp ON device_metrics (device_id, timestamp)")
