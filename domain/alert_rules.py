@@ -39,6 +39,8 @@ class RuleName(StrEnum):
     OFFLINE = "device_offline"
     ATTESTATION = "attestation_failed"
     COMMAND = "command_failed"
+    ROLLOUT_ABORTED = "rollout_aborted"  # on the device whose failure stopped the rollout
+    UPDATE_ATTESTATION = "update_attestation_failed"  # updated, then failed attestation
 
 
 # The sample field each threshold rule watches, and the values a limit on it may take.
@@ -48,7 +50,13 @@ LIMIT_RANGES = {
     RuleName.MEMORY: (0.0, 100.0),
     RuleName.TEMPERATURE: (-40.0, 150.0),
 }
-EVENT_RULES = (RuleName.OFFLINE, RuleName.ATTESTATION, RuleName.COMMAND)
+EVENT_RULES = (
+    RuleName.OFFLINE,
+    RuleName.ATTESTATION,
+    RuleName.COMMAND,
+    RuleName.ROLLOUT_ABORTED,
+    RuleName.UPDATE_ATTESTATION,
+)
 MAX_SECONDS = 7 * 86400
 
 
@@ -108,6 +116,8 @@ DEFAULT_EVENTS = {
     RuleName.OFFLINE: EventRule(Severity.WARNING, escalate_after_seconds=1800),
     RuleName.ATTESTATION: EventRule(Severity.CRITICAL),
     RuleName.COMMAND: EventRule(Severity.WARNING),
+    RuleName.ROLLOUT_ABORTED: EventRule(Severity.CRITICAL),
+    RuleName.UPDATE_ATTESTATION: EventRule(Severity.CRITICAL),
 }
 
 

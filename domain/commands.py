@@ -59,7 +59,8 @@ CANCELABLE = frozenset({CommandStatus.QUEUED, CommandStatus.DELIVERED})
 
 WAIT_DEFAULT, WAIT_MAX = 30, 300
 EXPIRES_DEFAULT, EXPIRES_MAX = 3600, 7 * 86400
-UPDATE_FIELDS = {"version", "url", "sha256"}
+UPDATE_FIELDS = {"version", "url", "sha256", "signature"}
+ARTIFACT_SIZE_MAX = 2**40  # update parameters.size: the artifact's length in bytes
 
 
 def parse_command(name: str) -> CommandName:
@@ -73,8 +74,9 @@ def parse_command(name: str) -> CommandName:
 def check_parameters(command: CommandName, parameters: dict) -> dict:
     """Validate and normalise parameters: ``timeout`` (1-300 s the caller waits and the device may take),
     ``force`` (bool), ``expires_in`` (s until an undelivered command times out), and for ``update``
-    ``version``/``url``/``sha256``. Anything else is an INVALID_COMMAND."""
-    allowed = {"timeout", "force", "expires_in"} | (UPDATE_FIELDS if command is CommandName.UPDATE else set())
+    ``version``/``url``/``sha256``/``size``/``signature``. Anything else is an INVALID_COMMAND."""
+    update_fields = UPDATE_FIELDS | {"size"} if command is CommandName.UPDATE else set()
+    allowed = {"timeout", "force", "expires_in"} | update_fields
     unknown = set(parameters) - allowed
     if unknown:
         raise InvalidCommand(f"Unknown parameters for {command}: {', '.join(sorted(unknown))}")
@@ -89,6 +91,8 @@ def check_parameters(command: CommandName, parameters: dict) -> dict:
         if not isinstance(value, str) or not 0 < len(value) <= 512 or "\x00" in value:
             raise InvalidCommand(f"Parameter '{name}' must be a non-empty string of at most 512 characters")
         clean[name] = value
+    if "size" in parameters and command is CommandName.UPDATE:
+        clean["size"] = _int_in(parameters, "size", 0, 1, ARTIFACT_SIZE_MAX)
     if command is CommandName.UPDATE and "version" not in clean:
         raise InvalidCommand("update needs parameters.version (the firmware version to install)")
     return clean

@@ -47,3 +47,18 @@ class CommandChanged(Event):
     command: str
     status: str  # the new lifecycle state
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class RolloutChanged(Event):
+    """A rollout moved (``device_id`` empty) or one of its devices did (``device_state`` set)."""
+
+    rollout_id: int
+    change: str  # created | started | paused | resumed | canceled | aborted | completed | phase | device
+    state: str  # the rollout's state
+    phase: int
+    firmware_version: str
+    device_state: str | None = (
+        None  # pending | in_flight | installed | verifying | succeeded | failed | canceled
+    )
+    reason: str | None = None  # why the rollout aborted, or why the device failed

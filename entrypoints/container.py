@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.agent_gateway import AgentGateway
 from adapters.alert_rules_file import load_alert_rules
+from adapters.artifact_signing import load_signer
 from adapters.auth.argon2_passwords import Argon2idPasswords
 from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
@@ -53,7 +54,9 @@ from domain.services.compliance import ComplianceReview
 from domain.services.devices import DeviceInventory
 from domain.services.enrolment import AkEnrolment
 from domain.services.event_policies import EventPolicies
+from domain.services.groups import GroupService
 from domain.services.reference_policies import ReferencePolicies
+from domain.services.rollouts import RolloutService
 from domain.services.sealing import SealingService
 from domain.services.sign_in import SignIn
 from domain.services.telemetry import TelemetryRecorder
@@ -155,6 +158,7 @@ class Gateways(containers.DeclarativeContainer):
     uptime_ledger = providers.Singleton(SqlUptimeLedger, engine)
     leadership = providers.Singleton(_leadership, settings.provided.database_url)
     ek_verifier = providers.Singleton(_ek_verifier, settings.provided.ek_ca_bundle)
+    artifact_signer = providers.Singleton(load_signer, settings.provided.rollout_signing_key)
 
 
 class Services(containers.DeclarativeContainer):
@@ -250,6 +254,21 @@ class Services(containers.DeclarativeContainer):
     user_accounts = providers.Singleton(UserAccounts, gateways.user_repository, core.passwords, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
     uptime = providers.Singleton(UptimeService, gateways.uptime_ledger, core.clock)
+    groups = providers.Singleton(
+        GroupService, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock
+    )
+    rollouts = providers.Singleton(
+        RolloutService,
+        uow=gateways.unit_of_work.provider,
+        commands=commands,
+        attestation=attestation,
+        groups=groups,
+        policies=gateways.attestation_repository,
+        clock=core.clock,
+        event_policies=gateways.event_policy_repository,
+        events=core.events,
+        signer=gateways.artifact_signer,
+    )
     compliance = providers.Singleton(
         ComplianceReview,
         gateways.fleet_queries,

@@ -74,6 +74,8 @@ class Settings:
     metrics_retention: timedelta = timedelta(days=7)
     login_token_ttl: timedelta = timedelta(minutes=30)
     workers: int = 1
+    rollout_signing_key: str | None = None  # Ed25519 private key (PEM text or path) signing artifacts
+    rollout_step_seconds: int = 5  # how often the rollout scheduler takes a step
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -111,4 +113,6 @@ class Settings:
             metrics_retention=_duration(env, "EDGEFLEET_METRICS_RETENTION", timedelta(days=7)),
             login_token_ttl=_duration(env, "EDGEFLEET_LOGIN_TOKEN_TTL", timedelta(minutes=30)),
             workers=_int(env, "EDGEFLEET_WORKERS", 1),
+            rollout_signing_key=env.get("EDGEFLEET_ROLLOUT_SIGNING_KEY") or None,
+            rollout_step_seconds=_bounded(env, "EDGEFLEET_ROLLOUT_STEP", 5, 1, 3600),
         )

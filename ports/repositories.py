@@ -20,6 +20,15 @@ class DeviceFilter:
     location: str | None = None
     include_decommissioned: bool = False
     search: str | None = None  # case-insensitive part of the id or the name
+    # what device groups filter on besides (issue 16): exact model, firmware version, a tag
+    model: str | None = None
+    firmware_version: str | None = None
+    tag: str | None = None
+
+    @property
+    def counts_rows(self) -> bool:
+        """The trigger-kept counts know only platform, status and location: other filters count rows."""
+        return any(v is not None for v in (self.search, self.model, self.firmware_version, self.tag))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from ports.repositories import (
     EnrollmentTokenRepository,
     MetricsRepository,
 )
+from ports.rollouts import GroupRepository, RolloutRepository
 
 
 class UnitOfWork(Protocol):
@@ -19,6 +20,8 @@ class UnitOfWork(Protocol):
     commands: CommandRepository
     enrollment_tokens: EnrollmentTokenRepository
     credentials: CredentialRepository
+    groups: GroupRepository
+    rollouts: RolloutRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.group_queries import with_group_filters
 from adapters.persistence.seal_tables import seals
 from adapters.persistence.tables import (
     attestation_keys,
@@ -37,7 +38,7 @@ def _search(filters: DeviceFilter):
 
 
 def _count_statement(filters: DeviceFilter):
-    if filters.search is not None:  # the trigger-kept counts know no names: count the matching rows
+    if filters.counts_rows:  # the trigger-kept counts know no names or tags: count the matching rows
         return _page_statement(filters, None).with_only_columns(func.count()).order_by(None)
     counts = device_counts.c
     statement = select(func.coalesce(func.sum(counts.n), 0))
@@ -65,6 +66,7 @@ def _page_statement(filters: DeviceFilter, page: PageRequest | None):
         statement = statement.where(columns.location == filters.location)
     if filters.search is not None:
         statement = statement.where(_search(filters))
+    statement = with_group_filters(statement, filters)
     if page is None:
         return statement
     return statement.order_by(columns.id).limit(page.limit).offset(page.offset)

@@ -28,9 +28,17 @@ from domain.alerts import (
 )
 from domain.bounded import make_room
 from domain.errors import Conflict, ValidationFailed
-from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, SampleRecorded
+from domain.events import (
+    AttestationRecorded,
+    CommandChanged,
+    DeviceStatusChanged,
+    Event,
+    RolloutChanged,
+    SampleRecorded,
+)
 from domain.fleet_health import HEALTH_ALERTS, FleetHealth, judge_health, unavailable
 from domain.pagination import Page, PageRequest
+from domain.rollout_alerts import judge_rollout
 from domain.services.alert_rulebook import RuleBook
 from ports.alerts import AlertFilter, AlertUnitOfWork
 from ports.clock import Clock
@@ -41,6 +49,7 @@ JUDGES = {
     DeviceStatusChanged: judge_status,
     AttestationRecorded: judge_attestation,
     CommandChanged: judge_command,
+    RolloutChanged: judge_rollout,
 }
 RELEVANT = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]

@@ -65,9 +65,9 @@ async def test_a_viewer_receives_status_changes_and_alerts_in_order_and_nothing_
     "role,types",
     [
         ("viewer", ["device_status", "alert", "attestation"]),
-        ("operator", ["device_status", "alert", "command", "attestation"]),
-        ("auditor", ["device_status", "alert", "command", "attestation"]),
-        ("admin", ["device_status", "alert", "command", "attestation"]),
+        ("operator", ["device_status", "alert", "command", "attestation", "rollout"]),
+        ("auditor", ["device_status", "alert", "command", "attestation", "rollout"]),
+        ("admin", ["device_status", "alert", "command", "attestation", "rollout"]),
     ],
 )
 async def test_each_role_receives_the_event_types_it_may_read(app, container, role, types):

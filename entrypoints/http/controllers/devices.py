@@ -17,6 +17,7 @@ from domain.devices import DeviceStatus, Platform
 from domain.metrics_history import Resolution
 from domain.pagination import Page, PageRequest
 from domain.services.devices import DeviceInventory, Viewer
+from domain.services.groups import GroupService
 from domain.services.uptime import UptimeService
 from entrypoints.http.auth import requires
 from entrypoints.http.params import Offset
@@ -33,6 +34,8 @@ from ports.repositories import DeviceFilter, TimeWindow
 
 Inventory = NamedDependency[DeviceInventory]
 Uptimes = NamedDependency[UptimeService]
+Groups = NamedDependency[GroupService]
+Exact = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 DEVICE_PAGE_MAX = 100
 HISTORY_PAGE_MAX = 1000
 RESOLUTION_DOC = (
@@ -82,6 +85,7 @@ class DeviceController(Controller):
         self,
         request: Request,
         inventory: Inventory,
+        groups: Groups,
         platform: FromQuery[Platform | None] = None,
         status: FromQuery[DeviceStatus | None] = None,
         location: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
@@ -94,13 +98,21 @@ class DeviceController(Controller):
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=DEVICE_PAGE_MAX)] = 20,
         offset: Offset = 0,
+        model: Exact = None,
+        firmware_version: Exact = None,
+        tag: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
+        group: Annotated[
+            str | None, QueryParameter(min_length=1, max_length=64, description="a device group's members")
+        ] = None,
     ) -> Response[DeviceList]:
         if include_decommissioned and not viewer_of(request).sees_decommissioned:
             raise PermissionDeniedException("Only auditors and admins may list decommissioned devices")
-        page = await inventory.list(
-            DeviceFilter(platform, status, location, include_decommissioned, q),
-            PageRequest.checked(limit, offset, DEVICE_PAGE_MAX),
+        filters = DeviceFilter(
+            platform, status, location, include_decommissioned, q, model, firmware_version, tag
         )
+        if group is not None:
+            filters = await groups.filter_for(group, filters)
+        page = await inventory.list(filters, PageRequest.checked(limit, offset, DEVICE_PAGE_MAX))
         return Response(_rendered(page), media_type=MediaType.JSON)
 
     @post("/", operation_id="registerDevice", guards=[requires(Permission.DEVICES_WRITE)])
@@ -110,17 +122,40 @@ class DeviceController(Controller):
 
     @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
     async def get_device(
-        self, request: Request, device_id: FromPath[str], inventory: Inventory, uptime: Uptimes
+        self,
+        request: Request,
+        device_id: FromPath[str],
+        inventory: Inventory,
+        uptime: Uptimes,
+        groups: Groups,
     ) -> DeviceDetail:
         device = await inventory.get(device_id, viewer_of(request))
-        return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
+        detail = DeviceDetail.of(
+            device, await inventory.seal_status(device_id), await uptime.of_device(device)
+        )
+        detail.tags = await groups.tags_of(device_id)
+        return detail
 
     @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def update_device(
-        self, device_id: FromPath[str], data: JSONBody[DeviceUpdate], inventory: Inventory, uptime: Uptimes
+        self,
+        device_id: FromPath[str],
+        data: JSONBody[DeviceUpdate],
+        inventory: Inventory,
+        uptime: Uptimes,
+        groups: Groups,
     ) -> DeviceDetail:
-        device = await inventory.update(device_id, data.changes())
-        return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
+        changes = data.changes()
+        tags = changes.pop("tags", None)
+        device = await inventory.update(device_id, changes) if changes or tags is None else None
+        if tags is not None:  # a separate table: written after the fields, both checked first
+            await groups.set_tags(device_id, tags)
+            device = device or await inventory.get(device_id)
+        detail = DeviceDetail.of(
+            device, await inventory.seal_status(device_id), await uptime.of_device(device)
+        )
+        detail.tags = await groups.tags_of(device_id)
+        return detail
 
     @delete(
         "/{device_id:str}", operation_id="decommissionDevice", guards=[requires(Permission.DEVICES_WRITE)]

@@ -109,6 +109,7 @@ class DeviceDetail(Struct):
     created_at: datetime | None
     updated_at: datetime | None
     decommissioned_at: datetime | None
+    tags: list[str] = []  # static group membership (PATCH ``tags``)
 
     @classmethod
     def of(cls, d: Device, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
@@ -165,6 +166,15 @@ class DeviceUpdate(Struct, forbid_unknown_fields=True):
     firmware_version: Text | None | UnsetType = UNSET
     tee_enabled: bool | UnsetType = UNSET
     tpm_enabled: bool | UnsetType = UNSET
+    tags: (
+        Annotated[
+            list[
+                Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:=-]*$")]
+            ],
+            Meta(max_length=32),
+        ]
+        | UnsetType
+    ) = UNSET  # replaces the device's tags
 
     def changes(self) -> dict:
         return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}
