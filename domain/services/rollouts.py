@@ -128,6 +128,14 @@ class RolloutService:
             raise ValidationFailed(
                 f"Unknown group: {request.group}", details={"group": request.group}
             ) from exc
+        async with self._uow() as uow:
+            artifact = request.artifact or await uow.rollouts.firmware(version)
+        if artifact is None:
+            raise ValidationFailed(
+                f"Unknown firmware {version}: register it (PUT /firmware/{version}) or give its artifact",
+                details={"firmware_version": version},
+            )
+        artifact = self._signed(artifact)
         devices = order_targets(await self._groups.members(filters, MAX_TARGETS))
         if not devices:
             raise ValidationFailed(
@@ -137,13 +145,6 @@ class RolloutService:
             await self._check_attestable(devices, version)
         now = self._clock.now()
         async with self._uow() as uow:
-            artifact = request.artifact or await uow.rollouts.firmware(version)
-            if artifact is None:
-                raise ValidationFailed(
-                    f"Unknown firmware {version}: register it (PUT /firmware/{version}) or give its artifact",
-                    details={"firmware_version": version},
-                )
-            artifact = self._signed(artifact)
             if request.artifact is not None:
                 try:
                     await uow.rollouts.put_firmware(version, artifact, principal.subject, now)
