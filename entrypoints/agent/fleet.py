@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from adapters.agent_client import AgentClient
+from adapters.artifact_signing import load_public_key
 from adapters.tpm.fleet import build_fleet
 from entrypoints.agent.enrolment import TokenSource
 from entrypoints.agent.identity import Identity
@@ -54,6 +55,19 @@ class SimulationConfig:
     reference_policies: bool = True  # with an admin token, publish golden values per model + firmware
     event_policies: bool = False  # publish event policies (learned from each model's boot log) instead
     scenarios: tuple[str, ...] = ()  # of SCENARIOS, one device each on top of the anomalies
+    publish_firmware: tuple[str, ...] = ()  # next versions whose golden values are published too
+    bad_firmware: tuple[str, ...] = ()  # versions that boot a foreign image on ``bad_fraction`` of devices
+    bad_fraction: float = 1.0
+    update_public_key: str | None = None  # PEM file the agents check update signatures with
+
+
+def bad_versions(config: SimulationConfig, device_id: str) -> frozenset[str]:
+    """The bad versions on this device: a share ``bad_fraction`` of the fleet, drawn from the seed."""
+    return frozenset(
+        version
+        for version in config.bad_firmware
+        if random.Random(f"{config.seed}:{device_id}:bad:{version}").random() < config.bad_fraction
+    )
 
 
 def describe(rng: random.Random, device_id: str) -> tuple[Model, str, str]:
@@ -76,6 +90,7 @@ def build_devices(
     anomalies = plan_anomalies(list(tpms), str(config.seed), config.scenarios) if config.anomalies else {}
     for tpm in tpms.values():
         tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
+    update_key = load_public_key(config.update_public_key) if config.update_public_key else None
     devices = []
     for device_id, tpm in tpms.items():
         rng = device_rng(str(config.seed), device_id)
@@ -88,6 +103,7 @@ def build_devices(
             tampered=anomaly == "tampered",
             swapped_bootloader=anomaly == "swapped_bootloader",
             work_seconds=config.work_seconds,
+            bad_firmware=bad_versions(config, device_id),
         )
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
         agent = Agent(
@@ -100,6 +116,7 @@ def build_devices(
             heartbeat_interval=config.heartbeat_interval,
             offload=False,
             rng=random.Random(f"{config.seed}:{device_id}:backoff"),
+            update_key=update_key,
         )
         devices.append(SimulatedDevice(agent, anomaly, machine))
     return devices

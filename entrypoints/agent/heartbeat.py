@@ -68,6 +68,10 @@ class HeartbeatLoop:
         except Exception:  # noqa: BLE001 - unreadable facts must not stop the heartbeat
             log.exception("reading device facts failed; keeping the previous ones")
 
+    def facts_changed(self) -> None:
+        """Read the facts again at the next sample (after an update, not ten samples later)."""
+        self._samples = 0
+
     def facts_to_send(self) -> dict | None:
         return self._facts if self._facts is not None and self._facts != self._facts_sent else None
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.agent_client import AgentClient
+from adapters.artifact_signing import load_public_key
 from entrypoints.agent.enrolment import EnrolmentFailed
 from entrypoints.agent.heartbeat import CredentialRejected
 from entrypoints.agent.identity import Identity, PlatformUnknown, default_device_id, reported_platform
@@ -35,6 +36,7 @@ class AgentOptions:
     reboot_command: str | None = None
     halt_command: str | None = None
     update_command: str | None = None
+    update_public_key: str | None = None  # PEM file: updates must be signed by its private key
     heartbeat_interval: float | None = None
     buffer_size: int = 1000
 
@@ -97,6 +99,7 @@ async def run_agent(options: AgentOptions) -> int:
         token=fixed_token(options.enroll_token),
         buffer_size=options.buffer_size,
         heartbeat_interval=options.heartbeat_interval,
+        update_key=load_public_key(options.update_public_key) if options.update_public_key else None,
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -53,6 +53,7 @@ class Agent:
         rng: random.Random | None = None,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
+        update_key=None,
     ) -> None:
         """``offload`` runs probe and TPM calls in threads (real hardware); the simulator's are instant."""
         self.client, self.machine, self.state, self.identity, self.tpm = client, machine, state, identity, tpm
@@ -66,7 +67,7 @@ class Agent:
         self._base, self._cap = backoff_base, backoff_cap
         self._started = time.monotonic()
         self._stopped = asyncio.Event()
-        self.handlers = CommandHandlers(machine, call=self._call, agent_info=self.info)
+        self.handlers = CommandHandlers(machine, call=self._call, agent_info=self.info, update_key=update_key)
 
     def _backoff(self) -> Backoff:
         return Backoff(self._base, self._cap, rng=self._rng)
@@ -118,6 +119,7 @@ class Agent:
             call=self._call,
             facts=self._heartbeat_facts,
         )
+        self.handlers.on_changed = heartbeat.facts_changed
         work = WorkLoop(
             self.client,
             self.handlers,

@@ -1,12 +1,12 @@
 import asyncio
 import base64
-import hashlib
 
 import pytest
 
 from domain.attestation.tpm_wire import parse_attest
 from entrypoints.agent.heartbeat import CredentialRejected
 from entrypoints.agent.machine import HostMachine, Outcome
+from entrypoints.agent.simulated import golden_pcrs
 from entrypoints.agent.state import AgentState
 from entrypoints.agent.work import PENDING, WorkLoop
 from tests.unit.agent.conftest import make_agent, make_machine
@@ -55,14 +55,13 @@ async def test_an_attestation_challenge_is_answered_with_a_quote_over_the_reques
     assert attest.extra_data == bytes.fromhex(nonce) and agent.stats.quotes_sent == 1
 
 
-async def test_after_a_simulated_update_the_quoted_pcr_0_reflects_the_new_firmware(http, server):
+async def test_after_a_simulated_update_the_quote_shows_the_new_firmwares_boot(http, server):
     agent = make_agent(http)
-    before = agent.tpm.pcr_read([0])[0]
     server.commands.append(command(3, "update", version="2.2.0"))
     await run_briefly(agent)
     server.challenges.append({"nonce": "00ff", "pcrs": [0], "bank": "sha256"})
     await run_briefly(make_agent(http, state=agent.state, machine=agent.machine, token=None))
-    expected = hashlib.sha256(before + hashlib.sha256(b"2.2.0").digest()).hexdigest()
+    expected = golden_pcrs(agent.machine.probe.model.name, "2.2.0")[0].hex()
     assert server.reports[-1][1] == "succeeded" and server.quotes[0]["pcrs"]["0"] == expected
 
 
