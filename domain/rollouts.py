@@ -111,7 +111,8 @@ class Plan:
     max_in_flight: int = 10
     rate_per_minute: int = 60
     device_deadline_seconds: int = 1800
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    # by default any failed device stops the rollout: loosen it per rollout
+    thresholds: Thresholds = field(default_factory=lambda: Thresholds(max_failures=0))
 
     def __post_init__(self) -> None:
         if not 0 <= self.canary <= MAX_TARGETS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+from adapters.memory.rollouts import InMemoryGroupRepository, InMemoryRolloutRepository, RolloutData
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceRecord, DeviceStatus, MetricSample
@@ -23,6 +24,7 @@ class InMemoryStore:
         self.commands: dict[int, Command] = {}
         self.enrollment_tokens: dict[str, EnrollmentToken] = {}
         self.credentials: dict[str, DeviceCredential] = {}
+        self.rollout_data = RolloutData()  # groups, tags, firmware, rollouts
 
 
 class InMemoryDeviceRepository:
@@ -53,7 +55,12 @@ class InMemoryFleetQueries:
 
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         matching = sorted(
-            (d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id
+            (
+                d
+                for d in self._store.devices.values()
+                if _matches(d, filters) and _tagged(self._store.rollout_data, d.id, filters)
+            ),
+            key=lambda d: d.id,
         )
         window = matching[page.offset : page.offset + page.limit]
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)
@@ -94,9 +101,15 @@ class InMemoryFleetQueries:
         return None
 
 
+def _tagged(data: RolloutData, device_id: str, filters: DeviceFilter) -> bool:
+    return filters.tag is None or filters.tag in data.tags.get(device_id, [])
+
+
 def _matches(device: Device, filters: DeviceFilter) -> bool:
     return (
-        (filters.include_decommissioned or not device.decommissioned)
+        (filters.model is None or device.model == filters.model)
+        and (filters.firmware_version is None or device.firmware_version == filters.firmware_version)
+        and (filters.include_decommissioned or not device.decommissioned)
         and (filters.platform is None or device.platform == filters.platform)
         and (filters.status is None or device.status == filters.status)
         and (filters.location is None or device.location == filters.location)
@@ -208,11 +221,14 @@ class InMemoryUnitOfWork:
         self._commands = copy.deepcopy(self._store.commands)
         self._tokens = copy.deepcopy(self._store.enrollment_tokens)
         self._credentials = copy.deepcopy(self._store.credentials)
+        self._rollout_data = copy.deepcopy(self._store.rollout_data)
         self.devices = InMemoryDeviceRepository(self._devices)
         self.metrics = InMemoryMetricsRepository(self._metrics)
         self.commands = InMemoryCommandRepository(self._commands)
         self.enrollment_tokens = InMemoryEnrollmentTokenRepository(self._tokens)
         self.credentials = InMemoryCredentialRepository(self._credentials)
+        self.groups = InMemoryGroupRepository(self._rollout_data)
+        self.rollouts = InMemoryRolloutRepository(self._rollout_data)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -224,6 +240,7 @@ class InMemoryUnitOfWork:
         self._store.commands = self._commands
         self._store.enrollment_tokens = self._tokens
         self._store.credentials = self._credentials
+        self._store.rollout_data = self._rollout_data
         self.committed = True
 
     async def rollback(self) -> None:
