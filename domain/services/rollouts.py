@@ -258,6 +258,8 @@ class RolloutService:
                 await self._advance(rollout_id)
             except Conflict as exc:  # an operator acted meanwhile: the next step sees it
                 logger.info("rollout %s step skipped: %s", rollout_id, exc.message)
+            except Exception:  # one rollout's fault must not hold up the others; retried next step
+                logger.exception("rollout %s step failed", rollout_id)
         return len(ids)
 
     async def _advance(self, rollout_id: int) -> None:
