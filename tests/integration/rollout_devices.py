@@ -62,15 +62,18 @@ async def publish_policy(client, admin: dict, version: str = NEW) -> None:
     assert (await client.put(url, json=body, headers=admin)).status_code == 200
 
 
-async def drive(container, devices, client, admin, rollout_id: int, until: set[str], steps: int = 40) -> dict:
-    """Scheduler steps, with the devices serving while each runs (a step waits for their quotes)."""
-    scheduler = container.services.rollouts()
+async def drive(
+    container, devices, client, admin, rollout_id: int, until: set[str], steps: int = 40, step=None
+) -> dict:
+    """Scheduler steps (``step``, default the container's scheduler), with the devices serving while
+    each runs (a step waits for their quotes)."""
+    step_once = step or container.services.rollouts().advance
     for _ in range(steps):
-        step = asyncio.ensure_future(scheduler.advance())
-        while not step.done():
+        running = asyncio.ensure_future(step_once())
+        while not running.done():
             await asyncio.gather(*(d.serve() for d in devices))
             await asyncio.sleep(0.01)
-        await step
+        await running
         await asyncio.gather(*(d.serve() for d in devices))
         rollout = (await client.get(f"/api/v1/edge/rollouts/{rollout_id}", headers=admin)).json()
         if rollout["state"] in until:

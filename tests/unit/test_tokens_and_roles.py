@@ -78,7 +78,8 @@ def test_a_token_missing_a_required_claim_is_rejected(missing):
 
 
 def test_a_token_with_an_unknown_role_is_rejected():
-    claims = {"sub": "eve", "role": "root", "iat": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 600}
+    now = datetime.now(UTC)  # not the import-time NOW: a slow suite run would see the token expired
+    claims = {"sub": "eve", "role": "root", "iat": int(now.timestamp()), "exp": int(now.timestamp()) + 600}
     with pytest.raises(InvalidToken, match="role"):
         hs256().verify(jwt.encode(claims, SECRET, algorithm="HS256"))
 
