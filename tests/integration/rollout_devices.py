@@ -9,6 +9,10 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from adapters.tpm.simulated import SimulatedTpm
+from domain.attestation.evidence import HashAlg
+from domain.attestation.policy import PolicyScope
+from domain.measured_boot.eventlog import parse_log
+from domain.measured_boot.policy import learn
 from entrypoints.agent.simulated import device_boot_log, golden_pcrs
 from tests.integration.agent_double import DeviceDouble
 
@@ -56,10 +60,18 @@ async def enrol_fleet(client, admin: dict, count: int, bad_versions=()) -> list[
     return devices
 
 
-async def publish_policy(client, admin: dict, version: str = NEW) -> None:
-    body = {"bank": "sha256", "pcrs": {str(i): v.hex() for i, v in golden_pcrs(MODEL, version).items()}}
-    url = f"/api/v1/edge/policies/models/{quote(MODEL)}/{version}"
-    assert (await client.put(url, json=body, headers=admin)).status_code == 200
+async def publish_policy(client, admin: dict, version: str = NEW, events: bool = False) -> None:
+    """The model's reference policy for ``version``: golden PCR values, or an event policy learned from
+    a clean boot log of that version."""
+    if events:
+        scope = PolicyScope.for_model(MODEL, version)
+        body = learn(scope, parse_log(device_boot_log(MODEL, version)), HashAlg.SHA256).as_dict()
+        url = f"/api/v1/edge/policies/events/models/{quote(MODEL)}/{version}"
+    else:
+        body = {"bank": "sha256", "pcrs": {str(i): v.hex() for i, v in golden_pcrs(MODEL, version).items()}}
+        url = f"/api/v1/edge/policies/models/{quote(MODEL)}/{version}"
+    answer = await client.put(url, json=body, headers=admin)
+    assert answer.status_code == 200, answer.text
 
 
 async def drive(

@@ -25,7 +25,7 @@ def admin(container):
     return auth_header(container, "admin")
 
 
-async def fleet(client, admin, count=6, bad_versions=(), policy=True):
+async def fleet(client, admin, count=6, bad_versions=(), policy=True, events=False):
     devices = await enrol_fleet(client, admin, count, bad_versions)
     for device in devices:
         assert (
@@ -36,7 +36,7 @@ async def fleet(client, admin, count=6, bad_versions=(), policy=True):
     body = {"name": "wave", "kind": "static", "tag": "wave"}
     assert (await client.post("/api/v1/edge/groups", json=body, headers=admin)).status_code == 201
     if policy:
-        await publish_policy(client, admin)
+        await publish_policy(client, admin, events=events)
     return devices
 
 
@@ -79,6 +79,19 @@ async def test_phases_complete_with_every_device_updated_and_attested(client, co
     metrics = (await client.get("/metrics")).text
     assert 'edgefleet_rollout_transitions_total{change="completed"} 1.0' in metrics
     assert 'edgefleet_rollout_device_transitions_total{reason="",state="succeeded"} 6.0' in metrics
+
+
+@pytest.mark.parametrize("bad_versions, state", [((), "completed"), ((NEW,), "aborted")])
+async def test_an_event_policy_for_the_new_firmware_gates_the_rollout_too(
+    client, container, admin, bad_versions, state
+):
+    devices = await fleet(client, admin, count=3, bad_versions=bad_versions, events=True)
+    rollout = (await client.post(ROLLOUTS, json=rollout_body(), headers=admin)).json()
+    done = await drive(container, devices, client, admin, rollout["id"], {"completed", "aborted"})
+    assert done["state"] == state
+    if state == "aborted":
+        targets = (await client.get(f"{ROLLOUTS}/{rollout['id']}/devices", headers=admin)).json()["devices"]
+        assert any("event_policy_mismatch" in (t["message"] or "") for t in targets)
 
 
 async def test_a_bad_firmware_aborts_after_the_canary_and_raises_alerts(client, container, admin):
