@@ -42,7 +42,7 @@ def add_rollout_commands(subparsers) -> None:
         "--max-failure-percent", type=float, help="abort when a larger share of a phase failed"
     )
     create.add_argument("--force", action="store_true", help="start without a reference policy (audited)")
-    create.set_defaults(handler=_create)
+    create.set_defaults(handler=_reaching(_create))
     for name, what in (
         ("status", "progress per phase"),
         ("pause", "pause"),
@@ -53,7 +53,20 @@ def add_rollout_commands(subparsers) -> None:
         action.add_argument("rollout_id", type=int)
         if name == "status":
             action.add_argument("--devices", action="store_true", help="also each device's state")
-        action.set_defaults(handler=_status if name == "status" else _action)
+        action.set_defaults(handler=_reaching(_status if name == "status" else _action))
+
+
+def _reaching(handler):
+    """The server unreachable is a message and exit status 1, not a traceback."""
+
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except httpx.HTTPError as exc:
+            print(f"edgefleet rollout: cannot reach {args.server}: {exc}", file=sys.stderr)
+            return 1
+
+    return run
 
 
 def _client(args) -> httpx.Client:

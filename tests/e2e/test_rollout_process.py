@@ -168,7 +168,8 @@ def test_rollouts_with_fifty_simulated_agents(server, tmp_path):
         assert http.post(f"{ROLLOUTS}/{good_id}/pause").json()["state"] == "paused"
         time.sleep(3)
         assert http.get(f"{ROLLOUTS}/{good_id}").json()["devices"]["pending"] == DEVICES
-        assert http.post(f"{ROLLOUTS}/{good_id}/resume").json()["state"] == "running"
+        cli = ("rollout", "--server", server.base_url, "--token", token)
+        assert "running" in server.cli(*cli, "resume", str(good_id))
 
         # restart the server once the 50 % phase is under way; the rollout resumes where it was
         wait_for(lambda: http.get(f"{ROLLOUTS}/{good_id}").json()["phase"] >= 1, 240, "phase 1 started")
@@ -182,6 +183,8 @@ def test_rollouts_with_fifty_simulated_agents(server, tmp_path):
             "the good rollout finished",
         )
         assert done["state"] == "completed", done
+        status = server.cli(*cli, "status", str(good_id), "--devices")
+        assert "completed" in status and status.count("  succeeded") == DEVICES
         assert done["devices"]["succeeded"] == DEVICES
         page = http.get("/api/v1/edge/devices", params={"limit": 100}).json()
         assert {d["firmware_version"] for d in page["devices"]} == {GOOD}
