@@ -119,7 +119,9 @@ def add_agent_commands(subparsers) -> None:
         default=1.0,
         help="share of the devices (0-1, chosen from the seed) on which --bad-firmware is bad",
     )
-    sim.add_argument("--update-public-key", help="Ed25519 public key (PEM file) the agents check updates with")
+    sim.add_argument(
+        "--update-public-key", help="Ed25519 public key (PEM file) the agents check updates with"
+    )
     sim.add_argument("--log-level", default="info")
     sim.set_defaults(handler=_simulate)
 

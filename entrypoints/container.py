@@ -268,6 +268,7 @@ class Services(containers.DeclarativeContainer):
         event_policies=gateways.event_policy_repository,
         events=core.events,
         signer=gateways.artifact_signer,
+        audit=gateways.audit_log,
     )
     compliance = providers.Singleton(
         ComplianceReview,

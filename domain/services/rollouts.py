@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from domain.access import Principal, Role
 from domain.attestation.policy import PolicyScope
+from domain.audit import AuditRecord
 from domain.devices import DeviceRecord
 from domain.errors import Conflict, DomainError, ValidationFailed
 from domain.events import RolloutChanged
@@ -41,6 +42,7 @@ from domain.services.attestation import AttestationService
 from domain.services.commands import CommandService
 from domain.services.groups import GroupService
 from ports.attestation import AttestationRepository
+from ports.audit import AuditLog
 from ports.clock import Clock
 from ports.event_policies import EventPolicyRepository
 from ports.events import EventBus
@@ -92,7 +94,11 @@ class RolloutService:
         event_policies: EventPolicyRepository | None = None,
         events: EventBus | None = None,
         signer: ArtifactSigner | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
+        """``audit``: where the scheduler's own decisions (start, next phase, abort, completion) are
+        recorded beside the operators' calls, which the HTTP edge audits."""
+        self._audit = audit
         self._uow, self._commands, self._attestation, self._groups = uow, commands, attestation, groups
         self._policies, self._event_policies = policies, event_policies
         self._clock, self._events, self._signer = clock, events, signer
@@ -296,6 +302,7 @@ class RolloutService:
             await uow.commit()
         if started:
             await self._publish(rollout, "started")
+            await self._record(rollout, "started")
         for target in changed:
             await self._publish(rollout, "device", target)
         return withdraw
@@ -430,6 +437,7 @@ class RolloutService:
         if change is not None:
             failed_device = await self._last_failure(rollout_id) if change == "aborted" else ""
             await self._publish(rollout, change, device_id=failed_device)
+            await self._record(rollout, change, failed_device)
         for target in pending:
             await self._send(rollout, target)
 
@@ -477,6 +485,30 @@ class RolloutService:
         if artifact.signature:
             parameters["signature"] = artifact.signature
         return parameters
+
+    async def _record(self, rollout: Rollout, change: str, device_id: str = "") -> None:
+        """The scheduler's decision in the audit trail, as ``rolloutStarted`` / ``rolloutPhase`` / ..."""
+        if self._audit is None:
+            return
+        await self._audit.append(
+            AuditRecord(
+                at=self._clock.now(),
+                actor="rollout-scheduler",
+                role="system",
+                action=f"rollout{change.capitalize()}",
+                method="-",
+                path=f"/api/v1/edge/rollouts/{rollout.id}",
+                outcome=200,
+                device_id=device_id or None,
+                target={"rollout_id": str(rollout.id)},
+                parameters={
+                    "state": rollout.state.value,
+                    "phase": rollout.phase,
+                    "firmware_version": rollout.firmware_version,
+                    "reason": rollout.reason,
+                },
+            )
+        )
 
     async def _publish(
         self, rollout: Rollout | None, change: str, target: RolloutTarget | None = None, device_id: str = ""

@@ -78,6 +78,11 @@ async def test_phases_complete_with_every_device_updated_and_attested(client, co
     assert command["parameters"]["sha256"] == ARTIFACT["sha256"] and command["parameters"]["size"] == 1024
     metrics = (await client.get("/metrics")).text
     assert 'edgefleet_rollout_transitions_total{change="completed"} 1.0' in metrics
+    audit = (
+        await client.get("/api/v1/edge/audit", params={"actor": "rollout-scheduler"}, headers=admin)
+    ).json()
+    actions = [e["action"] for e in reversed(audit["entries"])]
+    assert actions == ["rolloutStarted", "rolloutPhase", "rolloutPhase", "rolloutCompleted"]
     assert 'edgefleet_rollout_device_transitions_total{reason="",state="succeeded"} 6.0' in metrics
 
 
@@ -231,3 +236,20 @@ async def test_admins_steer_rollouts_operators_and_auditors_read_them(client, co
     assert (await client.get(ROLLOUTS, headers=auth_header(container, "viewer"))).status_code == 403
     missing = await client.get(f"{ROLLOUTS}/999", headers=admin)
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+
+
+async def test_a_registered_firmware_is_rolled_out_by_version_and_keeps_its_artifact(
+    client, container, admin
+):
+    await fleet(client, admin, count=2)
+    registered = await client.put(f"/api/v1/edge/firmware/{NEW}", json=ARTIFACT, headers=admin)
+    assert registered.status_code == 200 and registered.json()["artifact"]["signature"] is None
+    other = await client.put(f"/api/v1/edge/firmware/{NEW}", json=ARTIFACT | {"size": 7}, headers=admin)
+    assert other.status_code == 409
+    body = {k: v for k, v in rollout_body().items() if k != "artifact"}
+    created = await client.post(ROLLOUTS, json=body, headers=admin)
+    assert created.status_code == 201 and created.json()["artifact"]["sha256"] == ARTIFACT["sha256"]
+    listed = (await client.get("/api/v1/edge/firmware", headers=auth_header(container, "auditor"))).json()
+    assert [f["version"] for f in listed["firmware"]] == [NEW]
+    bad_version = await client.put("/api/v1/edge/firmware/no%20spaces", json=ARTIFACT, headers=admin)
+    assert bad_version.status_code == 400
