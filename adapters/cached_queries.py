@@ -15,7 +15,7 @@ from datetime import datetime
 from domain.devices import DeviceRecord
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
-from ports.queries import FleetQueries
+from ports.queries import DeviceView, FleetQueries
 from ports.repositories import DeviceFilter
 from ports.signals import Signals
 
@@ -59,6 +59,9 @@ class CachedFleetQueries:
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
         return result
+
+    async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
+        return await self._inner.device_view(device_id, spans_since)  # a device's detail is always fresh
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         return await self._inner.security_counts(fresh_since)

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from domain.devices import DeviceRecord
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
+from domain.uptime import OnlineSpan
 from ports.repositories import DeviceFilter
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    """What a device's detail shows, read in one go: the record, its seals' statuses, its online spans."""
+
+    record: DeviceRecord
+    seal_statuses: frozenset[str]
+    spans: list[OnlineSpan]
 
 
 class FleetQueries(Protocol):
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         """Devices matching ``filters`` ordered by id; ``total`` counts every match."""
+        ...
+
+    async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
+        """The device (decommissioned or not) with its seal statuses and the online spans that end
+        after ``spans_since`` (none for a device never seen); None when there is no such device."""
         ...
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:

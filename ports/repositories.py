@@ -39,6 +39,14 @@ class DeviceRepository(Protocol):
         """Online or degraded devices whose last heartbeat is older than ``before``."""
         ...
 
+    async def get_many(self, device_ids: list[str]) -> dict[str, Device]:
+        """The devices found, by id, held against concurrent telemetry writers until the unit of work ends."""
+        ...
+
+    async def save_telemetry(self, devices: list[Device]) -> None:
+        """Write each device's latest figures, last heartbeat and status (devices from ``get_many``)."""
+        ...
+
 
 class CommandRepository(Protocol):
     async def add(self, command: Command) -> None:
@@ -80,6 +88,8 @@ class CredentialRepository(Protocol):
 
 class MetricsRepository(Protocol):
     async def add(self, sample: MetricSample) -> None: ...
+
+    async def add_many(self, samples: list[MetricSample]) -> None: ...
 
     async def history(
         self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW

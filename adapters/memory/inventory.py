@@ -11,6 +11,7 @@ from domain.devices import Device, DeviceRecord, DeviceStatus, MetricSample
 from domain.metrics_history import MetricPoint, Resolution, aggregate, bucket_start
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
+from ports.queries import DeviceView
 from ports.repositories import DeviceFilter, TimeWindow
 
 
@@ -35,6 +36,12 @@ class InMemoryDeviceRepository:
     async def get(self, device_id: str) -> Device | None:
         return self._devices.get(device_id)
 
+    async def get_many(self, device_ids: list[str]) -> dict[str, Device]:
+        return {i: self._devices[i] for i in device_ids if i in self._devices}
+
+    async def save_telemetry(self, devices: list[Device]) -> None:
+        """The copies this unit of work changed are published by commit."""
+
     async def silent_since(self, before: datetime, limit: int) -> list[Device]:
         live = (DeviceStatus.ONLINE, DeviceStatus.DEGRADED)
         return [
@@ -48,8 +55,19 @@ class InMemoryDeviceRepository:
 
 
 class InMemoryFleetQueries:
-    def __init__(self, store: InMemoryStore) -> None:
+    """Reads the committed store; seals and online spans, kept by other fakes, are given (or none)."""
+
+    def __init__(self, store: InMemoryStore, seal_statuses=None, spans=None) -> None:
         self._store = store
+        self._seal_statuses = seal_statuses or (lambda device_id: frozenset())
+        self._spans = spans or (lambda device_id, since: [])
+
+    async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
+        device = self._store.devices.get(device_id)
+        if device is None:
+            return None
+        spans = self._spans(device_id, spans_since) if device.last_heartbeat is not None else []
+        return DeviceView(copy.deepcopy(device), frozenset(self._seal_statuses(device_id)), spans)
 
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         matching = sorted(
@@ -114,6 +132,10 @@ class InMemoryMetricsRepository:
     async def add(self, sample: MetricSample) -> None:
         sample.id = len(self._samples) + 1
         self._samples.append(sample)
+
+    async def add_many(self, samples: list[MetricSample]) -> None:
+        for sample in samples:
+            await self.add(sample)
 
     async def history(
         self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.seal_tables import seals
@@ -20,12 +21,35 @@ from adapters.persistence.tables import (
     device_attestations,
     device_commands,
     device_counts,
+    device_online_spans,
     edge_devices,
 )
 from domain.devices import AttestationState, DeviceRecord, DeviceStatus
 from domain.pagination import Page, PageRequest
+from domain.sealing import SealStatus
 from domain.security import SecurityCounts
+from domain.uptime import OnlineSpan
+from ports.queries import DeviceView
 from ports.repositories import DeviceFilter
+
+# Selected in the record's field order, so a row builds a record positionally (no mapping per row).
+RECORD_COLUMNS = [edge_devices.c[f.name] for f in fields(DeviceRecord)]
+
+
+def _seal_held(status: SealStatus):
+    c = seals.c
+    return exists().where(c.device_id == edge_devices.c.id, c.status == status).label(status.value)
+
+
+# One round trip for the record and its seals; the spans (a handful of rows) come in a second only for
+# a device that was ever seen.
+_VIEW = select(*RECORD_COLUMNS, *(_seal_held(status) for status in SealStatus)).where(
+    edge_devices.c.id == bindparam("device_id")
+)
+_SPANS = select(device_online_spans.c.started_at, device_online_spans.c.ended_at).where(
+    device_online_spans.c.device_id == bindparam("device_id"),
+    or_(device_online_spans.c.ended_at.is_(None), device_online_spans.c.ended_at > bindparam("since")),
+)
 
 
 def _search(filters: DeviceFilter):
@@ -54,7 +78,7 @@ def _count_statement(filters: DeviceFilter):
 
 def _page_statement(filters: DeviceFilter, page: PageRequest | None):
     columns = edge_devices.c
-    statement = select(edge_devices)
+    statement = select(*RECORD_COLUMNS)
     if not filters.include_decommissioned:
         statement = statement.where(columns.decommissioned_at.is_(None))
     if filters.platform is not None:
@@ -72,7 +96,7 @@ def _page_statement(filters: DeviceFilter, page: PageRequest | None):
 
 def _page(rows, total: int, page: PageRequest) -> Page[DeviceRecord]:
     return Page(
-        items=[DeviceRecord(**row._mapping) for row in rows],
+        items=[DeviceRecord(*row) for row in rows],
         total=int(total),
         limit=page.limit,
         offset=page.offset,
@@ -120,7 +144,8 @@ def _security_counts(row) -> SecurityCounts:
 
 class SqlFleetQueries:
     def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None, threads: int = 4) -> None:
-        self._engine = engine
+        # Reads need no transaction: autocommit spares each one a BEGIN and a ROLLBACK round trip.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sync_engine = sync_engine
         self._executor = (
             ThreadPoolExecutor(threads, thread_name_prefix="fleet-query") if sync_engine else None
@@ -134,6 +159,20 @@ class SqlFleetQueries:
             total = await connection.scalar(_count_statement(filters))
             rows = await connection.execute(_page_statement(filters, page))
             return _page(rows, total, page)
+
+    async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
+        width = len(RECORD_COLUMNS)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_VIEW, {"device_id": device_id})).first()
+            if row is None:
+                return None
+            record = DeviceRecord(*row[:width])
+            held = frozenset(status for status, flag in zip(SealStatus, row[width:]) if flag)
+            spans = []
+            if record.last_heartbeat is not None:
+                found = await connection.execute(_SPANS, {"device_id": device_id, "since": spans_since})
+                spans = [OnlineSpan(started, ended) for started, ended in found]
+        return DeviceView(record, held, spans)
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         async with self._engine.connect() as connection:

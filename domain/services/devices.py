@@ -13,11 +13,21 @@ from domain.metrics_history import MetricPoint, Resolution, choose_resolution
 from domain.pagination import Page, PageRequest
 from domain.sealing.seal import device_seal_status
 from domain.security import SecurityCounts
+from domain.uptime import LONGEST_WINDOW, Uptime, device_uptime
 from ports.clock import Clock
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
 from ports.sealing import SealRepository
 from ports.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class DeviceDetails:
+    """A device as its detail shows it."""
+
+    record: DeviceRecord
+    seal_status: str  # "active", "revoked" or "none"
+    uptime: Uptime
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,21 @@ class DeviceInventory:
     async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:
         async with self._uow() as uow:
             return await self._visible(uow, device_id, viewer)
+
+    async def details(self, device_id: str, viewer: Viewer = Viewer()) -> DeviceDetails:
+        """The detail view: one read of the device, its seals and its online spans (no unit of work:
+        nothing is changed, and the hot read path should cost one or two queries)."""
+        now = self._clock.now()
+        view = await self._queries.device_view(device_id, now - LONGEST_WINDOW)
+        if view is None or (view.record.decommissioned and not viewer.sees_decommissioned):
+            raise DeviceNotFound(device_id)
+        record = view.record
+        uptime = (
+            device_uptime(view.spans, record.created_at, now)
+            if record.last_heartbeat is not None
+            else Uptime.unknown()
+        )
+        return DeviceDetails(record, device_seal_status(view.seal_statuses), uptime)
 
     async def seal_status(self, device_id: str) -> str:
         """ "active", "revoked" or "none": what the device's seals say (its detail's security.seal_status)."""

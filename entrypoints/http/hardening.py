@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 from domain.agents import split_credential
 
@@ -41,41 +41,9 @@ def enrol_rate_limit(per_minute: int) -> RateLimitConfig:
     return RateLimitConfig(rate_limit=("minute", per_minute), store="rate_limit_enrol")
 
 
-def _has_nul(scope: Scope) -> bool:
+def has_nul(scope: Scope) -> bool:
     """NUL never belongs in a path or query, and PostgreSQL text cannot even hold it."""
     raw = scope.get("raw_path") or scope["path"].encode()
     return (
         b"%00" in raw or b"\x00" in raw or b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]
     )
-
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self._app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        extra = SECURITY_HEADERS + ([] if scope["path"].startswith("/schema") else API_ONLY_HEADERS)
-        if _has_nul(scope):
-            body = b'{"error":"NUL bytes are not allowed in paths or queries","code":"VALIDATION_ERROR","status":400}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 400,
-                    "headers": [(b"content-type", b"application/json"), *extra],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    h for h in extra if h[0] not in present
-                ]
-            await send(message)
-
-        await self._app(scope, receive, with_headers)

@@ -110,10 +110,10 @@ class DeviceController(Controller):
 
     @get("/{device_id:str}", operation_id="getDevice", guards=[requires(Permission.DEVICES_READ)])
     async def get_device(
-        self, request: Request, device_id: FromPath[str], inventory: Inventory, uptime: Uptimes
+        self, request: Request, device_id: FromPath[str], inventory: Inventory
     ) -> DeviceDetail:
-        device = await inventory.get(device_id, viewer_of(request))
-        return DeviceDetail.of(device, await inventory.seal_status(device_id), await uptime.of_device(device))
+        details = await inventory.details(device_id, viewer_of(request))
+        return DeviceDetail.of(details.record, details.seal_status, details.uptime)
 
     @patch("/{device_id:str}", operation_id="updateDevice", guards=[requires(Permission.DEVICES_WRITE)])
     async def update_device(

@@ -111,7 +111,7 @@ class DeviceDetail(Struct):
     decommissioned_at: datetime | None
 
     @classmethod
-    def of(cls, d: Device, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
+    def of(cls, d: DeviceRecord, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
         percent = (uptime or Uptime.unknown()).percent
         return cls(
             id=d.id,
