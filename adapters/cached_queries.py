@@ -13,10 +13,11 @@ from collections import OrderedDict
 from datetime import datetime
 
 from domain.devices import DeviceRecord
+from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
 from ports.queries import DeviceView, FleetQueries
-from ports.repositories import DeviceFilter
+from ports.repositories import DeviceFilter, TimeWindow
 from ports.signals import Signals
 
 TOPIC = "cache:fleet"
@@ -62,6 +63,16 @@ class CachedFleetQueries:
 
     async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
         return await self._inner.device_view(device_id, spans_since)  # a device's detail is always fresh
+
+    async def history(
+        self,
+        device_id: str,
+        window: TimeWindow,
+        page: PageRequest,
+        resolution: Resolution,
+        include_decommissioned: bool = False,
+    ) -> list[MetricPoint] | None:
+        return await self._inner.history(device_id, window, page, resolution, include_decommissioned)
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         return await self._inner.security_counts(fresh_since)

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.devices import DeviceRecord
+from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
 from domain.uptime import OnlineSpan
-from ports.repositories import DeviceFilter
+from ports.repositories import DeviceFilter, TimeWindow
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,19 @@ class FleetQueries(Protocol):
     async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
         """The device (decommissioned or not) with its seal statuses and the online spans that end
         after ``spans_since`` (none for a device never seen); None when there is no such device."""
+        ...
+
+    async def history(
+        self,
+        device_id: str,
+        window: TimeWindow,
+        page: PageRequest,
+        resolution: Resolution,
+        include_decommissioned: bool = False,
+    ) -> list[MetricPoint] | None:
+        """Newest first: raw samples inside the window (inclusive), or the rollup buckets overlapping it
+        (``resolution`` is a concrete one, never AUTO); None when the device does not exist (or is
+        decommissioned, unless ``include_decommissioned``)."""
         ...
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:

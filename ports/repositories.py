@@ -9,7 +9,6 @@ from typing import Protocol
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
-from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 
 
@@ -90,10 +89,3 @@ class MetricsRepository(Protocol):
     async def add(self, sample: MetricSample) -> None: ...
 
     async def add_many(self, samples: list[MetricSample]) -> None: ...
-
-    async def history(
-        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
-    ) -> list[MetricPoint]:
-        """Newest first: raw samples inside the window (inclusive), or the rollup buckets overlapping it.
-        ``resolution`` is a concrete one, never AUTO."""
-        ...

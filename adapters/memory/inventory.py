@@ -76,6 +76,34 @@ class InMemoryFleetQueries:
         window = matching[page.offset : page.offset + page.limit]
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)
 
+    async def history(
+        self,
+        device_id: str,
+        window: TimeWindow,
+        page: PageRequest,
+        resolution: Resolution,
+        include_decommissioned: bool = False,
+    ) -> list[MetricPoint] | None:
+        device = self._store.devices.get(device_id)
+        if device is None or (device.decommissioned and not include_decommissioned):
+            return None
+        start = window.start
+        if start is not None and resolution is not Resolution.RAW:
+            start = bucket_start(start, resolution.width)  # rollup buckets overlapping the window
+        found = [
+            s
+            for s in self._store.metrics
+            if s.device_id == device_id
+            and (start is None or s.timestamp >= start)
+            and (window.end is None or s.timestamp <= window.end)
+        ]
+        if resolution is Resolution.RAW:
+            found.sort(key=lambda s: (s.timestamp, s.id), reverse=True)
+            points = [MetricPoint.of_sample(s) for s in found]
+        else:
+            points = aggregate(found, resolution)
+        return points[page.offset : page.offset + page.limit]
+
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         active = [d for d in self._store.devices.values() if not d.decommissioned]
         return SecurityCounts(
@@ -136,26 +164,6 @@ class InMemoryMetricsRepository:
     async def add_many(self, samples: list[MetricSample]) -> None:
         for sample in samples:
             await self.add(sample)
-
-    async def history(
-        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
-    ) -> list[MetricPoint]:
-        start = window.start
-        if start is not None and resolution is not Resolution.RAW:
-            start = bucket_start(start, resolution.width)  # rollup buckets overlapping the window
-        found = [
-            s
-            for s in self._samples
-            if s.device_id == device_id
-            and (start is None or s.timestamp >= start)
-            and (window.end is None or s.timestamp <= window.end)
-        ]
-        if resolution is Resolution.RAW:
-            found.sort(key=lambda s: (s.timestamp, s.id), reverse=True)
-            points = [MetricPoint.of_sample(s) for s in found]
-        else:
-            points = aggregate(found, resolution)
-        return points[page.offset : page.offset + page.limit]
 
 
 class InMemoryCommandRepository:

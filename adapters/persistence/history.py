@@ -7,11 +7,11 @@ hundred tuples and needs no identity map.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from adapters.persistence.rollup_tables import ROLLUP_TABLES
-from adapters.persistence.tables import device_metrics
+from adapters.persistence.tables import device_metrics, edge_devices
 from domain.metrics_history import AVERAGED, RANGED, MetricPoint, Resolution, bucket_start
 from domain.pagination import PageRequest
 from ports.repositories import TimeWindow
@@ -25,12 +25,20 @@ async def read_history(
     window: TimeWindow,
     page: PageRequest,
     resolution: Resolution,
+    *,
+    active_device_only: bool = False,
 ) -> list[MetricPoint]:
-    """``resolution`` is a concrete one; "auto" is decided by the use case (domain.metrics_history)."""
+    """``resolution`` is a concrete one; "auto" is decided by the use case (domain.metrics_history).
+    ``active_device_only``: nothing for a decommissioned device (checked in the same statement)."""
     query = (
         _raw(device_id, window) if resolution is Resolution.RAW else _rollup(device_id, window, resolution)
     )
+    if active_device_only:
+        d = edge_devices.c
+        query = query.where(exists().where(d.id == device_id, d.decommissioned_at.is_(None)))
     rows = await db.execute(query.limit(page.limit).offset(page.offset))
+    if resolution is Resolution.RAW:  # columns in the point's field order: built positionally
+        return [MetricPoint(*row) for row in rows]
     return [MetricPoint(**row._mapping) for row in rows]
 
 

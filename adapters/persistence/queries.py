@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.history import read_history
 from adapters.persistence.seal_tables import seals
 from adapters.persistence.tables import (
     attestation_keys,
@@ -25,12 +26,13 @@ from adapters.persistence.tables import (
     edge_devices,
 )
 from domain.devices import AttestationState, DeviceRecord, DeviceStatus
+from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 from domain.sealing import SealStatus
 from domain.security import SecurityCounts
 from domain.uptime import OnlineSpan
 from ports.queries import DeviceView
-from ports.repositories import DeviceFilter
+from ports.repositories import DeviceFilter, TimeWindow
 
 # Selected in the record's field order, so a row builds a record positionally (no mapping per row).
 RECORD_COLUMNS = [edge_devices.c[f.name] for f in fields(DeviceRecord)]
@@ -173,6 +175,25 @@ class SqlFleetQueries:
                 found = await connection.execute(_SPANS, {"device_id": device_id, "since": spans_since})
                 spans = [OnlineSpan(started, ended) for started, ended in found]
         return DeviceView(record, held, spans)
+
+    async def history(
+        self,
+        device_id: str,
+        window: TimeWindow,
+        page: PageRequest,
+        resolution: Resolution,
+        include_decommissioned: bool = False,
+    ) -> list[MetricPoint] | None:
+        async with self._engine.connect() as connection:
+            points = await read_history(
+                connection, device_id, window, page, resolution, active_device_only=not include_decommissioned
+            )
+            if points:
+                return points  # the device exists and may be seen: one round trip
+            visible = select(edge_devices.c.id).where(edge_devices.c.id == device_id)
+            if not include_decommissioned:
+                visible = visible.where(edge_devices.c.decommissioned_at.is_(None))
+            return [] if await connection.scalar(visible) is not None else None
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         async with self._engine.connect() as connection:

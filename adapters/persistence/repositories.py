@@ -9,15 +9,12 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.history import read_history
 from adapters.persistence.tables import device_commands, device_metrics, edge_devices, enrollment_tokens
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample
 from domain.errors import Conflict
-from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
-from ports.repositories import TimeWindow
 
 _DEVICE_COLUMNS = [edge_devices.c[f.name] for f in fields(Device) if f.name in edge_devices.c]
 _GET_MANY = (
@@ -96,13 +93,9 @@ class SqlMetricsRepository:
         """One multi-row insert (the heartbeat path's group commit), ids left to the database."""
         if samples:
             await self._session.execute(
-                insert(device_metrics), [{name: getattr(s, name) for name in _SAMPLE_COLUMNS} for s in samples]
+                insert(device_metrics),
+                [{name: getattr(s, name) for name in _SAMPLE_COLUMNS} for s in samples],
             )
-
-    async def history(
-        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
-    ) -> list[MetricPoint]:
-        return await read_history(self._session, device_id, window, page, resolution)
 
 
 class SqlCommandRepository:

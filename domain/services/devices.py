@@ -129,11 +129,12 @@ class DeviceInventory:
     ) -> list[MetricPoint]:
         if window.start and window.end and window.start > window.end:
             raise ValidationFailed("start_time must not be after end_time")
-        async with self._uow() as uow:
-            await self._visible(uow, device_id, viewer)
-            return await uow.metrics.history(
-                device_id, window, page, self.history_resolution(window, resolution)
-            )
+        points = await self._queries.history(
+            device_id, window, page, self.history_resolution(window, resolution), viewer.sees_decommissioned
+        )
+        if points is None:
+            raise DeviceNotFound(device_id)
+        return points
 
     @staticmethod
     async def _visible(uow: UnitOfWork, device_id: str, viewer: Viewer) -> Device:
