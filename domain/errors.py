@@ -46,3 +46,9 @@ class DeviceUnreachable(DomainError):
 
 class Conflict(DomainError):
     code = "CONFLICT"
+
+
+class StorageUnavailable(DomainError):
+    """The store cannot be reached right now (down, restarting, out of connections): retry later."""
+
+    code = "SERVICE_UNAVAILABLE"

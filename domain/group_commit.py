@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from domain.errors import DomainError
+from domain.errors import DomainError, StorageUnavailable
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,6 +48,10 @@ class GroupCommit(Generic[T, R]):
     async def _settle(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             outcomes = await self._run_batch([item for item, _ in batch])
+        except StorageUnavailable as exc:
+            for _, future in batch:
+                _resolve(future, exc)
+            return
         except DomainError as exc:
             if len(batch) == 1:
                 _resolve(batch[0][1], exc)
