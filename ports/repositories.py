@@ -80,6 +80,10 @@ class EnrollmentTokenRepository(Protocol):
 class CredentialRepository(Protocol):
     async def get(self, device_id: str) -> DeviceCredential | None: ...
 
+    async def in_service(self, device_id: str) -> DeviceCredential | None:
+        """The credential of a device still in the fleet (not decommissioned), in one read."""
+        ...
+
     async def put(self, credential: DeviceCredential) -> None:
         """Insert or replace the device's credential (one per device)."""
         ...

@@ -215,11 +215,16 @@ class InMemoryEnrollmentTokenRepository:
 
 
 class InMemoryCredentialRepository:
-    def __init__(self, credentials: dict[str, DeviceCredential]) -> None:
+    def __init__(self, credentials: dict[str, DeviceCredential], devices: dict[str, Device]) -> None:
         self._credentials = credentials
+        self._devices = devices
 
     async def get(self, device_id: str) -> DeviceCredential | None:
         return self._credentials.get(device_id)
+
+    async def in_service(self, device_id: str) -> DeviceCredential | None:
+        device = self._devices.get(device_id)
+        return None if device is None or device.decommissioned else self._credentials.get(device_id)
 
     async def put(self, credential: DeviceCredential) -> None:
         self._credentials[credential.device_id] = credential
@@ -242,7 +247,7 @@ class InMemoryUnitOfWork:
         self.metrics = InMemoryMetricsRepository(self._metrics)
         self.commands = InMemoryCommandRepository(self._commands)
         self.enrollment_tokens = InMemoryEnrollmentTokenRepository(self._tokens)
-        self.credentials = InMemoryCredentialRepository(self._credentials)
+        self.credentials = InMemoryCredentialRepository(self._credentials, self._devices)
         return self
 
     async def __aexit__(self, *exc_info) -> None:

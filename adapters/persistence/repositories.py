@@ -9,7 +9,13 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.tables import device_commands, device_metrics, edge_devices, enrollment_tokens
+from adapters.persistence.tables import (
+    device_commands,
+    device_credentials,
+    device_metrics,
+    edge_devices,
+    enrollment_tokens,
+)
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample
@@ -31,6 +37,14 @@ _SAVE_TELEMETRY = (
 )
 _SAVE_TELEMETRY_AND_STATUS = _SAVE_TELEMETRY.values(status=bindparam("status"))
 _SAMPLE_COLUMNS = [c.name for c in device_metrics.c if c.name != "id"]
+# Core, one round trip: a device's first heartbeat on a worker (or after the cache) pays this read.
+_IN_SERVICE = (
+    select(*[device_credentials.c[f.name] for f in fields(DeviceCredential)])
+    .join(edge_devices, edge_devices.c.id == device_credentials.c.device_id)
+    .where(
+        device_credentials.c.device_id == bindparam("device_id"), edge_devices.c.decommissioned_at.is_(None)
+    )
+)
 
 
 class SqlDeviceRepository:
@@ -174,6 +188,10 @@ class SqlCredentialRepository:
 
     async def get(self, device_id: str) -> DeviceCredential | None:
         return await self._session.get(DeviceCredential, device_id)
+
+    async def in_service(self, device_id: str) -> DeviceCredential | None:
+        row = (await self._session.execute(_IN_SERVICE, {"device_id": device_id})).first()
+        return DeviceCredential(*row) if row is not None else None
 
     async def put(self, credential: DeviceCredential) -> None:
         existing = await self.get(credential.device_id)

@@ -102,7 +102,7 @@ class AlertService:
         *,
         rules_ttl_seconds: float = 10.0,
         health_timeout_seconds: float = 5.0,
-        quiet_ttl_seconds: float = 60.0,
+        quiet_ttl_seconds: float = 600.0,
         signals: Signals | None = None,
     ) -> None:
         """``base_rules``: the domain defaults, or those with a rules file laid over; admins' stored
@@ -111,7 +111,8 @@ class AlertService:
         ``quiet_ttl_seconds``: how long a device known to have no stored breach and no open threshold
         alert is trusted to stay so, letting its within-limits samples skip the store (most samples
         of a healthy fleet). Only this process's own evaluations set it; a breach stored by any API
-        worker clears it everywhere over ``signals`` (and, were a message lost, this late at worst)."""
+        worker clears it everywhere over ``signals`` (and, were a message lost, this late at worst).
+        Longer than a heartbeat interval, or every heartbeat of a healthy device would read the store."""
         self._uow, self._clock, self._events = uow, clock, events
         self._rulebook = RuleBook(uow, clock, base_rules or RuleSet.defaults(), rules_ttl_seconds, signals)
         self._health_timeout = health_timeout_seconds
