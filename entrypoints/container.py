@@ -251,6 +251,7 @@ class Services(containers.DeclarativeContainer):
         gateways.seal_repository,
         gateways.seal_maker,
         core.clock,
+        views=gateways.fleet_queries,
     )
     sign_in = providers.Singleton(
         SignIn,

@@ -65,3 +65,7 @@ class FleetQueries(Protocol):
     def invalidate(self) -> None:
         """Forget cached views; called after a write that changes the inventory."""
         ...
+
+    def invalidate_devices(self, device_ids: list[str]) -> None:
+        """Forget what is cached of these devices (new figures, seals ...), on every worker."""
+        ...

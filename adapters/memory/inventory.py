@@ -136,6 +136,9 @@ class InMemoryFleetQueries:
     async def due_for_attestation(self, attested_before: datetime, limit: int) -> list[str]:
         return []  # the fake keeps no verdict times
 
+    def invalidate_devices(self, device_ids: list[str]) -> None:
+        """Nothing cached here."""
+
     def invalidate(self) -> None:
         return None
 

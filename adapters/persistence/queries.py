@@ -351,6 +351,9 @@ class SqlFleetQueries:
             rows = connection.execute(_page_statement(shape), values)
             return _page([DeviceRecord(*row) for row in rows], total, page)
 
+    def invalidate_devices(self, device_ids: list[str]) -> None:
+        """Nothing cached here."""
+
     def invalidate(self) -> None:
         """Nothing cached here; see CachedFleetQueries."""
 

@@ -83,6 +83,7 @@ class TelemetryRecorder:
             await uow.metrics.add_many(samples)
             await uow.devices.save_telemetry(list(touched.values()))
             await uow.commit()
+        self._queries.invalidate_devices(list(touched))  # once per batch, not per report
         return outcomes
 
 
