@@ -51,7 +51,7 @@ $(CONSOLE_VENDOR)/.copied: package.json package-lock.json | deps
 $(VENV)/.installed: $(SOURCES) $(CONSOLE_VENDOR)/.copied | deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[server,agent,test]'
 	touch $@
 
 fuzz: $(VENV)/.installed
