@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from adapters.agent_client import AgentApiError, AgentClient, ServerUnavailable
 from adapters.clock import SystemClock
@@ -29,7 +30,7 @@ class CredentialRejected(Exception):
 
 def to_sample(metrics: PlatformMetrics, at: datetime) -> dict:
     # Percentages are clamped: one odd reading must not make the server refuse a batch of 100.
-    sample = {"timestamp": at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    sample: dict[str, Any] = {"timestamp": at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
     for name in PERCENTAGES:
         value = getattr(metrics, name)
         sample[name] = None if value is None else min(100.0, max(0.0, float(value)))
