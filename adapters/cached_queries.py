@@ -149,4 +149,6 @@ class CachedFleetQueries:
         self._inner.invalidate()
 
     def close(self) -> None:
-        self._inner.close()
+        close = getattr(self._inner, "close", None)  # the SQL queries hold a connection; others nothing
+        if close is not None:
+            close()

@@ -1,10 +1,12 @@
+from typing import Any
+
 """Domain errors. Each carries a stable machine-readable ``code``; the HTTP edge maps codes to statuses."""
 
 
 class DomainError(Exception):
     code = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, details: dict | None = None) -> None:
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}

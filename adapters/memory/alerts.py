@@ -38,7 +38,7 @@ class InMemoryAlertRepository:
         self._alerts[alert.id] = alert
 
     async def save(self, alert: Alert) -> None:
-        self._alerts[alert.id] = alert
+        self._alerts[alert.saved_id] = alert
 
     async def get(self, alert_id: int) -> Alert | None:
         return self._alerts.get(alert_id)

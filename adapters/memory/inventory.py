@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 from datetime import datetime
 
@@ -73,7 +74,7 @@ class InMemoryFleetQueries:
         matching = sorted(
             (d for d in self._store.devices.values() if _matches(d, filters)), key=lambda d: d.id
         )
-        window = matching[page.offset : page.offset + page.limit]
+        window: list[DeviceRecord] = list(matching[page.offset : page.offset + page.limit])
         return Page(items=window, total=len(matching), limit=page.limit, offset=page.offset)
 
     async def history(
@@ -190,18 +191,18 @@ class InMemoryCommandRepository:
         found = [
             c for c in self._commands.values() if c.device_id == device_id and status in (None, c.status)
         ]
-        found.sort(key=lambda c: c.id, reverse=True)
+        found.sort(key=lambda c: c.saved_id, reverse=True)
         return Page(found[page.offset : page.offset + page.limit], len(found), page.limit, page.offset)
 
-    async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
+    async def claim_queued(self, device_id: str, limit: int) -> builtins.list[Command]:
         queued = [
             c
             for c in self._commands.values()
             if c.device_id == device_id and c.status is CommandStatus.QUEUED
         ]
-        return sorted(queued, key=lambda c: c.id)[:limit]
+        return sorted(queued, key=lambda c: c.saved_id)[:limit]
 
-    async def due(self, now: datetime, limit: int) -> list[Command]:
+    async def due(self, now: datetime, limit: int) -> builtins.list[Command]:
         return [c for c in self._commands.values() if not c.finished and c.deadline <= now][:limit]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import copy
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.access import Principal
 from domain.alert_evaluation import (
@@ -37,12 +38,12 @@ from ports.clock import Clock
 from ports.events import EventBus
 from ports.signals import Signals
 
-JUDGES = {
+JUDGES: dict[type[Event], Callable[[RuleSet, Any], list[Finding]]] = {
     DeviceStatusChanged: judge_status,
     AttestationRecorded: judge_attestation,
     CommandChanged: judge_command,
 }
-RELEVANT = (SampleRecorded, *JUDGES)
+RELEVANT: tuple[type[Event], ...] = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
 FIRST_PAGE = PageRequest(50)
 THRESHOLD_RULES = frozenset(rule.value for rule in METRICS)
@@ -257,7 +258,7 @@ class AlertService:
     async def rules(self) -> RuleSet:
         return await self._rulebook.current()
 
-    async def replace_rules(self, principal: Principal, document: dict) -> RuleSet:
+    async def replace_rules(self, principal: Principal, document: dict[str, Any]) -> RuleSet:
         return await self._rulebook.replace(principal, document)
 
     async def health(self) -> FleetHealth:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from domain.agents import RecentCredentials
 from domain.devices import Device, DeviceRecord
@@ -57,7 +59,7 @@ class DeviceInventory:
     async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
 
-    async def breakdown(self) -> list[tuple[str, str, str | None, int]]:
+    async def breakdown(self) -> builtins.list[tuple[str, str, str | None, int]]:
         """(platform, status, location, devices) groups of the fleet, decommissioned devices left out."""
         return await self._queries.device_breakdown()
 
@@ -98,7 +100,7 @@ class DeviceInventory:
         self._queries.invalidate()
         return device
 
-    async def update(self, device_id: str, changes: dict) -> Device:
+    async def update(self, device_id: str, changes: dict[str, Any]) -> Device:
         async with self._uow() as uow:
             device = await self._visible(uow, device_id, Viewer())
             device.apply_changes(changes, self._clock.now())
@@ -126,7 +128,7 @@ class DeviceInventory:
         page: PageRequest,
         viewer: Viewer = Viewer(),
         resolution: Resolution = Resolution.RAW,
-    ) -> list[MetricPoint]:
+    ) -> builtins.list[MetricPoint]:
         if window.start and window.end and window.start > window.end:
             raise ValidationFailed("start_time must not be after end_time")
         points = await self._queries.history(

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.agent_client import AgentClient
-from adapters.tpm.fleet import build_fleet
+from entrypoints.agent.bootstrap import agent_client, simulated_tpms
 from entrypoints.agent.enrolment import TokenSource
 from entrypoints.agent.identity import Identity
 from entrypoints.agent.runtime import Agent
@@ -70,7 +69,7 @@ def device_rng(seed: str, device_id: str) -> random.Random:
 def build_devices(
     config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource], http: httpx.AsyncClient
 ) -> list[SimulatedDevice]:
-    tpms = build_fleet(
+    tpms = simulated_tpms(
         config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak, rsa_pool=config.rsa_pool
     )
     anomalies = plan_anomalies(list(tpms), str(config.seed), config.scenarios) if config.anomalies else {}
@@ -91,7 +90,7 @@ def build_devices(
         )
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
         agent = Agent(
-            AgentClient(config.server, http=http, credential=state.credential),
+            agent_client(config.server, state, http),
             machine,
             state,
             Identity(device_id, name=name, location=location),

@@ -18,6 +18,7 @@ from entrypoints.agent.machine import Machine
 from entrypoints.agent.state import AgentState
 from entrypoints.agent.stats import AgentStats
 from entrypoints.agent.work import WorkLoop
+from ports.clock import Clock
 from ports.tpm import Tpm
 
 log = logging.getLogger("edgefleet.agent")
@@ -53,6 +54,7 @@ class Agent:
         rng: random.Random | None = None,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
+        clock: Clock | None = None,
     ) -> None:
         """``offload`` runs probe and TPM calls in threads (real hardware); the simulator's are instant."""
         self.client, self.machine, self.state, self.identity, self.tpm = client, machine, state, identity, tpm
@@ -64,6 +66,7 @@ class Agent:
         self._call = in_thread if offload else direct
         self._rng = rng or random.Random()
         self._base, self._cap = backoff_base, backoff_cap
+        self._clock = clock
         self._started = time.monotonic()
         self._stopped = asyncio.Event()
         self.handlers = CommandHandlers(machine, call=self._call, agent_info=self.info)
@@ -117,6 +120,7 @@ class Agent:
             backoff=self._backoff(),
             call=self._call,
             facts=self._heartbeat_facts,
+            clock=self._clock,
         )
         work = WorkLoop(
             self.client,

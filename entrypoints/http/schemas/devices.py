@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -193,7 +193,7 @@ class HistoryPoint(Struct):
 
     @classmethod
     def of(cls, p: MetricPoint) -> HistoryPoint:
-        ranges = (
+        ranges: dict[str, Any] = (
             {}
             if p.samples is None
             else {
