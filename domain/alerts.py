@@ -38,12 +38,6 @@ class AlertNotFound(DomainError):
         super().__init__(f"Alert not found: {alert_id}", details={"alert_id": alert_id})
 
 
-class StoreUnavailable(DomainError):
-    """The database cannot be reached (raised by adapters, so health can say so instead of failing)."""
-
-    code = "SERVICE_UNAVAILABLE"
-
-
 @dataclass(frozen=True)
 class Finding:
     """A rule's conclusion about a device: ``severity`` None means the condition is clear."""

@@ -50,7 +50,8 @@ class Conflict(DomainError):
     code = "CONFLICT"
 
 
-class StorageUnavailable(DomainError):
-    """The store cannot be reached right now (down, restarting, out of connections): retry later."""
+class StoreUnavailable(DomainError):
+    """The database cannot be reached (down, restarting, out of connections; raised by adapters, so
+    callers can say so, and health can, instead of failing): retry later."""
 
     code = "SERVICE_UNAVAILABLE"

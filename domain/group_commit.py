@@ -13,17 +13,17 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from domain.errors import DomainError, StorageUnavailable
+from domain.errors import DomainError, StoreUnavailable
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 # What a batch returns for each of its items, in order: the item's result or the error it failed with.
-BatchRunner = Callable[[Sequence[T]], Awaitable[Sequence["R | DomainError"]]]
+BatchRunner = Callable[[Sequence[T]], Awaitable[Sequence[R | DomainError]]]
 
 
 class GroupCommit(Generic[T, R]):
-    def __init__(self, run_batch: BatchRunner, max_batch: int = 256) -> None:
+    def __init__(self, run_batch: BatchRunner[T, R], max_batch: int = 256) -> None:
         self._run_batch = run_batch
         self._max_batch = max_batch
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
@@ -48,7 +48,7 @@ class GroupCommit(Generic[T, R]):
     async def _settle(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             outcomes = await self._run_batch([item for item, _ in batch])
-        except StorageUnavailable as exc:
+        except StoreUnavailable as exc:
             for _, future in batch:
                 _resolve(future, exc)
             return
@@ -69,7 +69,7 @@ class GroupCommit(Generic[T, R]):
             _resolve(future, outcome)
 
 
-def _resolve(future: asyncio.Future, outcome: object) -> None:
+def _resolve(future: asyncio.Future[R], outcome: R | BaseException) -> None:
     if future.done():  # the caller went away (its request was cancelled)
         return
     if isinstance(outcome, BaseException):

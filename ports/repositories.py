@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # CommandRepository has a method named list
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -60,11 +61,11 @@ class CommandRepository(Protocol):
         """Newest first."""
         ...
 
-    async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
+    async def claim_queued(self, device_id: str, limit: int) -> builtins.list[Command]:
         """Oldest queued commands of the device, locked so no other worker claims them too."""
         ...
 
-    async def due(self, now: datetime, limit: int) -> list[Command]:
+    async def due(self, now: datetime, limit: int) -> builtins.list[Command]:
         """Unfinished commands whose deadline has passed, locked for the caller."""
         ...
 

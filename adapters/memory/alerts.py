@@ -8,9 +8,9 @@ from datetime import datetime
 from domain.alert_evaluation import Breach
 from domain.alert_rule_document import RuleOverride
 from domain.alert_rules import RuleName, Severity
-from domain.alerts import Alert, StoreUnavailable
+from domain.alerts import Alert
 from domain.devices import DeviceStatus
-from domain.errors import Conflict
+from domain.errors import Conflict, StoreUnavailable
 from domain.pagination import Page, PageRequest
 from ports.alerts import AlertFilter
 

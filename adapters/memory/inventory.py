@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from domain.agents import DeviceCredential, EnrollmentToken
@@ -12,6 +13,7 @@ from domain.devices import Device, DeviceRecord, DeviceStatus, MetricSample
 from domain.metrics_history import MetricPoint, Resolution, aggregate, bucket_start
 from domain.pagination import Page, PageRequest
 from domain.security import SecurityCounts
+from domain.uptime import OnlineSpan
 from ports.queries import DeviceView
 from ports.repositories import DeviceFilter, TimeWindow
 
@@ -58,7 +60,12 @@ class InMemoryDeviceRepository:
 class InMemoryFleetQueries:
     """Reads the committed store; seals and online spans, kept by other fakes, are given (or none)."""
 
-    def __init__(self, store: InMemoryStore, seal_statuses=None, spans=None) -> None:
+    def __init__(
+        self,
+        store: InMemoryStore,
+        seal_statuses: Callable[[str], Iterable[str]] | None = None,
+        spans: Callable[[str, datetime], list[OnlineSpan]] | None = None,
+    ) -> None:
         self._store = store
         self._seal_statuses = seal_statuses or (lambda device_id: frozenset())
         self._spans = spans or (lambda device_id, since: [])

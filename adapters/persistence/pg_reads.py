@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import ClauseElement
 
-from domain.errors import StorageUnavailable
+from domain.errors import StoreUnavailable
 
 # What a dropped, refused, restarting or exhausted server raises through asyncpg.
 _UNREACHABLE = (
@@ -71,7 +71,7 @@ class PgReads:
             async with pool.acquire(timeout=self._connect_timeout) as connection:
                 return await connection.fetch(compiled.sql, *compiled.arguments(values))
         except _UNREACHABLE as exc:
-            raise StorageUnavailable("Database unreachable; retry later") from exc
+            raise StoreUnavailable("Database unreachable; retry later") from exc
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:

@@ -119,7 +119,7 @@ class AgentService:
             await self.apply_facts(device_id, facts)
         return await self._telemetry.record_batch(device_id, samples)
 
-    async def apply_facts(self, device_id: str, facts: DeviceFacts) -> dict[str, dict]:
+    async def apply_facts(self, device_id: str, facts: DeviceFacts) -> dict[str, dict[str, object]]:
         """The inventory follows what the device reports (a firmware update, a new NPU card ...); each
         change is audited with its old and new value, like an operator's change. Returns the changes."""
         now = self._clock.now()

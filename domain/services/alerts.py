@@ -24,11 +24,10 @@ from domain.alerts import (
     AlertChanged,
     AlertNotFound,
     Finding,
-    StoreUnavailable,
     parse_alert_id,
 )
 from domain.bounded import make_room
-from domain.errors import Conflict, ValidationFailed
+from domain.errors import Conflict, StoreUnavailable, ValidationFailed
 from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, SampleRecorded
 from domain.fleet_health import HEALTH_ALERTS, FleetHealth, judge_health, unavailable
 from domain.pagination import Page, PageRequest

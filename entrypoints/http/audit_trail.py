@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
-from litestar.types import Scope
+from litestar.types import HTTPScope, Scope
 
 from domain.access import Principal
 from domain.audit import AuditRecord, redact
@@ -48,7 +48,7 @@ class AuditTrail:
         handler = scope.get("route_handler")
         return getattr(handler, "operation_id", None) not in NOT_AUDITED
 
-    async def record(self, scope: Scope, body: bytes, status: int, rid: str) -> None:
+    async def record(self, scope: HTTPScope, body: bytes, status: int, rid: str) -> None:
         handler = scope.get("route_handler")
         action = getattr(handler, "operation_id", None) or f"{scope['method']} {scope['path']}"
         if action in NOT_AUDITED or status == 404 and handler is None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any, cast
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types.asgi_types import HTTPResponseBodyEvent, HTTPResponseStartEvent
 
 from adapters.observability.json_logs import request_id
 from adapters.observability.prometheus import FleetMetrics
@@ -26,18 +28,21 @@ API_HEADER_NAMES = frozenset(name for name, _ in API_HEADERS)
 class EdgeMiddleware:
     def __init__(self, app: ASGIApp, metrics: FleetMetrics, audit: AuditTrail) -> None:
         self._app, self._metrics, self._audit = app, metrics, audit
-        self._timers: dict[tuple[str, str, str], object] = {}  # one histogram child per label set
+        self._timers: dict[tuple[str, str, str], Any] = {}  # one histogram child per label set
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        scope = cast(HTTPScope, scope)
         # the docs UI under /schema runs its own scripts; everything else serves data, never pages
         extra = SECURITY_HEADERS if scope["path"].startswith("/schema") else API_HEADERS
         if has_nul(scope):
             headers = [(b"content-type", b"application/json"), *extra]
-            await send({"type": "http.response.start", "status": 400, "headers": headers})
-            await send({"type": "http.response.body", "body": NUL_BODY})
+            start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 400, "headers": headers}
+            end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": NUL_BODY, "more_body": False}
+            await send(start)
+            await send(end)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
         rid = given if VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
@@ -46,7 +51,7 @@ class EdgeMiddleware:
         body: bytearray | None = bytearray() if scope["method"] in MUTATING else None
         started = time.perf_counter()
 
-        async def tee_receive() -> Message:
+        async def tee_receive() -> ReceiveMessage:
             message = await receive()
             if body is not None and message["type"] == "http.request" and len(body) < MAX_BODY:
                 body.extend(message.get("body", b"")[: MAX_BODY - len(body)])
@@ -73,7 +78,7 @@ class EdgeMiddleware:
             if body is not None:
                 await self._audit.record(scope, bytes(body), status, rid)
 
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+    def _observe(self, scope: HTTPScope, status: int, seconds: float) -> None:
         handler = scope.get("route_handler")
         route = getattr(handler, "operation_id", None) or ("unmatched" if handler is None else scope["path"])
         key = (scope["method"], str(route), f"{status // 100}xx")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from adapters.observability.json_logs import request_id
 from domain.agents import EnrolmentTokenInvalid
-from domain.alerts import AlertNotFound, StoreUnavailable
+from domain.alerts import AlertNotFound
 from domain.attestation.enrolment import EnrolmentRejected
 from domain.errors import (
     AttestationFailed,
@@ -27,6 +27,7 @@ from domain.errors import (
     DeviceUnreachable,
     DomainError,
     InvalidCommand,
+    StoreUnavailable,
     TeeNotAvailable,
     ValidationFailed,
 )

@@ -15,11 +15,12 @@ from litestar.middleware.base import DefineMiddleware
 
 import domain
 from adapters.observability.prometheus import FleetMetrics
-from domain.alerts import AlertNotFound, StoreUnavailable
-from domain.errors import Conflict, DeviceNotFound, DomainError, ValidationFailed
+from domain.alerts import AlertNotFound
+from domain.errors import Conflict, DeviceNotFound, DomainError, StoreUnavailable, ValidationFailed
 from domain.users import LoginThrottled
+from entrypoints.http.audit_trail import AuditTrail
+from entrypoints.http.edge import EdgeMiddleware
 from entrypoints.http.errors import DOMAIN_STATUS, domain_status, exception_to_http_response
-from entrypoints.http.observability import RequestMetricsMiddleware
 
 # Every domain error class, one status each: a change here is a change of the API contract.
 EXPECTED = {
@@ -89,7 +90,7 @@ def raise_it() -> None:
 async def client():
     app = Litestar(
         route_handlers=[raise_it],
-        middleware=[DefineMiddleware(RequestMetricsMiddleware, metrics=FleetMetrics())],
+        middleware=[DefineMiddleware(EdgeMiddleware, metrics=FleetMetrics(), audit=AuditTrail(None, None))],
         exception_handlers={Exception: exception_to_http_response},
         logging_config=None,
     )
