@@ -31,12 +31,15 @@ class CachedFleetQueries:
         inner: FleetQueries,
         ttl_seconds: float = 30.0,
         max_entries: int = 1024,
+        view_ttl_seconds: float = 60.0,
+        max_views: int = 100_000,
         monotonic=time.monotonic,
         signals: Signals | None = None,
     ) -> None:
         self._inner = inner
         self._ttl = ttl_seconds
         self._max = max_entries
+        self._view_ttl, self._max_views = view_ttl_seconds, max_views
         self._now = monotonic
         self._entries: OrderedDict[tuple, tuple[float, int, Page[DeviceRecord]]] = OrderedDict()
         self._generation = 0
@@ -69,7 +72,7 @@ class CachedFleetQueries:
         return result
 
     async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
-        if self._ttl <= 0:
+        if self._view_ttl <= 0:
             return await self._inner.device_view(device_id, spans_since)
         now, revision = self._now(), self._view_revisions.get(device_id, 0)
         hit = self._views.get(device_id)
@@ -84,9 +87,9 @@ class CachedFleetQueries:
             and generation == self._generation
             and revision == self._view_revisions.get(device_id, 0)
         ):
-            self._views[device_id] = (now + self._ttl, revision, view)
+            self._views[device_id] = (now + self._view_ttl, revision, view)
             self._views.move_to_end(device_id)
-            while len(self._views) > self._max:
+            while len(self._views) > self._max_views:
                 self._views.popitem(last=False)
         return view
 

@@ -137,6 +137,7 @@ class Gateways(containers.DeclarativeContainer):
         CachedFleetQueries,
         providers.Singleton(SqlFleetQueries, engine, read_engine, pg=pg_reads),
         ttl_seconds=settings.provided.list_cache_ttl_seconds,
+        view_ttl_seconds=settings.provided.detail_cache_ttl_seconds,
         signals=core.signals,
     )
     attestation_repository = providers.Singleton(

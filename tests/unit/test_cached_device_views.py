@@ -82,7 +82,7 @@ async def test_a_change_during_a_read_is_not_cached_over():
 async def test_unknown_devices_and_a_zero_ttl_are_never_cached():
     inner = CountingViews()
     assert await CachedFleetQueries(inner, ttl_seconds=30).device_view("missing", NOW) is None
-    off = CachedFleetQueries(inner, ttl_seconds=0)
+    off = CachedFleetQueries(inner, view_ttl_seconds=0)
     await off.device_view("a", NOW)
     await off.device_view("a", NOW)
     assert inner.calls == {"missing": 1, "a": 2}
