@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from domain.devices import Platform
 from domain.errors import ValidationFailed
@@ -121,7 +122,7 @@ DEFAULT_EVENTS = {
 }
 
 
-def _event_document(rule: RuleName, e: EventRule) -> dict:
+def _event_document(rule: RuleName, e: EventRule) -> dict[str, Any]:
     escalation = {"escalate_after_seconds": e.escalate_after_seconds} if rule is RuleName.OFFLINE else {}
     return dict(severity=e.severity.value, enabled=e.enabled, **escalation)
 
@@ -141,7 +142,7 @@ class RuleSet:
     def event(self, rule: RuleName) -> EventRule:
         return self.events[rule]
 
-    def to_document(self) -> dict:
+    def to_document(self) -> dict[str, Any]:
         return {
             "thresholds": {
                 p.value: {

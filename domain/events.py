@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.devices import MetricSample
 
@@ -38,7 +39,9 @@ class AttestationRecorded(Event):
     status: str  # success | failed
     reasons: tuple[str, ...]
     tpm_latency_seconds: float | None = None  # challenge issued -> verdict
-    failed_events: tuple[dict, ...] = ()  # event_policy_mismatch: rule, event, pcr, type, expected, seen
+    failed_events: tuple[
+        dict[str, Any], ...
+    ] = ()  # event_policy_mismatch: rule, event, pcr, type, expected, seen
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from domain.devices import DeviceStatus, Platform
 from domain.errors import DomainError, ValidationFailed
@@ -40,11 +41,11 @@ class DeviceSelector:
     tag: str | None = None
     status: DeviceStatus | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
     @classmethod
-    def from_dict(cls, data: dict) -> DeviceSelector:
+    def from_dict(cls, data: dict[str, Any]) -> DeviceSelector:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

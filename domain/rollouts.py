@@ -191,7 +191,12 @@ class RolloutTarget:
     def overdue(self, deadline: timedelta, now: datetime) -> bool:
         return self.state in BUSY and self.sent_at is not None and now >= self.sent_at + deadline
 
-    def _require(self, allowed: set | frozenset, action: str) -> None:
+    @property
+    def command(self) -> int:
+        """The update command's id (the device is in flight, or past it)."""
+        return stored_id(self.command_id, f"device {self.device_id}'s update command")
+
+    def _require(self, allowed: set[TargetState] | frozenset[TargetState], action: str) -> None:
         if self.state not in allowed:
             raise Conflict(
                 f"Device {self.device_id} is {self.state} in rollout {self.rollout_id}: cannot {action}"
@@ -320,9 +325,21 @@ class Rollout:
     def _touch(self, now: datetime) -> None:
         self.updated_at = now
 
-    def _require(self, allowed: set | frozenset, action: str) -> None:
+    def _require(self, allowed: set[RolloutState] | frozenset[RolloutState], action: str) -> None:
         if self.state not in allowed:
             raise Conflict(f"Rollout {self.id} is {self.state} and cannot {action}")
+
+    @property
+    def number(self) -> int:
+        """The id the store gave it."""
+        return stored_id(self.id, "the rollout")
+
+
+def stored_id(value: int | None, what: str) -> int:
+    """An id the store has assigned; asking before it did is a bug, reported as a conflict."""
+    if value is None:
+        raise Conflict(f"{what} has not been stored yet")
+    return value
 
 
 def check_version(version: str) -> str:

@@ -1,4 +1,5 @@
-"""The device-side sub-commands: ``edgefleet agent`` and ``edgefleet simulate`` (registered by cli.py)."""
+"""The device-side sub-commands: ``edgefleet agent`` and ``edgefleet simulate`` (registered by cli.py),
+and ``edgefleet-agent``, the same two for a device that installed only ``edgefleet[agent]``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sys
 from pathlib import Path
 
 PLATFORM_CHOICES = ("atlas", "hisilicon")
@@ -134,7 +136,8 @@ def _logging(level: str, quiet_agents: bool = False) -> None:
 
 
 def _agent(args) -> int:
-    from entrypoints.agent.main import AgentOptions, run_agent
+    from entrypoints.agent.bootstrap import AgentOptions
+    from entrypoints.agent.main import run_agent
 
     _logging(args.log_level)
     options = AgentOptions(
@@ -194,3 +197,21 @@ def _simulate(args) -> int:
     )
     admin = None if tokens else args.admin_token  # tokens given explicitly win over EDGEFLEET_ADMIN_TOKEN
     return asyncio.run(simulate(config, tokens=tokens, admin_token=admin, duration=args.duration))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``edgefleet-agent``: imports nothing of the server, unlike ``edgefleet`` (serve, db, attest ...)."""
+    parser = argparse.ArgumentParser(prog="edgefleet-agent", description="Edge fleet device agent")
+    add_agent_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, OSError) as exc:
+        print(f"edgefleet-agent: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

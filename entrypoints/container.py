@@ -30,6 +30,7 @@ from adapters.persistence.engine import create_engine, create_sync_read_engine, 
 from adapters.persistence.event_policies import SqlEventPolicyRepository
 from adapters.persistence.maintenance import SqlMetricsMaintenance
 from adapters.persistence.mapping import start_mappers
+from adapters.persistence.pg_reads import PgReads
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -110,6 +111,13 @@ class Core(containers.DeclarativeContainer):
     replayer = providers.Singleton(choose_replayer, settings.provided.verifier)
 
 
+def _pg_reads(url: str, *, connect_timeout: float, command_timeout: float) -> PgReads | None:
+    """PostgreSQL's hot reads straight through asyncpg; None on SQLite."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return None
+    return PgReads(url, connect_timeout=connect_timeout, command_timeout=command_timeout)
+
+
 class Gateways(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
@@ -122,10 +130,17 @@ class Gateways(containers.DeclarativeContainer):
     sessions = providers.Singleton(session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
     read_engine = providers.Singleton(create_sync_read_engine, settings.provided.database_url)
+    pg_reads = providers.Singleton(
+        _pg_reads,
+        settings.provided.database_url,
+        connect_timeout=settings.provided.db_connect_timeout_seconds,
+        command_timeout=settings.provided.db_command_timeout_seconds,
+    )
     fleet_queries = providers.Singleton(
         CachedFleetQueries,
-        providers.Singleton(SqlFleetQueries, engine, read_engine),
+        providers.Singleton(SqlFleetQueries, engine, read_engine, pg=pg_reads),
         ttl_seconds=settings.provided.list_cache_ttl_seconds,
+        view_ttl_seconds=settings.provided.detail_cache_ttl_seconds,
         signals=core.signals,
     )
     attestation_repository = providers.Singleton(
@@ -241,6 +256,7 @@ class Services(containers.DeclarativeContainer):
         gateways.seal_repository,
         gateways.seal_maker,
         core.clock,
+        views=gateways.fleet_queries,
     )
     sign_in = providers.Singleton(
         SignIn,
@@ -307,6 +323,8 @@ def channels(container: Container) -> list:
 async def shutdown_container(container: Container) -> None:
     """Release pools and threads; the container is unusable afterwards."""
     container.gateways.fleet_queries().close()
+    if container.gateways.pg_reads() is not None:
+        await container.gateways.pg_reads().close()
     await container.gateways.engine().dispose()
 
 

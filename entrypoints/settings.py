@@ -62,7 +62,8 @@ class Settings:
     attestation_max_age_seconds: int = 86400
     heartbeat_interval_seconds: int = 30
     list_cache_ttl_seconds: int = 30
-    credential_cache_ttl_seconds: int = 30
+    detail_cache_ttl_seconds: int = 60
+    credential_cache_ttl_seconds: int = 600
     verifier: str = "auto"
     ek_ca_bundle: str | None = None
     attestation_answer_timeout_seconds: int = 30
@@ -101,7 +102,8 @@ class Settings:
             attestation_max_age_seconds=_int(env, "EDGEFLEET_ATTESTATION_MAX_AGE", 86400),
             heartbeat_interval_seconds=_int(env, "EDGEFLEET_HEARTBEAT_INTERVAL", 30),
             list_cache_ttl_seconds=_int(env, "EDGEFLEET_LIST_CACHE_TTL", 30),
-            credential_cache_ttl_seconds=_int(env, "EDGEFLEET_CREDENTIAL_CACHE_TTL", 30),
+            detail_cache_ttl_seconds=_int(env, "EDGEFLEET_DETAIL_CACHE_TTL", 60),
+            credential_cache_ttl_seconds=_int(env, "EDGEFLEET_CREDENTIAL_CACHE_TTL", 600),
             verifier=env.get("EDGEFLEET_VERIFIER") or "auto",
             ek_ca_bundle=env.get("EDGEFLEET_EK_CA_BUNDLE") or None,
             attestation_answer_timeout_seconds=_int(env, "EDGEFLEET_ATTESTATION_TIMEOUT", 30),

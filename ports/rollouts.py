@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # the repositories and services have a method named list
 from datetime import datetime
 from typing import Protocol
 
@@ -16,13 +17,13 @@ class GroupRepository(Protocol):
 
     async def get(self, name: str) -> DeviceGroup | None: ...
 
-    async def list(self) -> list[DeviceGroup]: ...
+    async def list(self) -> builtins.list[DeviceGroup]: ...
 
     async def delete(self, name: str) -> bool: ...
 
-    async def tags_of(self, device_id: str) -> list[str]: ...
+    async def tags_of(self, device_id: str) -> builtins.list[str]: ...
 
-    async def set_tags(self, device_id: str, tags: list[str]) -> None:
+    async def set_tags(self, device_id: str, tags: builtins.list[str]) -> None:
         """Replace the device's tags."""
         ...
 
@@ -34,9 +35,9 @@ class RolloutRepository(Protocol):
 
     async def firmware(self, version: str) -> Artifact | None: ...
 
-    async def list_firmware(self) -> list[tuple[str, Artifact]]: ...
+    async def list_firmware(self) -> builtins.list[tuple[str, Artifact]]: ...
 
-    async def add(self, rollout: Rollout, targets: list[RolloutTarget]) -> None:
+    async def add(self, rollout: Rollout, targets: builtins.list[RolloutTarget]) -> None:
         """Insert the rollout (its id is set) and its targets; Conflict when a device is already in an
         unsettled target of another rollout."""
         ...
@@ -45,7 +46,7 @@ class RolloutRepository(Protocol):
 
     async def list(
         self, states: set[RolloutState] | None, limit: int, offset: int
-    ) -> tuple[list[Rollout], int]:
+    ) -> tuple[builtins.list[Rollout], int]:
         """Newest first, and how many match."""
         ...
 
@@ -53,11 +54,11 @@ class RolloutRepository(Protocol):
         """Write the rollout if nobody changed it since it was read (its version); else Conflict."""
         ...
 
-    async def in_motion(self) -> list[int]:
+    async def in_motion(self) -> builtins.list[int]:
         """Ids of rollouts the scheduler has work on: active ones, and stopped ones with devices not yet settled."""
         ...
 
-    async def busy_devices(self, device_ids: list[str]) -> dict[str, int]:
+    async def busy_devices(self, device_ids: builtins.list[str]) -> dict[str, int]:
         """Device id -> rollout id, for the given devices in an unsettled target of any rollout."""
         ...
 
@@ -68,7 +69,7 @@ class RolloutRepository(Protocol):
         unsettled_only: bool = False,
         phase: int | None = None,
         limit: int | None = None,
-    ) -> list[RolloutTarget]:
+    ) -> builtins.list[RolloutTarget]:
         """In phase and device id order."""
         ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # the repositories and services have a method named list
 import copy
 import dataclasses
 from datetime import datetime
@@ -35,16 +36,16 @@ class InMemoryGroupRepository:
     async def get(self, name: str) -> DeviceGroup | None:
         return self._data.groups.get(name)
 
-    async def list(self) -> list[DeviceGroup]:
+    async def list(self) -> builtins.list[DeviceGroup]:
         return [self._data.groups[n] for n in sorted(self._data.groups)]
 
     async def delete(self, name: str) -> bool:
         return self._data.groups.pop(name, None) is not None
 
-    async def tags_of(self, device_id: str) -> list[str]:
+    async def tags_of(self, device_id: str) -> builtins.list[str]:
         return list(self._data.tags.get(device_id, []))
 
-    async def set_tags(self, device_id: str, tags: list[str]) -> None:
+    async def set_tags(self, device_id: str, tags: builtins.list[str]) -> None:
         self._data.tags[device_id] = sorted(tags)
 
 
@@ -61,14 +62,14 @@ class InMemoryRolloutRepository:
     async def firmware(self, version: str) -> Artifact | None:
         return self._data.firmware.get(version)
 
-    async def list_firmware(self) -> list[tuple[str, Artifact]]:
+    async def list_firmware(self) -> builtins.list[tuple[str, Artifact]]:
         return sorted(self._data.firmware.items())
 
-    async def add(self, rollout: Rollout, targets: list[RolloutTarget]) -> None:
+    async def add(self, rollout: Rollout, targets: builtins.list[RolloutTarget]) -> None:
         if await self.busy_devices([t.device_id for t in targets]):
             raise Conflict("A device of this rollout is already in another unfinished rollout")
         rollout.id, self._data.next_id = self._data.next_id, self._data.next_id + 1
-        self._data.rollouts[rollout.id] = copy.deepcopy(rollout)
+        self._data.rollouts[rollout.number] = copy.deepcopy(rollout)
         for target in targets:
             target.rollout_id = rollout.id
             self._data.targets[(rollout.id, target.device_id)] = copy.deepcopy(target)
@@ -79,24 +80,24 @@ class InMemoryRolloutRepository:
 
     async def list(
         self, states: set[RolloutState] | None, limit: int, offset: int
-    ) -> tuple[list[Rollout], int]:
+    ) -> tuple[builtins.list[Rollout], int]:
         found = [
             r for _, r in sorted(self._data.rollouts.items(), reverse=True) if not states or r.state in states
         ]
         return copy.deepcopy(found[offset : offset + limit]), len(found)
 
     async def save(self, rollout: Rollout) -> None:
-        stored = self._data.rollouts.get(rollout.id)
+        stored = self._data.rollouts.get(rollout.number)
         if stored is None or stored.version != rollout.version:
             raise Conflict(f"Rollout {rollout.id} was changed concurrently; retry")
         rollout.version += 1
-        self._data.rollouts[rollout.id] = copy.deepcopy(rollout)
+        self._data.rollouts[rollout.number] = copy.deepcopy(rollout)
 
-    async def in_motion(self) -> list[int]:
+    async def in_motion(self) -> builtins.list[int]:
         unsettled = {rid for (rid, _), t in self._data.targets.items() if t.state not in SETTLED}
         return sorted(rid for rid, r in self._data.rollouts.items() if r.active or rid in unsettled)
 
-    async def busy_devices(self, device_ids: list[str]) -> dict[str, int]:
+    async def busy_devices(self, device_ids: builtins.list[str]) -> dict[str, int]:
         wanted = set(device_ids)
         return {
             d: rid for (rid, d), t in self._data.targets.items() if d in wanted and t.state not in SETTLED
@@ -109,7 +110,7 @@ class InMemoryRolloutRepository:
         unsettled_only: bool = False,
         phase: int | None = None,
         limit: int | None = None,
-    ) -> list[RolloutTarget]:
+    ) -> builtins.list[RolloutTarget]:
         found = sorted(
             (
                 t

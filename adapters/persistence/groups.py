@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins  # the repositories and services have a method named list
+
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -48,7 +50,7 @@ class SqlGroupRepository:
         row = (await self._conn.execute(select(device_groups).where(device_groups.c.name == name))).first()
         return _group(row) if row else None
 
-    async def list(self) -> list[DeviceGroup]:
+    async def list(self) -> builtins.list[DeviceGroup]:
         rows = await self._conn.execute(select(device_groups).order_by(device_groups.c.name))
         return [_group(row) for row in rows]
 
@@ -56,13 +58,13 @@ class SqlGroupRepository:
         result = await self._conn.execute(delete(device_groups).where(device_groups.c.name == name))
         return result.rowcount == 1
 
-    async def tags_of(self, device_id: str) -> list[str]:
+    async def tags_of(self, device_id: str) -> builtins.list[str]:
         rows = await self._conn.execute(
             select(device_tags.c.tag).where(device_tags.c.device_id == device_id).order_by(device_tags.c.tag)
         )
         return [row[0] for row in rows]
 
-    async def set_tags(self, device_id: str, tags: list[str]) -> None:
+    async def set_tags(self, device_id: str, tags: builtins.list[str]) -> None:
         await self._conn.execute(delete(device_tags).where(device_tags.c.device_id == device_id))
         if tags:
             await self._conn.execute(insert(device_tags), [{"device_id": device_id, "tag": t} for t in tags])

@@ -3,6 +3,7 @@ caller's unit of work (it never opens a transaction of its own)."""
 
 from __future__ import annotations
 
+import builtins  # the repositories and services have a method named list
 import dataclasses
 from datetime import datetime
 
@@ -140,14 +141,14 @@ class SqlRolloutRepository:
         ).first()
         return Artifact(*row) if row else None
 
-    async def list_firmware(self) -> list[tuple[str, Artifact]]:
+    async def list_firmware(self) -> builtins.list[tuple[str, Artifact]]:
         f = firmware_releases.c
         rows = await self._conn.execute(
             select(f.version, f.url, f.sha256, f.size, f.signature).order_by(f.version)
         )
         return [(row[0], Artifact(*row[1:])) for row in rows]
 
-    async def add(self, rollout: Rollout, targets: list[RolloutTarget]) -> None:
+    async def add(self, rollout: Rollout, targets: builtins.list[RolloutTarget]) -> None:
         result = await self._conn.execute(
             insert(rollouts)
             .values(
@@ -186,7 +187,7 @@ class SqlRolloutRepository:
 
     async def list(
         self, states: set[RolloutState] | None, limit: int, offset: int
-    ) -> tuple[list[Rollout], int]:
+    ) -> tuple[builtins.list[Rollout], int]:
         where = rollouts.c.state.in_([s.value for s in states]) if states else True
         total = (
             await self._conn.execute(select(func.count()).select_from(rollouts).where(where))
@@ -206,7 +207,7 @@ class SqlRolloutRepository:
             raise Conflict(f"Rollout {rollout.id} was changed concurrently; retry")
         rollout.version += 1
 
-    async def in_motion(self) -> list[int]:
+    async def in_motion(self) -> builtins.list[int]:
         r, t = rollouts.c, rollout_targets.c
         busy = select(t.rollout_id).where(t.settled.is_(False)).distinct()
         rows = await self._conn.execute(
@@ -214,7 +215,7 @@ class SqlRolloutRepository:
         )
         return [row[0] for row in rows]
 
-    async def busy_devices(self, device_ids: list[str]) -> dict[str, int]:
+    async def busy_devices(self, device_ids: builtins.list[str]) -> dict[str, int]:
         t, found = rollout_targets.c, {}
         for start in range(0, len(device_ids), 500):
             rows = await self._conn.execute(
@@ -232,7 +233,7 @@ class SqlRolloutRepository:
         unsettled_only: bool = False,
         phase: int | None = None,
         limit: int | None = None,
-    ) -> list[RolloutTarget]:
+    ) -> builtins.list[RolloutTarget]:
         t = rollout_targets.c
         conditions = [t.rollout_id == rollout_id]
         if unsettled_only:

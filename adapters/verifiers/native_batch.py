@@ -123,7 +123,7 @@ class NativeQuoteVerifier:
             return
         pool, previous, current = self._executor(), None, pack_next()
         while current is not None:
-            claim, helpers = ffi.new("ef_claim *"), []
+            claim, helpers = ffi.new("ef_claim *"), list[Future[None]]()
             # The pool's work items hold the round and ``claim`` until their C calls return, so nothing
             # on this thread (an exception, the consumer dropping the stream) can free a buffer under
             # them; the wait below is for results.
@@ -203,11 +203,12 @@ def unpack_results(packed: PackedBatch) -> list[QuoteResult]:
     status = bytes(ffi.buffer(packed.status, n))
     if n and max(status) > lib.EF_ST_UNKNOWN_KEY:
         raise NativeVerifierError(f"unknown native status {max(status)}")
-    mismatched = repeat(())
+    mismatched: Iterable[tuple[int, ...]] = repeat(())
     if lib.EF_ST_POLICY_MISMATCH in status:
-        mismatched = [()] * n
+        found: list[tuple[int, ...]] = [()] * n
         for i in _positions(status, lib.EF_ST_POLICY_MISMATCH):
-            mismatched[i] = _mismatched(packed, i)
+            found[i] = _mismatched(packed, i)
+        mismatched = found
     safe = map(bool, bytes(ffi.buffer(packed.safe, n)))
     clocks = map(
         _new_clock,

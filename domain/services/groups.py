@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # the repositories and services have a method named list
 from collections.abc import Callable
 
 from domain.access import Principal
@@ -60,7 +61,7 @@ class GroupService:
             raise GroupNotFound(name)
         return group
 
-    async def list(self) -> list[DeviceGroup]:
+    async def list(self) -> builtins.list[DeviceGroup]:
         async with self._uow() as uow:
             return await uow.groups.list()
 
@@ -76,9 +77,9 @@ class GroupService:
     async def page(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
 
-    async def members(self, filters: DeviceFilter, limit: int) -> list[DeviceRecord]:
+    async def members(self, filters: DeviceFilter, limit: int) -> builtins.list[DeviceRecord]:
         """Every device matching ``filters`` (read from the store in pages); more than ``limit`` is an error."""
-        found: list[DeviceRecord] = []
+        found: builtins.list[DeviceRecord] = []
         while True:
             page = await self._queries.devices(filters, PageRequest(PAGE, len(found)))
             if page.total > limit:
@@ -87,11 +88,11 @@ class GroupService:
             if not page.items or len(found) >= page.total:
                 return found
 
-    async def tags_of(self, device_id: str) -> list[str]:
+    async def tags_of(self, device_id: str) -> builtins.list[str]:
         async with self._uow() as uow:
             return await uow.groups.tags_of(device_id)
 
-    async def set_tags(self, device_id: str, tags: list[str]) -> list[str]:
+    async def set_tags(self, device_id: str, tags: builtins.list[str]) -> builtins.list[str]:
         clean = check_tags(tags)
         async with self._uow() as uow:
             device = await uow.devices.get(device_id)

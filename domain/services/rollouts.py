@@ -8,10 +8,11 @@ retried after a crash between sending and recording gets the same command back, 
 
 from __future__ import annotations
 
+import builtins  # the repositories and services have a method named list
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.access import Principal, Role
 from domain.attestation.policy import PolicyScope
@@ -37,6 +38,7 @@ from domain.rollouts import (
     failure_of_command,
     next_move,
     send_budget,
+    stored_id,
 )
 from domain.services.attestation import AttestationService
 from domain.services.commands import CommandService
@@ -69,7 +71,7 @@ class RolloutStatus:
     counts: dict[int, dict[str, int]]  # phase -> device state -> devices
 
 
-def order_targets(devices: list[DeviceRecord]) -> list[DeviceRecord]:
+def order_targets(devices: builtins.list[DeviceRecord]) -> builtins.list[DeviceRecord]:
     """Models interleaved (by id within each), so the canary and every phase span the fleet's models."""
     by_model: dict[str, list[DeviceRecord]] = {}
     for device in sorted(devices, key=lambda d: d.id):
@@ -113,7 +115,7 @@ class RolloutService:
             await uow.commit()
         return artifact
 
-    async def firmware(self) -> list[tuple[str, Artifact]]:
+    async def firmware(self) -> builtins.list[tuple[str, Artifact]]:
         async with self._uow() as uow:
             return await uow.rollouts.list_firmware()
 
@@ -191,7 +193,7 @@ class RolloutService:
         await self._publish(rollout, "created")
         return rollout
 
-    async def _check_attestable(self, devices: list[DeviceRecord], version: str) -> None:
+    async def _check_attestable(self, devices: builtins.list[DeviceRecord], version: str) -> None:
         """Success means attesting against the new firmware's policy: refuse what could never succeed."""
         no_tpm = [d.id for d in devices if not d.tpm_enabled]
         missing = []
@@ -223,11 +225,11 @@ class RolloutService:
 
     async def list(
         self, states: set[RolloutState] | None, limit: int, offset: int
-    ) -> tuple[list[Rollout], int]:
+    ) -> tuple[builtins.list[Rollout], int]:
         async with self._uow() as uow:
             return await uow.rollouts.list(states, limit, offset)
 
-    async def targets(self, rollout_id: int, phase: int | None = None) -> list[RolloutTarget]:
+    async def targets(self, rollout_id: int, phase: int | None = None) -> builtins.list[RolloutTarget]:
         async with self._uow() as uow:
             if await uow.rollouts.get(rollout_id) is None:
                 raise RolloutNotFound(rollout_id)
@@ -243,7 +245,9 @@ class RolloutService:
         """No device is sent anything more; updates not yet picked up are withdrawn by the next step."""
         return await self._act(rollout_id, "canceled", lambda r, now: r.cancel(now))
 
-    async def _act(self, rollout_id: int, change: str, action) -> Rollout:
+    async def _act(
+        self, rollout_id: int, change: str, action: Callable[[Rollout, datetime], None]
+    ) -> Rollout:
         async with self._uow() as uow:
             rollout = await uow.rollouts.get(rollout_id)
             if rollout is None:
@@ -274,7 +278,7 @@ class RolloutService:
         await self._withdraw(rollout_id, withdraw)
         await self._decide_and_send(rollout_id)
 
-    async def _track(self, rollout_id: int) -> list[RolloutTarget]:
+    async def _track(self, rollout_id: int) -> builtins.list[RolloutTarget]:
         """Follow busy devices (command outcome, reported firmware, deadline); a stopped rollout's pending
         devices are canceled. Returns in-flight devices of a stopped rollout whose command may be withdrawn."""
         now, changed, withdraw = self._clock.now(), [], []
@@ -307,9 +311,11 @@ class RolloutService:
             await self._publish(rollout, "device", target)
         return withdraw
 
-    async def _follow(self, uow: UnitOfWork, rollout: Rollout, target: RolloutTarget, deadline, now) -> None:
+    async def _follow(
+        self, uow: UnitOfWork, rollout: Rollout, target: RolloutTarget, deadline: timedelta, now: datetime
+    ) -> None:
         if target.state is TargetState.IN_FLIGHT:
-            command = await uow.commands.get(target.device_id, target.command_id)
+            command = await uow.commands.get(target.device_id, target.command)
             status = command.status.value if command is not None else "failed"
             reason = failure_of_command(status)
             if status == "succeeded":
@@ -373,12 +379,12 @@ class RolloutService:
         for target in changed:
             await self._publish(rollout, "device", target)
 
-    async def _withdraw(self, rollout_id: int, targets: list[RolloutTarget]) -> None:
+    async def _withdraw(self, rollout_id: int, targets: builtins.list[RolloutTarget]) -> None:
         """A stopped rollout's updates that no device has started yet are canceled."""
         canceled = []
         for target in targets:
             try:
-                await self._commands.cancel(target.device_id, target.command_id)
+                await self._commands.cancel(target.device_id, target.command)
             except DomainError:
                 continue  # already running or finished: followed to its end like any other
             canceled.append(target)
@@ -444,12 +450,12 @@ class RolloutService:
     async def _last_failure(self, rollout_id: int) -> str:
         async with self._uow() as uow:
             failed = [t for t in await uow.rollouts.targets(rollout_id) if t.state is TargetState.FAILED]
-        failed.sort(key=lambda t: t.finished_at or t.sent_at)
+        failed.sort(key=lambda t: t.finished_at or t.sent_at or datetime.min.replace(tzinfo=UTC))
         return failed[-1].device_id if failed else ""
 
     async def _send(self, rollout: Rollout, target: RolloutTarget) -> None:
         async with self._uow() as uow:  # an operator may have paused or canceled since the decision
-            current = await uow.rollouts.get(rollout.id)
+            current = await uow.rollouts.get(rollout.number)
             device = await uow.devices.get(target.device_id)
         if current is None or current.state is not RolloutState.RUNNING:
             return
@@ -467,12 +473,16 @@ class RolloutService:
             if command is None:
                 target.fail(FailureReason.COMMAND_FAILED, f"update not sent: {failure}"[:512], now)
             else:
-                target.sent(command.id, device.firmware_version if device else None, now)
+                target.sent(
+                    stored_id(command.id, "the update command"),
+                    device.firmware_version if device else None,
+                    now,
+                )
             await uow.rollouts.save_target(target)
             await uow.commit()
         await self._publish(rollout, "device", target)
 
-    def _parameters(self, rollout: Rollout) -> dict:
+    def _parameters(self, rollout: Rollout) -> dict[str, object]:
         artifact, seconds = rollout.artifact, rollout.plan.device_deadline_seconds
         parameters = {
             "version": rollout.firmware_version,
@@ -519,7 +529,7 @@ class RolloutService:
             RolloutChanged(
                 target.device_id if target else device_id,
                 self._clock.now(),
-                rollout.id,
+                rollout.number,
                 change,
                 rollout.state.value,
                 rollout.phase,

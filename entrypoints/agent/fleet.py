@@ -9,9 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.agent_client import AgentClient
-from adapters.artifact_signing import load_public_key
-from adapters.tpm.fleet import build_fleet
+from entrypoints.agent.bootstrap import agent_client, simulated_tpms, update_key
 from entrypoints.agent.enrolment import TokenSource
 from entrypoints.agent.identity import Identity
 from entrypoints.agent.runtime import Agent
@@ -84,13 +82,13 @@ def device_rng(seed: str, device_id: str) -> random.Random:
 def build_devices(
     config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource], http: httpx.AsyncClient
 ) -> list[SimulatedDevice]:
-    tpms = build_fleet(
+    tpms = simulated_tpms(
         config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak, rsa_pool=config.rsa_pool
     )
     anomalies = plan_anomalies(list(tpms), str(config.seed), config.scenarios) if config.anomalies else {}
     for tpm in tpms.values():
         tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
-    update_key = load_public_key(config.update_public_key) if config.update_public_key else None
+    key = update_key(config.update_public_key)
     devices = []
     for device_id, tpm in tpms.items():
         rng = device_rng(str(config.seed), device_id)
@@ -107,7 +105,7 @@ def build_devices(
         )
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
         agent = Agent(
-            AgentClient(config.server, http=http, credential=state.credential),
+            agent_client(config.server, state, http),
             machine,
             state,
             Identity(device_id, name=name, location=location),
@@ -116,7 +114,7 @@ def build_devices(
             heartbeat_interval=config.heartbeat_interval,
             offload=False,
             rng=random.Random(f"{config.seed}:{device_id}:backoff"),
-            update_key=update_key,
+            update_key=key,
         )
         devices.append(SimulatedDevice(agent, anomaly, machine))
     return devices

@@ -59,9 +59,8 @@ class CommandHandlers:
         if command == "update" and not (parameters or {}).get("version"):
             return Outcome("rejected", {"message": "update needs parameters.version"})
         if command == "update" and self._update_key is not None:
-            problem = signature_problem(
-                self._update_key, parameters.get("sha256"), parameters.get("signature")
-            )
+            given = parameters or {}
+            problem = signature_problem(self._update_key, given.get("sha256"), given.get("signature"))
             if problem:
                 return Outcome("rejected", {"message": problem})
         reason = self.machine.refuses(command)

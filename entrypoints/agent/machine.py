@@ -27,8 +27,13 @@ class Outcome:
 
 
 class Machine(Protocol):
-    probe: PlatformProbe
-    restarts_process: bool  # a reboot or halt ends this process before it can report
+    @property
+    def probe(self) -> PlatformProbe: ...
+
+    @property
+    def restarts_process(self) -> bool:
+        """A reboot or halt ends this process before it can report."""
+        ...
 
     def refuses(self, command: str) -> str | None:
         """Why this machine will not run ``command`` at all (reported as ``rejected``), else None."""

@@ -68,13 +68,13 @@ def device_api(container: Container) -> Router:
             Router(
                 path="/",
                 route_handlers=[EnrolController],
-                middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware],
+                middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute)],
             ),
             Router(
                 path="/",
                 route_handlers=[AgentController, AgentSealController],
                 middleware=[
-                    agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
+                    agent_rate_limit(settings.rate_limit_agent_per_minute),
                     # a closure, not the provider: Litestar deep-copies nested routers,
                     # and a copied provider would build a second AgentService (and engine)
                     DefineMiddleware(DeviceCredentialMiddleware, agents=lambda: services.agents()),

@@ -45,7 +45,7 @@ async def test_tags_are_set_with_patch_and_filter_the_listing(client, container)
     assert ids(await client.get(DEVICES, params={"tag": "lab"}, headers=admin)) == ["g-0", "g-2"]
     listed = await client.get(DEVICES, params={"tag": "lab", "platform": "atlas"}, headers=admin)
     assert ids(listed) == ["g-0"] and listed.json()["total"] == 1
-    assert (await client.get(f"{DEVICES}/g-0", headers=admin)).json()["tags"] == ["canary", "lab"]
+    assert (await client.get(f"{DEVICES}/g-0/tags", headers=admin)).json()["tags"] == ["canary", "lab"]
     await client.patch(f"{DEVICES}/g-0", json={"tags": []}, headers=admin)
     assert ids(await client.get(DEVICES, params={"tag": "lab"}, headers=admin)) == ["g-2"]
 

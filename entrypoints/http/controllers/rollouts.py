@@ -73,7 +73,7 @@ class RolloutController(Controller):
         (400, nothing created) for an unknown group or firmware, an empty group, a device already in an
         unfinished rollout, or a target firmware without a reference policy unless ``force``."""
         rollout = await rollouts.create(request.user, data.request())
-        return RolloutView.of_status(await rollouts.get(rollout.id))
+        return RolloutView.of_status(await rollouts.get(rollout.number))
 
     @get("/{rollout_id:int}", operation_id="getRollout", guards=READ)
     async def get_rollout(self, rollout_id: FromPath[RolloutId], rollouts: Rollouts) -> RolloutView:

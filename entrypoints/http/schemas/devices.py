@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -109,10 +109,10 @@ class DeviceDetail(Struct):
     created_at: datetime | None
     updated_at: datetime | None
     decommissioned_at: datetime | None
-    tags: list[str] = []  # static group membership (PATCH ``tags``)
+    tags: list[str] | UnsetType = UNSET  # answered by a PATCH that sets them (GET /devices/{id}/tags)
 
     @classmethod
-    def of(cls, d: Device, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
+    def of(cls, d: DeviceRecord, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
         percent = (uptime or Uptime.unknown()).percent
         return cls(
             id=d.id,
@@ -203,7 +203,7 @@ class HistoryPoint(Struct):
 
     @classmethod
     def of(cls, p: MetricPoint) -> HistoryPoint:
-        ranges = (
+        ranges: dict[str, Any] = (
             {}
             if p.samples is None
             else {

@@ -223,7 +223,7 @@ class RolloutView(Struct):
                 done = sum(by_state[s.value] for s in SETTLED) >= size
                 phases.append(PhaseView(index, size, by_state, done))
         return cls(
-            r.id,
+            r.number,
             r.name,
             r.group,
             r.firmware_version,
