@@ -8,6 +8,7 @@ contract allows.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from datetime import datetime
@@ -33,6 +34,7 @@ class CachedFleetQueries:
         max_entries: int = 1024,
         view_ttl_seconds: float = 60.0,
         max_views: int = 100_000,
+        security_refresh_seconds: float = 15.0,
         monotonic=time.monotonic,
         signals: Signals | None = None,
     ) -> None:
@@ -40,6 +42,9 @@ class CachedFleetQueries:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._view_ttl, self._max_views = view_ttl_seconds, max_views
+        self._security_period = security_refresh_seconds
+        self._security: tuple[float, int, SecurityCounts] | None = None  # (counted at, generation, counts)
+        self._security_refresh: asyncio.Future[SecurityCounts] | None = None
         self._now = monotonic
         self._entries: OrderedDict[tuple, tuple[float, int, Page[DeviceRecord]]] = OrderedDict()
         self._generation = 0
@@ -127,7 +132,26 @@ class CachedFleetQueries:
         return await self._inner.history(device_id, window, page, resolution, include_decommissioned)
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
-        return await self._inner.security_counts(fresh_since)
+        """Counting them reads every device (freshness is a matter of time, no counter keeps it), so
+        they are counted once per refresh period, in the background when only time has passed; after
+        an inventory write or status change the next caller counts again, so nobody reads their own
+        change as stale."""
+        held = self._security
+        if held is not None and held[1] == self._generation:
+            if self._now() - held[0] >= self._security_period and self._security_refresh is None:
+                self._security_refresh = asyncio.ensure_future(self._count_security(fresh_since))
+            return held[2]
+        return await self._count_security(fresh_since)
+
+    async def _count_security(self, fresh_since: datetime) -> SecurityCounts:
+        generation, started = self._generation, self._now()
+        try:
+            counts = await self._inner.security_counts(fresh_since)
+        finally:
+            self._security_refresh = None
+        if generation == self._generation:
+            self._security = (started, generation, counts)
+        return counts
 
     async def operational_counts(self) -> dict[str, int]:
         return await self._inner.operational_counts()

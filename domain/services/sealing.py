@@ -110,7 +110,7 @@ class SealingService:
             existing.revoke(now)
         await self._seals.add(seal, replaces=existing)
         if self._views is not None:
-            self._views.invalidate_devices([device_id])
+            self._views.invalidate()  # its detail and the fleet's key figures
         return seal
 
     async def list_seals(self, device_id: str) -> list[Seal]:

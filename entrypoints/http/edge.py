@@ -17,7 +17,7 @@ from litestar.types.asgi_types import HTTPResponseBodyEvent, HTTPResponseStartEv
 from adapters.observability.json_logs import request_id
 from adapters.observability.prometheus import FleetMetrics
 from entrypoints.http.audit_trail import MAX_BODY, MUTATING, AuditTrail
-from entrypoints.http.hardening import API_ONLY_HEADERS, SECURITY_HEADERS, has_nul
+from entrypoints.http.hardening import API_ONLY_HEADERS, SECURITY_HEADERS, has_nul, header
 from entrypoints.http.observability import VALID_REQUEST_ID
 
 NUL_BODY = b'{"error":"NUL bytes are not allowed in paths or queries","code":"VALIDATION_ERROR","status":400}'
@@ -44,7 +44,7 @@ class EdgeMiddleware:
             await send(start)
             await send(end)
             return
-        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        given = header(scope, b"x-request-id")
         rid = given if VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
         status = 500

@@ -25,8 +25,11 @@ API_ONLY_HEADERS = [
 ]
 
 
-def _header(scope: Scope, name: bytes) -> str:
-    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), "")
+def header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
 
 
 def _address(scope: Scope) -> str:
@@ -36,7 +39,7 @@ def _address(scope: Scope) -> str:
 
 def device_or_address(scope: Scope) -> str:
     """Agents behind one NAT share an address, so each device is limited on its own credential's id."""
-    scheme, _, credential = _header(scope, b"authorization").partition(" ")
+    scheme, _, credential = header(scope, b"authorization").partition(" ")
     parts = split_credential(credential) if scheme.lower() == "bearer" else None
     if parts is not None:
         return "device:" + parts[0][:64]
