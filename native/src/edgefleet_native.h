@@ -263,5 +263,10 @@ struct evp_pkey_st;
 struct bignum_st;
 struct evp_pkey_st *ef_key_pkey(const ef_key *key);
 const struct bignum_st *ef_key_order(const ef_key *key); /* EC group order, NULL for RSA */
+/* A verify context set up for (scheme, hash) that the key kept, or NULL; give it back when done (it is
+   then kept for the next user, or freed). Thread-safe. */
+struct evp_pkey_ctx_st;
+struct evp_pkey_ctx_st *ef_key_ctx_take(const ef_key *key, uint16_t scheme, uint16_t hash);
+void ef_key_ctx_give(const ef_key *key, struct evp_pkey_ctx_st *ctx, uint16_t scheme, uint16_t hash);
 
 #endif
