@@ -158,6 +158,7 @@ enum { F_DEVICE, F_QUOTE, F_SIG, F_PCRS, F_NONCE, F_AK, F_HASH, F_POLICY, F_LOG,
 static const char *const FIELD_NAMES[F_COUNT] = {"device_id", "quote", "signature", "pcrs", "nonce",
                                                  "ak_public", "hash_alg", "policy", "event_log",
                                                  "event_policy"};
+static const size_t FIELD_LENGTHS[F_COUNT] = {9, 5, 9, 4, 5, 9, 8, 6, 9, 12};
 #define REQUIRED ((1u << F_DEVICE) | (1u << F_QUOTE) | (1u << F_SIG) | (1u << F_PCRS) | (1u << F_NONCE) | (1u << F_AK))
 
 typedef struct {
@@ -188,18 +189,17 @@ static int expect(cursor *c, uint8_t byte)
     return 0;
 }
 
+static uint8_t PLAIN[256]; /* printable ASCII but '"' and '\\': a string byte taken as it is */
+
 /* A string of printable ASCII with no escape: its contents. */
 static int plain_string(cursor *c, span *out)
 {
     if (expect(c, '"') != 0)
         return -1;
     const uint8_t *start = c->p;
-    while (c->p < c->end && *c->p != '"') {
-        if (*c->p < 0x20 || *c->p > 0x7e || *c->p == '\\')
-            return -1;
+    while (c->p < c->end && PLAIN[*c->p])
         c->p++;
-    }
-    if (c->p >= c->end)
+    if (c->p >= c->end || *c->p != '"')
         return -1;
     out->p = start;
     out->n = (size_t)(c->p - start);
@@ -207,22 +207,39 @@ static int plain_string(cursor *c, span *out)
     return 0;
 }
 
-/* Any string as written, quotes included (its escapes are judged by whoever decodes it). */
+/* A string's contents up to the next '"', unchecked: for base64 and hex, whose decoders refuse every
+   byte outside their alphabet (a backslash, so any escape, included). */
+static int coded_string(cursor *c, span *out)
+{
+    if (expect(c, '"') != 0)
+        return -1;
+    const uint8_t *close = memchr(c->p, '"', (size_t)(c->end - c->p));
+    if (close == NULL)
+        return -1;
+    out->p = c->p;
+    out->n = (size_t)(close - c->p);
+    c->p = close + 1;
+    return 0;
+}
+
+/* Any string as written, quotes included: its end is the first '"' after an even run of backslashes.
+   Its contents are judged by whoever decodes it (control bytes and bad escapes included). */
 static int raw_string(cursor *c, span *out)
 {
     if (expect(c, '"') != 0)
         return -1;
     const uint8_t *start = c->p - 1;
-    while (c->p < c->end && *c->p != '"') {
-        if (*c->p < 0x20)
+    for (;;) {
+        const uint8_t *close = memchr(c->p, '"', (size_t)(c->end - c->p));
+        if (close == NULL)
             return -1;
-        if (*c->p == '\\' && ++c->p >= c->end)
-            return -1;
-        c->p++;
+        size_t backslashes = 0;
+        while (close - backslashes > c->p && close[-1 - (ptrdiff_t)backslashes] == '\\')
+            backslashes++;
+        c->p = close + 1;
+        if (backslashes % 2 == 0)
+            break;
     }
-    if (c->p >= c->end)
-        return -1;
-    c->p++;
     out->p = start;
     out->n = (size_t)(c->p - start);
     return 0;
@@ -295,7 +312,7 @@ static int read_pcr_map(cursor *c, pcr_map *m)
                 return -1;
             pcr = pcr * 10 + (unsigned)(key.p[i] - '0');
         }
-        if (pcr >= EF_MAX_PCRS || (seen >> pcr & 1) || expect(c, ':') != 0 || plain_string(c, &value) != 0)
+        if (pcr >= EF_MAX_PCRS || (seen >> pcr & 1) || expect(c, ':') != 0 || coded_string(c, &value) != 0)
             return -1;
         seen |= 1u << pcr;
         m->index[m->count] = (uint8_t)pcr;
@@ -313,7 +330,7 @@ static int read_pcr_map(cursor *c, pcr_map *m)
 static int field_of(span key)
 {
     for (int f = 0; f < F_COUNT; f++)
-        if (strlen(FIELD_NAMES[f]) == key.n && memcmp(FIELD_NAMES[f], key.p, key.n) == 0)
+        if (FIELD_LENGTHS[f] == key.n && memcmp(FIELD_NAMES[f], key.p, key.n) == 0)
             return f;
     return -1;
 }
@@ -353,8 +370,11 @@ static int read_line(const uint8_t *p, const uint8_t *end, line_fields *lf)
         case -1:
             rc = skip_simple_value(&c);
             break;
-        default:
-            rc = plain_string(&c, &lf->field[f]);
+        case F_DEVICE:
+            rc = plain_string(&c, &lf->field[f]); /* written back as it is into the verdict */
+            break;
+        default: /* base64, hex, or compared with the bank names */
+            rc = coded_string(&c, &lf->field[f]);
         }
         if (rc != 0)
             return -1;
@@ -380,8 +400,10 @@ static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 static void init_tables(void)
 {
     const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 256; i++)
+    for (int i = 0; i < 256; i++) {
         B64[i] = HEX[i] = -1;
+        PLAIN[i] = i >= 0x20 && i <= 0x7e && i != '"' && i != '\\';
+    }
     for (int i = 0; i < 64; i++)
         B64[(uint8_t)alphabet[i]] = (int8_t)i;
     for (int i = 0; i < 10; i++)

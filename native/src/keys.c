@@ -11,7 +11,9 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -45,17 +47,49 @@ static BIGNUM *curve_order(const EVP_PKEY *pkey)
     return order;
 }
 
+/* OpenSSL 3's d2i_PUBKEY builds a decoder chain on every call, which costs four times the decoding
+   itself; one chain, built once and used under a lock, decodes a fleet's thousands of keys. */
+static pthread_mutex_t decoder_lock = PTHREAD_MUTEX_INITIALIZER;
+static OSSL_DECODER_CTX *decoder;
+static EVP_PKEY *decoded; /* where `decoder` puts its key */
+
+static EVP_PKEY *decode_spki(const uint8_t *spki, size_t len)
+{
+    const unsigned char *p = spki;
+    size_t left = len;
+    EVP_PKEY *pkey = NULL;
+    pthread_mutex_lock(&decoder_lock);
+    if (decoder == NULL)
+        decoder = OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", "SubjectPublicKeyInfo", NULL,
+                                                EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+    if (decoder != NULL) {
+        decoded = NULL;
+        if (OSSL_DECODER_from_data(decoder, &p, &left) == 1)
+            pkey = decoded;
+        decoded = NULL;
+    }
+    pthread_mutex_unlock(&decoder_lock);
+    if (pkey == NULL) { /* no chain, or it refused: d2i_PUBKEY has the last word */
+        ERR_clear_error();
+        p = spki;
+        pkey = d2i_PUBKEY(NULL, &p, (long)len);
+        left = pkey == NULL ? len : (size_t)(spki + len - p);
+    }
+    /* Exact parsing: a DER key followed by trailing bytes is not the key that was enrolled. */
+    if (pkey != NULL && left != 0) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+    return pkey;
+}
+
 ef_key *ef_key_load(const uint8_t *spki, size_t len)
 {
     if (spki == NULL || len == 0 || len > (size_t)INT32_MAX)
         return NULL;
-    const unsigned char *p = spki;
-    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
-    /* Exact parsing: a DER key followed by trailing bytes is not the key that was enrolled. */
-    if (pkey == NULL || p != spki + len) {
-        EVP_PKEY_free(pkey);
+    EVP_PKEY *pkey = decode_spki(spki, len);
+    if (pkey == NULL)
         return NULL;
-    }
     ef_key *key = calloc(1, sizeof *key);
     if (key == NULL) {
         EVP_PKEY_free(pkey);
