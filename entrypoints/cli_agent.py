@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 from pathlib import Path
@@ -126,6 +125,8 @@ def _agent(args) -> int:
         heartbeat_interval=args.heartbeat_interval,
         buffer_size=args.buffer_size,
     )
+    import asyncio  # here, not at the top: every command's start-up pays for a module-level import
+
     return asyncio.run(run_agent(options))
 
 
@@ -161,4 +162,6 @@ def _simulate(args) -> int:
         event_policies=args.event_policies,
     )
     admin = None if tokens else args.admin_token  # tokens given explicitly win over EDGEFLEET_ADMIN_TOKEN
+    import asyncio
+
     return asyncio.run(simulate(config, tokens=tokens, admin_token=admin, duration=args.duration))

@@ -3,7 +3,6 @@ and offline verification of stored evidence. Exit 0 when all passed, 1 when any 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -50,6 +49,8 @@ def run_attest(args) -> int:
             print(f"edgefleet attest: {args.evidence}: {exc}", file=sys.stderr)
             return 2
     elif args.simulated:
+        import asyncio  # here, not at the top: every command's start-up pays for a module-level import
+
         from entrypoints.attest.root import simulated_fleet
         from entrypoints.attest.simulated import attest_simulated
 
