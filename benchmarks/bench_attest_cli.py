@@ -15,7 +15,8 @@ which its ``tpm_util`` needs and its wheel does not declare). Each round, interl
                 decoded beforehand, only the calls timed), on the same halves.
 
 Figures are the best of the rounds (noise on these shared cores only slows things down); the targets
-are judged on ratios of bests from the same run. Exit status 1 if a target is missed.
+are judged on ratios of bests from the same run, and each round prints the load average it ran under.
+Exit status 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     best: dict[str, float] = {}
+    loads: list[float] = []
 
     def keep(name: str, value: float) -> None:
         best[name] = max(best.get(name, 0.0), value)
@@ -218,7 +220,12 @@ def main(argv: list[str] | None = None) -> int:
                 ("wall", "cpu"), edgefleet_rates(*files["mixed"][::2], args.before), strict=True
             ):
                 keep(f"before mixed {clock}", rate)
-        print(f"round {round_ + 1}: " + ", ".join(f"{k} {v:,.0f}/s" for k, v in best.items()), flush=True)
+        loads.append(os.getloadavg()[0])
+        print(
+            f"round {round_ + 1} (load average {loads[-1]:.2f}): "
+            + ", ".join(f"{k} {v:,.0f}/s" for k, v in best.items()),
+            flush=True,
+        )
 
     counts = {kind: files[kind][2] for kind in KINDS}
 
@@ -280,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {lines:,} lines in one file ({args.memory_copies} copies of the corpus): peak RSS < 500 MB | "
             f"{rss:,.0f} MB ({lines / seconds:,.0f} quotes/s) | {'PASS' if ok else 'FAIL'} |"
         )
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    print(f"\nload average after each round: {', '.join(f'{load:.2f}' for load in loads)}")
     return 1 if failed else 0
 
 

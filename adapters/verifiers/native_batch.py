@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache, partial
@@ -133,7 +134,9 @@ class NativeQuoteVerifier:
         ef_results *) pairs) is verified. The next round is pulled from ``rounds`` (so whatever prepares
         it, e.g. a parser, runs) while the pool's threads verify the current one, and the consumer's work
         on a round also runs while the next one is being verified: with N threads, the Python on either
-        side hides behind the crypto."""
+        side hides behind the crypto. The pool's threads go on to the next round as soon as the current
+        one has no quote left to claim, so they never wait for this thread (descheduled on a loaded
+        machine, or busy with Python) to start it."""
         rounds = iter(rounds)
         if self.threads == 1:
             for round_ in rounds:
@@ -141,39 +144,49 @@ class NativeQuoteVerifier:
                     run_part(part, flags)
                 yield round_
             return
-        pool, previous, current = self._executor(), None, next(rounds, None)
-        while current is not None:
-            work, helpers = [(part, ffi.new("ef_claim *")) for part in parts(current)], []
-            # The pool's work items hold the round's parts and claims until their C calls return, so
-            # nothing on this thread (an exception, the consumer dropping the stream) can free a buffer
-            # under them; the wait below is for results.
-            try:
-                self._start(pool, work, flags, helpers)
+        pool, first = self._executor(), next(rounds, None)
+        if first is None:
+            return
+        # Rounds whose helpers were submitted, oldest first. The pool's work items hold a round and its
+        # claims until their C calls return, and a round leaves this queue only once they have, so
+        # nothing here (an exception, the consumer dropping the stream) can free a buffer under them.
+        launched: deque[tuple[R, list, list[Future]]] = deque([self._launch(pool, first, parts, flags, True)])
+        try:
+            previous = None
+            while launched:
+                current, work, helpers = launched[0]
                 if previous is not None:
                     yield previous  # the consumer runs while C verifies
                 following = next(rounds, None)
+                if following is not None:  # queued behind this round's work items in the pool
+                    launched.append(self._launch(pool, following, parts, flags, False))
                 run_claimed(work, flags)
-            finally:
                 wait(helpers)  # the round's outputs are read only once every C call on it has returned
-            for helper in helpers:
-                helper.result()  # a helper's NativeVerifierError is the batch's
-            previous, current = current, following
-        if previous is not None:
+                for helper in helpers:
+                    helper.result()  # a helper's NativeVerifierError is the batch's
+                launched.popleft()
+                previous = current
             yield previous
+        finally:
+            for _, _, helpers in launched:
+                wait(helpers)
 
-    def _start(self, pool: ThreadPoolExecutor, work: list, flags: int, helpers: list[Future]) -> None:
-        entered = threading.Semaphore(0)
-        for _ in range(self.threads - 1):
-            helpers.append(pool.submit(run_claimed, work, flags, entered))
+    def _launch(self, pool: ThreadPoolExecutor, round_: R, parts, flags: int, enter: bool) -> tuple:
+        """Submits a round's work to the pool's threads; with ``enter``, returns once they are in C."""
+        work = [(part, ffi.new("ef_claim *")) for part in parts(round_)]
+        entered = threading.Semaphore(0) if enter else None
+        helpers = [pool.submit(run_claimed, work, flags, entered, round_) for _ in range(self.threads - 1)]
         # A pool thread needs the GIL to reach its C call, and this thread is about to run Python that
         # would hold it for up to the switch interval (5 ms) before handing it over: wait until each
-        # helper is in C (the wait releases the GIL to them at once).
-        waiting = len(helpers)
+        # helper is in C (the wait releases the GIL to them at once). Later rounds' work items start
+        # straight after a C call of the round before, when this thread is in C too, as a rule.
+        waiting = len(helpers) if enter else 0
         while waiting:
             if entered.acquire(timeout=0.05):
                 waiting -= 1
             elif all(helper.done() for helper in helpers):
                 break  # one never entered (the pool is shutting down): result() reports it
+        return round_, work, helpers
 
     def _round_for(self, count: int) -> int:
         if self.chunk_size is not None:
@@ -210,10 +223,14 @@ GRAIN = 8  # quotes per claim: a few hundred microseconds of RSA, the most a cor
 
 
 def run_claimed(
-    work: Sequence[tuple[Part, object]], flags: int = 0, entered: threading.Semaphore | None = None
+    work: Sequence[tuple[Part, object]],
+    flags: int = 0,
+    entered: threading.Semaphore | None = None,
+    owner: object = None,
 ) -> None:
     """Verifies claimed quotes of each (part, claim) of a round until none are left; the GIL is released
-    meanwhile. Every thread of a round goes through the parts in the same order."""
+    meanwhile. Every thread of a round goes through the parts in the same order. ``owner``, what the
+    parts point into, is only held: alive until the calls return."""
     if entered is not None:
         entered.release()  # the calls below are the next thing this thread does with the GIL
     for (batch, out), claim in work:

@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 import msgspec
 from native._edgefleet_native import ffi, lib
 
-from adapters.evidence_jsonl import EvidenceLineError, key_of
+from adapters.evidence_jsonl import EvidenceLine, EvidenceLineError, key_of
 from adapters.jsonl_reader import LineChunk
 from adapters.verifiers.native_batch import REASONS, NativeQuoteVerifier, NativeVerifierError, unpack_results
 from adapters.verifiers.native_keys import NativeKeyCache
@@ -31,6 +31,19 @@ RESTART_KEYS, RESTART_BYTES = 16384, 16 << 20
 _NAMES = [ffi.new("char[]", reason.value.encode()) if reason else ffi.NULL for reason in REASONS[:16]]
 REASON_NAMES = ffi.new("char *[]", _NAMES)
 _decode_text = msgspec.json.Decoder(str).decode
+
+
+def scanner_fields() -> set[str]:
+    """The fields the C decoder knows; it ignores any other, so they must be EvidenceLine's."""
+    names, i = set(), 0
+    while (name := lib.ef_scan_field(i)) != ffi.NULL:
+        names.add(ffi.string(name).decode())
+        i += 1
+    return names
+
+
+# a field added to EvidenceLine but not to the C decoder would be skipped there: decode in Python then
+FIELDS_AGREE = scanner_fields() == set(EvidenceLine.__struct_fields__)
 
 
 class Slow(Protocol):
@@ -130,7 +143,7 @@ class NativeEvidenceStream:
 
     @staticmethod
     def serves(verifier: object) -> bool:
-        return isinstance(verifier, NativeQuoteVerifier)
+        return FIELDS_AGREE and isinstance(verifier, NativeQuoteVerifier)
 
     def verify(
         self, chunks: Iterable[LineChunk], decode_slow: Callable[[LineChunk, Sequence[int]], P]

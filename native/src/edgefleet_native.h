@@ -183,6 +183,9 @@ typedef struct {
     size_t status_count[16]; /* decoded lines per EF_ST_* */
 } ef_scan;
 
+/* The i-th field name the scanner knows (NULL past the last): an unknown field's value is ignored, so
+   the caller checks that these are all the fields its own decoder knows. */
+const char *ef_scan_field(size_t i);
 /* NULL when `text` is larger than 4 GiB or memory runs out. */
 ef_scan *ef_scan_block(ef_scanner *s, const uint8_t *text, size_t len);
 /* Flags as fallback every decoded line whose key slot k has key_bad[k] != 0 (k < count). */

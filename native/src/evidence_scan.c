@@ -327,6 +327,11 @@ static int read_pcr_map(cursor *c, pcr_map *m)
     }
 }
 
+const char *ef_scan_field(size_t i)
+{
+    return i < F_COUNT ? FIELD_NAMES[i] : NULL;
+}
+
 static int field_of(span key)
 {
     for (int f = 0; f < F_COUNT; f++)

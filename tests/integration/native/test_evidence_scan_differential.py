@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from native._edgefleet_native import ffi, lib
 from rich.console import Console
 
+from adapters.evidence_jsonl import EvidenceLine
 from adapters.jsonl_reader import LineChunk
 from adapters.tpm.simulated import AkAlgorithm
 from adapters.tpm.tpm2_tools_evidence import evidence_line
 from adapters.verifiers.native_batch import NativeQuoteVerifier
-from adapters.verifiers.native_evidence import NativeEvidenceStream, _KeySlots, _scan
+from adapters.verifiers.native_evidence import NativeEvidenceStream, _KeySlots, _scan, scanner_fields
 from adapters.verifiers.native_keys import NativeKeyCache
 from domain.attestation.evidence import HashAlg
 from entrypoints.attest.offline import verify_evidence_file
@@ -176,6 +177,10 @@ def evidence_lines(draw, base: list[dict]) -> bytes:
     line = _edit(draw, line, ANY_EDITS) if draw(st.booleans()) else line
     raw = _serialize(draw, line, ["compact", "spaced", "ascii", "indent-ish", "pretty-escaped"])
     return _mangle(draw, raw).replace(b"\n", b" ")
+
+
+def test_the_c_decoder_knows_every_field_of_the_msgspec_one():
+    assert scanner_fields() == set(EvidenceLine.__struct_fields__)  # else it would skip a new field's value
 
 
 def test_honest_lines_are_all_taken_by_the_c_decoder(base_lines):
