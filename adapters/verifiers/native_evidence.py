@@ -124,7 +124,8 @@ class ScannedBlock:
         written = ffi.buffer(scan.verdicts, scan.verdicts_len)
         if not self.fallback:
             return written[:]
-        parts, at = [], 0
+        parts: list[bytes] = []
+        at = 0
         for line, row in zip(self.fallback, slow_rows, strict=True):
             end = scan.verdict_end[line]  # a fallback line's own verdict is empty: its row goes here
             parts += (written[at:end], row)

@@ -98,7 +98,7 @@ class _KeyTable:
         return slot
 
 
-def key_fields(key) -> tuple[bytes, object, int, int]:
+def key_fields(key) -> tuple[bytes, KeyType, int, int]:
     """(SPKI, key type, fixed scheme or 0, hash) of an AttestationKey as the key table holds them."""
     try:
         spki, key_type, scheme, hash_alg = key.spki_der, key.key_type, key.scheme, key.hash_alg
