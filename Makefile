@@ -17,15 +17,21 @@ CONSOLE_VENDOR := entrypoints/console/vendor
 CONSOLE_FILES := node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css
 SOURCES := pyproject.toml setup.py native/build.py $(wildcard native/src/*.c native/src/*.h)
 
-.PHONY: run test deps fuzz sanitize bench clean
+.PHONY: run test lint deps fuzz sanitize bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/edgefleet db upgrade
 	$(BIN)/edgefleet demo seed
 	$(BIN)/edgefleet demo run --host $(HOST) --port $(PORT) --devices 50
 
-test: $(VENV)/.installed
+test: lint
 	EDGEFLEET_REQUIRE_POSTGRES=1 EDGEFLEET_REQUIRE_SWTPM=1 EDGEFLEET_REQUIRE_BROWSER=1 $(BIN)/pytest
+
+# Lint, layout and types (strict on domain/ and ports/, see [tool.mypy]); seconds with mypy's cache.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 deps:
 	@missing=""; \
@@ -51,7 +57,7 @@ $(CONSOLE_VENDOR)/.copied: package.json package-lock.json | deps
 $(VENV)/.installed: $(SOURCES) $(CONSOLE_VENDOR)/.copied | deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[server,agent,test]'
 	touch $@
 
 fuzz: $(VENV)/.installed
@@ -64,4 +70,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) node_modules $(CONSOLE_VENDOR) build *.egg-info native/_edgefleet_native.* .hypothesis
+	rm -rf $(VENV) node_modules $(CONSOLE_VENDOR) build *.egg-info native/_edgefleet_native.* .hypothesis .mypy_cache

@@ -62,12 +62,12 @@ def b64(data: bytes) -> str:
 
 
 def _challenge(body: dict | None) -> TpmChallenge | None:
+    return _parse_challenge(body) if body else None
+
+
+def _parse_challenge(body: dict) -> TpmChallenge:
     unb64 = base64.b64decode
-    return (
-        TpmChallenge(unb64(body["credential_blob"]), unb64(body["encrypted_secret"]), body["expires_at"])
-        if body
-        else None
-    )
+    return TpmChallenge(unb64(body["credential_blob"]), unb64(body["encrypted_secret"]), body["expires_at"])
 
 
 class AgentClient:
@@ -140,7 +140,7 @@ class AgentClient:
 
     async def begin_tpm(self, tpm: dict) -> TpmChallenge:
         """A fresh credential challenge for the TPM keys (when activation after enrolment was missed)."""
-        return _challenge((await self._call("POST", self._device("/tpm"), json=tpm)).json())
+        return _parse_challenge((await self._call("POST", self._device("/tpm"), json=tpm)).json())
 
     async def activate(self, secret: bytes) -> None:
         await self._call("POST", self._device("/tpm/activate"), json={"secret": b64(secret)})

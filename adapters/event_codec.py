@@ -5,11 +5,12 @@ from __future__ import annotations
 import msgspec
 
 from domain.alerts import AlertChanged
-from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event
+from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, RolloutChanged
 
 # What the live stream shows; heartbeat samples stay in the worker that received them.
 RELAYED: dict[str, type[Event]] = {
-    cls.__name__: cls for cls in (DeviceStatusChanged, AlertChanged, CommandChanged, AttestationRecorded)
+    cls.__name__: cls
+    for cls in (DeviceStatusChanged, AlertChanged, CommandChanged, AttestationRecorded, RolloutChanged)
 }
 
 

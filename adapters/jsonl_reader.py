@@ -10,7 +10,7 @@ first block is refused as binary before any line is returned.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple, Protocol
 
 BLOCK = 4 << 20  # also the longest line read: an evidence line is a few KiB, with an event log a few hundred
 MAX_LINES = 4096
@@ -26,6 +26,10 @@ class JsonlFileError(ValueError):
     """The file as a whole cannot be JSON Lines (e.g. it is binary)."""
 
 
+class Readable(Protocol):
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+
 class LineChunk(NamedTuple):
     first: int  # line number of lines[0], from 1
     lines: list[memoryview | TooLong]
@@ -34,7 +38,7 @@ class LineChunk(NamedTuple):
 
 
 def read_chunks(
-    stream: BinaryIO, *, block: int = BLOCK, first_block: int | None = None, max_lines: int = MAX_LINES
+    stream: Readable, *, block: int = BLOCK, first_block: int | None = None, max_lines: int = MAX_LINES
 ) -> Iterator[LineChunk]:
     """A chunk per block read, or per ``max_lines`` of it (a block of blank lines is millions of them).
     With ``first_block``, reads start that small and double up to ``block``: a consumer that overlaps
@@ -45,7 +49,8 @@ def read_chunks(
     while n := stream.readinto(view[kept:size]):
         if consumed == 0 and (nul := find(b"\0", 0, n)) >= 0:
             raise JsonlFileError(f"binary data (a NUL byte at offset {nul}), not JSON Lines")
-        consumed, end, pos, lines = consumed + n, kept + n, 0, []
+        consumed, end, pos = consumed + n, kept + n, 0
+        lines: list[memoryview | TooLong] = []
         if skipping:  # inside an overlong line: drop everything up to its end
             pos = find(b"\n", 0, end) + 1
             skipping = pos == 0
@@ -55,7 +60,7 @@ def read_chunks(
             pos = newline + 1
             if len(lines) == max_lines:  # the buffer stays as it is until this block is done
                 yield LineChunk(number, lines, consumed - (end - pos), view[start : pos - 1])
-                number, lines, start = number + len(lines), [], pos
+                number, lines, start = number + len(lines), [], pos  # a fresh list: the chunk keeps its own
         text = view[start : pos - 1] if lines else None
         if not skipping and pos == 0 and end == block:
             lines.append(TooLong(block))  # alone in its chunk: no newline in a whole block

@@ -46,6 +46,10 @@ class InProcessSignals:
         except Exception:  # one broken listener must not keep the others (or the publisher) from theirs
             logger.exception("signal listener failed on %s", topic)
 
+    def waiting(self, topic: str) -> int:
+        """How many callers in this process wait on ``topic`` now (lets a test act once a poll waits)."""
+        return len(self._waiters.get(topic, ()))
+
     async def wait(self, topic: str, timeout: float) -> bool:
         event = asyncio.Event()
         self._waiters.setdefault(topic, set()).add(event)

@@ -32,6 +32,8 @@ class Permission(StrEnum):
     SEAL = "keys:seal"
     SEALS_READ = "keys:read-seals"
     ENROLMENT_ADMIN = "enrolment:manage"
+    ROLLOUTS_READ = "rollouts:read"
+    ROLLOUTS_WRITE = "rollouts:write"
 
 
 # By the API contract: viewers read device information (attestation status included); operators also
@@ -48,6 +50,7 @@ _OPERATOR = _VIEWER | {
     Permission.COMMANDS_READ,
     Permission.COMMANDS_SAFE,
     Permission.ATTESTATION_VERIFY,
+    Permission.ROLLOUTS_READ,
 }
 _AUDITOR = _VIEWER | {
     Permission.DECOMMISSIONED_READ,
@@ -56,6 +59,7 @@ _AUDITOR = _VIEWER | {
     Permission.COMPLIANCE_READ,
     Permission.AUDIT_READ,
     Permission.SEALS_READ,
+    Permission.ROLLOUTS_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -99,7 +99,7 @@ class RecentCredentials:
     TOPIC = "cache:credential:"
 
     def __init__(
-        self, ttl: timedelta = timedelta(seconds=30), capacity: int = 100_000, signals: Signals | None = None
+        self, ttl: timedelta = timedelta(seconds=600), capacity: int = 100_000, signals: Signals | None = None
     ) -> None:
         self._ttl, self._capacity = ttl, capacity
         self._signals = signals

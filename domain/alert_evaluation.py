@@ -51,7 +51,10 @@ def judge_metric(
         breach.warning_since if breach else at,
         ((breach and breach.critical_since) or at) if above_critical else None,
     )
-    held = lambda since: since is not None and (at - since).total_seconds() >= threshold.for_seconds  # noqa: E731
+
+    def held(since: datetime | None) -> bool:
+        return since is not None and (at - since).total_seconds() >= threshold.for_seconds
+
     if held(breach.critical_since):
         severity, limit, word = Severity.CRITICAL, threshold.critical, "critical"
     elif held(breach.warning_since):

@@ -10,12 +10,16 @@ Every level and field is optional: what a document leaves out keeps the value it
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
-from domain.alert_rules import EVENT_RULES, METRICS, RuleName, RuleSet, Severity
+from domain.alert_rules import EVENT_RULES, METRICS, EventRule, RuleName, RuleSet, Severity, Threshold
 from domain.devices import Platform
 from domain.errors import ValidationFailed
+
+Check = Callable[[Any, str], Any]  # a field's validator: the value as stored, or ValidationFailed
+_Rule = TypeVar("_Rule", Threshold, EventRule)
 
 ALL_PLATFORMS = "*"  # the platform of a stored override that is not per platform (event rules)
 
@@ -26,34 +30,34 @@ class RuleOverride:
 
     rule: str
     platform: str
-    settings: dict
+    settings: dict[str, Any]
 
 
-def _number(value, where: str) -> float:
+def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationFailed(f"{where} must be a number")
     return float(value)
 
 
-def _seconds(value, where: str) -> int:
+def _seconds(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed(f"{where} must be a whole number of seconds")
     return value
 
 
-def _flag(value, where: str) -> bool:
+def _flag(value: object, where: str) -> bool:
     if not isinstance(value, bool):
         raise ValidationFailed(f"{where} must be true or false")
     return value
 
 
-def _severity(value, where: str) -> Severity:
+def _severity(value: object, where: str) -> Severity:
     if value not in set(Severity):
         raise ValidationFailed(f"{where} must be one of {', '.join(Severity)}")
-    return Severity(value)
+    return Severity(str(value))
 
 
-def _optional(check):
+def _optional(check: Check) -> Check:
     return lambda value, where: None if value is None else check(value, where)
 
 
@@ -66,21 +70,22 @@ THRESHOLD_FIELDS = {
 EVENT_FIELDS = {"severity": _severity, "enabled": _flag, "escalate_after_seconds": _optional(_seconds)}
 
 
-def _object(value, where: str) -> Mapping:
+def _object(value: object, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ValidationFailed(f"{where} must be an object")
     return value
 
 
-def _names(value, allowed: Iterable[str], where: str) -> Mapping:
+def _names(value: object, allowed: Iterable[str], where: str) -> Mapping[str, Any]:
     allowed = list(allowed)
-    unknown = sorted(set(_object(value, where)) - set(allowed))
+    given = _object(value, where)
+    unknown = sorted(set(given) - set(allowed))
     if unknown:
         raise ValidationFailed(f"{where}: unknown {', '.join(map(str, unknown))} (use {', '.join(allowed)})")
-    return value
+    return given
 
 
-def _changed(current, patch, fields: dict, rule: RuleName, where: str):
+def _changed(current: _Rule, patch: object, fields: Mapping[str, Check], rule: RuleName, where: str) -> _Rule:
     given = _names(patch, fields, where)
     changes = {name: fields[name](value, f"{where}.{name}") for name, value in given.items()}
     updated = replace(current, **changes)
@@ -91,7 +96,7 @@ def _changed(current, patch, fields: dict, rule: RuleName, where: str):
     return updated
 
 
-def merge_rules(base: RuleSet, document) -> RuleSet:
+def merge_rules(base: RuleSet, document: Mapping[str, Any]) -> RuleSet:
     """``base`` with ``document`` laid over it; ValidationFailed names the first wrong field."""
     _names(document, ("thresholds", "events"), "rules")
     thresholds = {platform: dict(rules) for platform, rules in base.thresholds.items()}
@@ -109,7 +114,7 @@ def merge_rules(base: RuleSet, document) -> RuleSet:
     return RuleSet(thresholds, events)
 
 
-def overrides_from(document: Mapping) -> list[RuleOverride]:
+def overrides_from(document: Mapping[str, Any]) -> list[RuleOverride]:
     """Split a document (already validated by ``merge_rules``) into rows to store."""
     rows = [
         RuleOverride(rule, platform, dict(patch))
@@ -121,8 +126,8 @@ def overrides_from(document: Mapping) -> list[RuleOverride]:
     return rows
 
 
-def document_from(overrides: Iterable[RuleOverride]) -> dict:
-    document: dict = {"thresholds": {}, "events": {}}
+def document_from(overrides: Iterable[RuleOverride]) -> dict[str, Any]:
+    document: dict[str, Any] = {"thresholds": {}, "events": {}}
     for row in overrides:
         if row.platform == ALL_PLATFORMS:
             document["events"][row.rule] = dict(row.settings)

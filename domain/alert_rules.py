@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from domain.devices import Platform
 from domain.errors import ValidationFailed
@@ -39,6 +40,8 @@ class RuleName(StrEnum):
     OFFLINE = "device_offline"
     ATTESTATION = "attestation_failed"
     COMMAND = "command_failed"
+    ROLLOUT_ABORTED = "rollout_aborted"  # on the device whose failure stopped the rollout
+    UPDATE_ATTESTATION = "update_attestation_failed"  # updated, then failed attestation
 
 
 # The sample field each threshold rule watches, and the values a limit on it may take.
@@ -48,7 +51,13 @@ LIMIT_RANGES = {
     RuleName.MEMORY: (0.0, 100.0),
     RuleName.TEMPERATURE: (-40.0, 150.0),
 }
-EVENT_RULES = (RuleName.OFFLINE, RuleName.ATTESTATION, RuleName.COMMAND)
+EVENT_RULES = (
+    RuleName.OFFLINE,
+    RuleName.ATTESTATION,
+    RuleName.COMMAND,
+    RuleName.ROLLOUT_ABORTED,
+    RuleName.UPDATE_ATTESTATION,
+)
 MAX_SECONDS = 7 * 86400
 
 
@@ -108,10 +117,12 @@ DEFAULT_EVENTS = {
     RuleName.OFFLINE: EventRule(Severity.WARNING, escalate_after_seconds=1800),
     RuleName.ATTESTATION: EventRule(Severity.CRITICAL),
     RuleName.COMMAND: EventRule(Severity.WARNING),
+    RuleName.ROLLOUT_ABORTED: EventRule(Severity.CRITICAL),
+    RuleName.UPDATE_ATTESTATION: EventRule(Severity.CRITICAL),
 }
 
 
-def _event_document(rule: RuleName, e: EventRule) -> dict:
+def _event_document(rule: RuleName, e: EventRule) -> dict[str, Any]:
     escalation = {"escalate_after_seconds": e.escalate_after_seconds} if rule is RuleName.OFFLINE else {}
     return dict(severity=e.severity.value, enabled=e.enabled, **escalation)
 
@@ -131,7 +142,7 @@ class RuleSet:
     def event(self, rule: RuleName) -> EventRule:
         return self.events[rule]
 
-    def to_document(self) -> dict:
+    def to_document(self) -> dict[str, Any]:
         return {
             "thresholds": {
                 p.value: {

@@ -38,12 +38,6 @@ class AlertNotFound(DomainError):
         super().__init__(f"Alert not found: {alert_id}", details={"alert_id": alert_id})
 
 
-class StoreUnavailable(DomainError):
-    """The database cannot be reached (raised by adapters, so health can say so instead of failing)."""
-
-    code = "SERVICE_UNAVAILABLE"
-
-
 @dataclass(frozen=True)
 class Finding:
     """A rule's conclusion about a device: ``severity`` None means the condition is clear."""
@@ -54,6 +48,12 @@ class Finding:
     value: float | None = None
     threshold: float | None = None
     subject: str = ""  # tells apart alerts of one rule on one device (the command kind)
+
+    def held(self) -> Severity:
+        """The severity of a condition that holds (only those raise or update an alert)."""
+        if self.severity is None:
+            raise ValueError(f"{self.rule} is clear: nothing to raise")
+        return self.severity
 
 
 @dataclass(eq=False)
@@ -73,12 +73,19 @@ class Alert:
     resolved_at: datetime | None = None
     id: int | None = field(default=None)
 
+    @property
+    def saved_id(self) -> int:
+        """The id the store gave it when it was raised."""
+        if self.id is None:
+            raise ValueError("the alert has not been stored yet")
+        return self.id
+
     @classmethod
     def raised(cls, device_id: str, finding: Finding, now: datetime) -> Alert:
         return cls(
             device_id,
             finding.rule,
-            finding.severity,
+            finding.held(),
             finding.message,
             now,
             now,
@@ -101,9 +108,10 @@ class Alert:
 
     def observe(self, finding: Finding, now: datetime) -> bool:
         """The condition holds again; True when this escalated the alert."""
-        escalated = finding.severity.rank > self.severity.rank
+        severity = finding.held()
+        escalated = severity.rank > self.severity.rank
         if escalated:
-            self.severity, self.threshold = finding.severity, finding.threshold
+            self.severity, self.threshold = severity, finding.threshold
             self.status, self.acknowledged_by, self.acknowledged_at = AlertStatus.ACTIVE, None, None
         if escalated or finding.severity is self.severity:
             self.message = finding.message

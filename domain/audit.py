@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 REDACTED = "***"
 # Field names that carry secrets anywhere in a request body (enrolment tokens, credentials, key material).
@@ -12,7 +13,7 @@ SECRET_FIELD = re.compile(r"(token|secret|credential|password|passphrase|private
 MAX_DEPTH = 6
 
 
-def redact(value, depth: int = 0):
+def redact(value: Any, depth: int = 0) -> Any:
     """A copy of ``value`` with secret-looking fields masked, nested structures included."""
     if depth > MAX_DEPTH:
         return REDACTED
@@ -37,11 +38,17 @@ class AuditRecord:
     path: str
     outcome: int  # HTTP status of the answer
     device_id: str | None = None
-    target: dict = field(default_factory=dict)
-    parameters: dict | list | None = None
+    target: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] | list[Any] | None = None
     client_address: str | None = None
     request_id: str | None = None
-    id: int | None = None
+    id: int | None = None  # given by the log when appended
+
+    @property
+    def saved_id(self) -> int:
+        if self.id is None:
+            raise ValueError("the audit record has not been appended yet")
+        return self.id
 
     @property
     def succeeded(self) -> bool:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
 
-def make_room(entries: dict, capacity: int) -> list:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def make_room(entries: dict[K, V], capacity: int) -> list[V]:
     """Call before adding to ``entries``: at ``capacity`` its oldest half goes (dicts keep insertion
     order), cheap and amortised over many additions. Returns the values dropped."""
     if len(entries) < capacity:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from domain.errors import Conflict, InvalidCommand
 
@@ -59,7 +60,8 @@ CANCELABLE = frozenset({CommandStatus.QUEUED, CommandStatus.DELIVERED})
 
 WAIT_DEFAULT, WAIT_MAX = 30, 300
 EXPIRES_DEFAULT, EXPIRES_MAX = 3600, 7 * 86400
-UPDATE_FIELDS = {"version", "url", "sha256"}
+UPDATE_FIELDS = {"version", "url", "sha256", "signature"}
+ARTIFACT_SIZE_MAX = 2**40  # update parameters.size: the artifact's length in bytes
 
 
 def parse_command(name: str) -> CommandName:
@@ -70,11 +72,12 @@ def parse_command(name: str) -> CommandName:
         raise InvalidCommand(f"Command '{name}' is not supported (use {allowed})") from None
 
 
-def check_parameters(command: CommandName, parameters: dict) -> dict:
+def check_parameters(command: CommandName, parameters: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise parameters: ``timeout`` (1-300 s the caller waits and the device may take),
     ``force`` (bool), ``expires_in`` (s until an undelivered command times out), and for ``update``
-    ``version``/``url``/``sha256``. Anything else is an INVALID_COMMAND."""
-    allowed = {"timeout", "force", "expires_in"} | (UPDATE_FIELDS if command is CommandName.UPDATE else set())
+    ``version``/``url``/``sha256``/``size``/``signature``. Anything else is an INVALID_COMMAND."""
+    update_fields = UPDATE_FIELDS | {"size"} if command is CommandName.UPDATE else set()
+    allowed = {"timeout", "force", "expires_in"} | update_fields
     unknown = set(parameters) - allowed
     if unknown:
         raise InvalidCommand(f"Unknown parameters for {command}: {', '.join(sorted(unknown))}")
@@ -83,18 +86,20 @@ def check_parameters(command: CommandName, parameters: dict) -> dict:
     force = parameters.get("force", False)
     if not isinstance(force, bool):
         raise InvalidCommand("Parameter 'force' must be true or false")
-    clean = {"timeout": timeout, "force": force, "expires_in": expires_in}
+    clean: dict[str, Any] = {"timeout": timeout, "force": force, "expires_in": expires_in}
     for name in UPDATE_FIELDS & set(parameters):
         value = parameters[name]
         if not isinstance(value, str) or not 0 < len(value) <= 512 or "\x00" in value:
             raise InvalidCommand(f"Parameter '{name}' must be a non-empty string of at most 512 characters")
         clean[name] = value
+    if "size" in parameters and command is CommandName.UPDATE:
+        clean["size"] = _int_in(parameters, "size", 0, 1, ARTIFACT_SIZE_MAX)
     if command is CommandName.UPDATE and "version" not in clean:
         raise InvalidCommand("update needs parameters.version (the firmware version to install)")
     return clean
 
 
-def _int_in(parameters: dict, name: str, default: int, low: int, high: int) -> int:
+def _int_in(parameters: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
     value = parameters.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidCommand(f"Parameter '{name}' must be an integer between {low} and {high}")
@@ -105,24 +110,31 @@ def _int_in(parameters: dict, name: str, default: int, low: int, high: int) -> i
 class Command:
     device_id: str
     command: CommandName
-    parameters: dict
+    parameters: dict[str, Any]
     requested_by: str
     created_at: datetime
     deadline: datetime
     status: CommandStatus = CommandStatus.QUEUED
-    result: dict | None = None
+    result: dict[str, Any] | None = None
     idempotency_key: str | None = None
     delivered_at: datetime | None = None
     started_at: datetime | None = None
     executed_at: datetime | None = None  # when it reached a terminal state
     id: int | None = field(default=None)
 
+    @property
+    def saved_id(self) -> int:
+        """The id the store gave it: every command past ``submit`` has one."""
+        if self.id is None:
+            raise ValueError("the command has not been stored yet")
+        return self.id
+
     @classmethod
     def create(
         cls,
         device_id: str,
         name: str,
-        parameters: dict,
+        parameters: dict[str, Any],
         requested_by: str,
         now: datetime,
         idempotency_key: str | None = None,
@@ -143,7 +155,7 @@ class Command:
     def finished(self) -> bool:
         return self.status in TERMINAL
 
-    def same_request(self, name: str, parameters: dict) -> bool:
+    def same_request(self, name: str, parameters: dict[str, Any]) -> bool:
         try:
             return self.command == parse_command(name) and self.parameters == check_parameters(
                 self.command, parameters
@@ -155,7 +167,7 @@ class Command:
         self._require({CommandStatus.QUEUED}, "deliver")
         self.status, self.delivered_at = CommandStatus.DELIVERED, now
 
-    def report(self, status: CommandStatus, result: dict | None, now: datetime) -> None:
+    def report(self, status: CommandStatus, result: dict[str, Any] | None, now: datetime) -> None:
         """A device reports progress or an outcome."""
         if status not in DEVICE_TRANSITIONS.get(self.status, set()):
             raise Conflict(f"Command {self.id} is {self.status}; a device cannot move it to {status}")
@@ -176,6 +188,6 @@ class Command:
         self.result = {"message": "No result before the deadline"}
         return True
 
-    def _require(self, allowed: frozenset | set, action: str) -> None:
+    def _require(self, allowed: frozenset[CommandStatus] | set[CommandStatus], action: str) -> None:
         if self.status not in allowed:
             raise Conflict(f"Command {self.id} is {self.status} and cannot {action}")

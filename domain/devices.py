@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from domain.errors import ValidationFailed
 
@@ -85,7 +86,7 @@ class DeviceRecord:
     decommissioned_at: datetime | None = None
     # Reported by the device's agent (heartbeat facts): the TEE it found, NPU ids, driver version ...
     tee_type: str | None = None
-    capabilities: dict | None = None
+    capabilities: dict[str, Any] | None = None
 
     @property
     def decommissioned(self) -> bool:
@@ -112,7 +113,7 @@ class Device(DeviceRecord):
         self.status = DeviceStatus(self.status)
         self.attestation_status = AttestationState(self.attestation_status)
 
-    def apply_changes(self, changes: dict, now: datetime) -> None:
+    def apply_changes(self, changes: dict[str, Any], now: datetime) -> None:
         unknown = set(changes) - MUTABLE_FIELDS
         if unknown:
             raise ValidationFailed(f"Fields cannot be changed: {', '.join(sorted(unknown))}")
@@ -135,7 +136,7 @@ class Device(DeviceRecord):
         self.uptime_seconds = sample.uptime_seconds
         self.last_heartbeat = sample.timestamp
 
-    def apply_facts(self, facts: DeviceFacts, now: datetime) -> dict[str, dict]:
+    def apply_facts(self, facts: DeviceFacts, now: datetime) -> dict[str, dict[str, Any]]:
         """Take what the device reports about itself; a fact it does not know (None) leaves the stored
         value. Returns ``{field: {"old": ..., "new": ...}}`` for every field that changed."""
         changes = {}
@@ -189,7 +190,7 @@ class DeviceFacts:
     firmware_version: str | None = None
     tee_enabled: bool | None = None
     tee_type: str | None = None
-    capabilities: dict | None = None
+    capabilities: dict[str, Any] | None = None
 
 
 @dataclass(eq=False)

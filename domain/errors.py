@@ -1,10 +1,12 @@
+from typing import Any
+
 """Domain errors. Each carries a stable machine-readable ``code``; the HTTP edge maps codes to statuses."""
 
 
 class DomainError(Exception):
     code = "DOMAIN_ERROR"
 
-    def __init__(self, message: str, *, details: dict | None = None) -> None:
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
@@ -46,3 +48,10 @@ class DeviceUnreachable(DomainError):
 
 class Conflict(DomainError):
     code = "CONFLICT"
+
+
+class StoreUnavailable(DomainError):
+    """The database cannot be reached (down, restarting, out of connections; raised by adapters, so
+    callers can say so, and health can, instead of failing): retry later."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.devices import MetricSample
 
@@ -38,7 +39,9 @@ class AttestationRecorded(Event):
     status: str  # success | failed
     reasons: tuple[str, ...]
     tpm_latency_seconds: float | None = None  # challenge issued -> verdict
-    failed_events: tuple[dict, ...] = ()  # event_policy_mismatch: rule, event, pcr, type, expected, seen
+    failed_events: tuple[
+        dict[str, Any], ...
+    ] = ()  # event_policy_mismatch: rule, event, pcr, type, expected, seen
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,18 @@ class CommandChanged(Event):
     command: str
     status: str  # the new lifecycle state
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class RolloutChanged(Event):
+    """A rollout moved (``device_id`` empty) or one of its devices did (``device_state`` set)."""
+
+    rollout_id: int
+    change: str  # created | started | paused | resumed | canceled | aborted | completed | phase | device
+    state: str  # the rollout's state
+    phase: int
+    firmware_version: str
+    device_state: str | None = (
+        None  # pending | in_flight | installed | verifying | succeeded | failed | canceled
+    )
+    reason: str | None = None  # why the rollout aborted, or why the device failed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -44,7 +44,7 @@ class JobRunner:
             await asyncio.sleep(job.every_seconds)
 
     @asynccontextmanager
-    async def running(self):
+    async def running(self) -> AsyncIterator[JobRunner]:
         tasks = [asyncio.create_task(self._loop(job), name=job.name) for job in self._jobs]
         try:
             yield self

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from domain.devices import DeviceStatus, MetricSample
 
@@ -116,15 +117,16 @@ def _point(start: datetime, group: list[MetricSample]) -> MetricPoint:
         values = present(name)
         return sum(values) / len(values) if values else None
 
-    extremes = {
+    extremes: dict[str, Any] = {
         f"{name}_{fn.__name__}": (fn(present(name)) if present(name) else None)
         for name in RANGED
         for fn in (min, max)
     }
+    averages: dict[str, Any] = {name: avg(name) for name in RANGED + AVERAGED}
     uptimes = [s.uptime_seconds for s in group if s.uptime_seconds is not None]
     return MetricPoint(
         timestamp=start,
-        **{name: avg(name) for name in RANGED + AVERAGED},
+        **averages,
         uptime_seconds=max(uptimes) if uptimes else None,
         samples=len(group),
         **extremes,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from domain.access import Role
 from entrypoints.attest.command import add_attest_command
 from entrypoints.cli_agent import add_agent_commands
+from entrypoints.cli_rollouts import add_rollout_commands
 from entrypoints.cli_users import add_user_commands
 from entrypoints.demo_run import add_demo_run
 from entrypoints.eventlog_cli import add_eventlog_command
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_agent_commands(commands)
     add_user_commands(commands)
     add_eventlog_command(commands)
+    add_rollout_commands(commands)
 
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)

@@ -1,10 +1,12 @@
-"""The device-side sub-commands: ``edgefleet agent`` and ``edgefleet simulate`` (registered by cli.py)."""
+"""The device-side sub-commands: ``edgefleet agent`` and ``edgefleet simulate`` (registered by cli.py),
+and ``edgefleet-agent``, the same two for a device that installed only ``edgefleet[agent]``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 PLATFORM_CHOICES = ("atlas", "hisilicon")
@@ -50,6 +52,10 @@ def add_agent_commands(subparsers) -> None:
     agent.add_argument(
         "--update-command", help="firmware update hook; gets EDGEFLEET_UPDATE_VERSION, _URL and _SHA256"
     )
+    agent.add_argument(
+        "--update-public-key",
+        help="Ed25519 public key (PEM file): install only updates whose sha256 it signed",
+    )
     agent.add_argument("--heartbeat-interval", type=_positive, help="seconds (default: what the server says)")
     agent.add_argument("--buffer-size", type=int, default=1000, help="samples kept while the server is away")
     agent.add_argument("--log-level", default="info")
@@ -94,6 +100,29 @@ def add_agent_commands(subparsers) -> None:
         action="store_true",
         help="with --admin-token, do not publish golden PCR values per model + firmware",
     )
+    sim.add_argument(
+        "--publish-firmware",
+        action="append",
+        default=[],
+        metavar="VERSION",
+        help="with --admin-token, also publish each model's golden values for this (next) firmware version",
+    )
+    sim.add_argument(
+        "--bad-firmware",
+        action="append",
+        default=[],
+        metavar="VERSION",
+        help="updating to VERSION boots a foreign image on some devices (attestation fails after the update)",
+    )
+    sim.add_argument(
+        "--bad-fraction",
+        type=float,
+        default=1.0,
+        help="share of the devices (0-1, chosen from the seed) on which --bad-firmware is bad",
+    )
+    sim.add_argument(
+        "--update-public-key", help="Ed25519 public key (PEM file) the agents check updates with"
+    )
     sim.add_argument("--log-level", default="info")
     sim.set_defaults(handler=_simulate)
 
@@ -106,7 +135,8 @@ def _logging(level: str, quiet_agents: bool = False) -> None:
 
 
 def _agent(args) -> int:
-    from entrypoints.agent.main import AgentOptions, run_agent
+    from entrypoints.agent.bootstrap import AgentOptions
+    from entrypoints.agent.main import run_agent
 
     _logging(args.log_level)
     options = AgentOptions(
@@ -124,6 +154,7 @@ def _agent(args) -> int:
         update_command=args.update_command,
         heartbeat_interval=args.heartbeat_interval,
         buffer_size=args.buffer_size,
+        update_public_key=args.update_public_key,
     )
     import asyncio  # here, not at the top: every command's start-up pays for a module-level import
 
@@ -160,8 +191,30 @@ def _simulate(args) -> int:
         state_dir=args.state_dir,
         reference_policies=not args.no_reference_policies,
         event_policies=args.event_policies,
+        publish_firmware=tuple(args.publish_firmware),
+        bad_firmware=tuple(args.bad_firmware),
+        bad_fraction=args.bad_fraction,
+        update_public_key=args.update_public_key,
     )
     admin = None if tokens else args.admin_token  # tokens given explicitly win over EDGEFLEET_ADMIN_TOKEN
     import asyncio
 
     return asyncio.run(simulate(config, tokens=tokens, admin_token=admin, duration=args.duration))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``edgefleet-agent``: imports nothing of the server, unlike ``edgefleet`` (serve, db, attest ...)."""
+    parser = argparse.ArgumentParser(prog="edgefleet-agent", description="Edge fleet device agent")
+    add_agent_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, OSError) as exc:
+        print(f"edgefleet-agent: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

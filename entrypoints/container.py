@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.agent_gateway import AgentGateway
 from adapters.alert_rules_file import load_alert_rules
+from adapters.artifact_signing import load_signer
 from adapters.auth.argon2_passwords import Argon2idPasswords
 from adapters.auth.jwt_tokens import TokenService
 from adapters.auth.key_material import load_token_keys
@@ -29,6 +30,7 @@ from adapters.persistence.engine import create_engine, create_sync_read_engine, 
 from adapters.persistence.event_policies import SqlEventPolicyRepository
 from adapters.persistence.maintenance import SqlMetricsMaintenance
 from adapters.persistence.mapping import start_mappers
+from adapters.persistence.pg_reads import PgReads
 from adapters.persistence.queries import SqlFleetQueries
 from adapters.persistence.seals import SqlSealRepository
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -53,7 +55,9 @@ from domain.services.compliance import ComplianceReview
 from domain.services.devices import DeviceInventory
 from domain.services.enrolment import AkEnrolment
 from domain.services.event_policies import EventPolicies
+from domain.services.groups import GroupService
 from domain.services.reference_policies import ReferencePolicies
+from domain.services.rollouts import RolloutService
 from domain.services.sealing import SealingService
 from domain.services.sign_in import SignIn
 from domain.services.telemetry import TelemetryRecorder
@@ -107,6 +111,13 @@ class Core(containers.DeclarativeContainer):
     replayer = providers.Singleton(choose_replayer, settings.provided.verifier)
 
 
+def _pg_reads(url: str, *, connect_timeout: float, command_timeout: float) -> PgReads | None:
+    """PostgreSQL's hot reads straight through asyncpg; None on SQLite."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return None
+    return PgReads(url, connect_timeout=connect_timeout, command_timeout=command_timeout)
+
+
 class Gateways(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     core = providers.DependenciesContainer()
@@ -119,10 +130,17 @@ class Gateways(containers.DeclarativeContainer):
     sessions = providers.Singleton(session_factory, engine)
     unit_of_work = providers.Factory(SqlAlchemyUnitOfWork, sessions)
     read_engine = providers.Singleton(create_sync_read_engine, settings.provided.database_url)
+    pg_reads = providers.Singleton(
+        _pg_reads,
+        settings.provided.database_url,
+        connect_timeout=settings.provided.db_connect_timeout_seconds,
+        command_timeout=settings.provided.db_command_timeout_seconds,
+    )
     fleet_queries = providers.Singleton(
         CachedFleetQueries,
-        providers.Singleton(SqlFleetQueries, engine, read_engine),
+        providers.Singleton(SqlFleetQueries, engine, read_engine, pg=pg_reads),
         ttl_seconds=settings.provided.list_cache_ttl_seconds,
+        view_ttl_seconds=settings.provided.detail_cache_ttl_seconds,
         signals=core.signals,
     )
     attestation_repository = providers.Singleton(
@@ -155,6 +173,7 @@ class Gateways(containers.DeclarativeContainer):
     uptime_ledger = providers.Singleton(SqlUptimeLedger, engine)
     leadership = providers.Singleton(_leadership, settings.provided.database_url)
     ek_verifier = providers.Singleton(_ek_verifier, settings.provided.ek_ca_bundle)
+    artifact_signer = providers.Singleton(load_signer, settings.provided.rollout_signing_key)
 
 
 class Services(containers.DeclarativeContainer):
@@ -237,6 +256,7 @@ class Services(containers.DeclarativeContainer):
         gateways.seal_repository,
         gateways.seal_maker,
         core.clock,
+        views=gateways.fleet_queries,
     )
     sign_in = providers.Singleton(
         SignIn,
@@ -250,6 +270,22 @@ class Services(containers.DeclarativeContainer):
     user_accounts = providers.Singleton(UserAccounts, gateways.user_repository, core.passwords, core.clock)
     bulk = providers.Singleton(BulkOperations, commands, attestation, gateways.fleet_queries)
     uptime = providers.Singleton(UptimeService, gateways.uptime_ledger, core.clock)
+    groups = providers.Singleton(
+        GroupService, uow=gateways.unit_of_work.provider, queries=gateways.fleet_queries, clock=core.clock
+    )
+    rollouts = providers.Singleton(
+        RolloutService,
+        uow=gateways.unit_of_work.provider,
+        commands=commands,
+        attestation=attestation,
+        groups=groups,
+        policies=gateways.attestation_repository,
+        clock=core.clock,
+        event_policies=gateways.event_policy_repository,
+        events=core.events,
+        signer=gateways.artifact_signer,
+        audit=gateways.audit_log,
+    )
     compliance = providers.Singleton(
         ComplianceReview,
         gateways.fleet_queries,
@@ -287,6 +323,8 @@ def channels(container: Container) -> list:
 async def shutdown_container(container: Container) -> None:
     """Release pools and threads; the container is unusable afterwards."""
     container.gateways.fleet_queries().close()
+    if container.gateways.pg_reads() is not None:
+        await container.gateways.pg_reads().close()
     await container.gateways.engine().dispose()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from domain.measured_boot.eventlog import EventLogError, parse_log
 from domain.measured_boot.replay import Replay
@@ -78,7 +79,7 @@ def run_show(args) -> int:
     except EventLogError as error:
         return _unreadable(args.log, error)
     for event in log.events:
-        row = {
+        row: dict[str, Any] = {
             "number": event.number,
             "pcr": event.pcr,
             "type": type_name(event.type),

@@ -24,6 +24,9 @@ def server_jobs(container: Container) -> list[Job]:
             if percent is not None:
                 metrics.fleet_uptime.labels(window).set(percent)
 
+    async def advance_rollouts() -> None:
+        metrics.rollouts_in_motion.set(await services.rollouts().advance())
+
     jobs = [
         Job("expire-commands", 5.0, services.commands().expire_due),
         Job(
@@ -39,6 +42,8 @@ def server_jobs(container: Container) -> list[Job]:
         ),
         Job("escalate-offline-alerts", 60.0, services.alerts().escalate_offline),
         Job("purge-expired-challenges", 60.0, gateways.device_gateway().purge_expired),
+        # one scheduler per fleet: fleet-wide, so a dead worker's rollouts continue on the next holder
+        Job("rollout-scheduler", float(settings.rollout_step_seconds), advance_rollouts),
     ]
     if settings.attestation_interval_seconds > 0:
         every = timedelta(seconds=settings.attestation_interval_seconds)

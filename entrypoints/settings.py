@@ -62,7 +62,8 @@ class Settings:
     attestation_max_age_seconds: int = 86400
     heartbeat_interval_seconds: int = 30
     list_cache_ttl_seconds: int = 30
-    credential_cache_ttl_seconds: int = 30
+    detail_cache_ttl_seconds: int = 60
+    credential_cache_ttl_seconds: int = 600
     verifier: str = "auto"
     ek_ca_bundle: str | None = None
     attestation_answer_timeout_seconds: int = 30
@@ -74,6 +75,8 @@ class Settings:
     metrics_retention: timedelta = timedelta(days=7)
     login_token_ttl: timedelta = timedelta(minutes=30)
     workers: int = 1
+    rollout_signing_key: str | None = None  # Ed25519 private key (PEM text or path) signing artifacts
+    rollout_step_seconds: int = 5  # how often the rollout scheduler takes a step
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -99,7 +102,8 @@ class Settings:
             attestation_max_age_seconds=_int(env, "EDGEFLEET_ATTESTATION_MAX_AGE", 86400),
             heartbeat_interval_seconds=_int(env, "EDGEFLEET_HEARTBEAT_INTERVAL", 30),
             list_cache_ttl_seconds=_int(env, "EDGEFLEET_LIST_CACHE_TTL", 30),
-            credential_cache_ttl_seconds=_int(env, "EDGEFLEET_CREDENTIAL_CACHE_TTL", 30),
+            detail_cache_ttl_seconds=_int(env, "EDGEFLEET_DETAIL_CACHE_TTL", 60),
+            credential_cache_ttl_seconds=_int(env, "EDGEFLEET_CREDENTIAL_CACHE_TTL", 600),
             verifier=env.get("EDGEFLEET_VERIFIER") or "auto",
             ek_ca_bundle=env.get("EDGEFLEET_EK_CA_BUNDLE") or None,
             attestation_answer_timeout_seconds=_int(env, "EDGEFLEET_ATTESTATION_TIMEOUT", 30),
@@ -111,4 +115,6 @@ class Settings:
             metrics_retention=_duration(env, "EDGEFLEET_METRICS_RETENTION", timedelta(days=7)),
             login_token_ttl=_duration(env, "EDGEFLEET_LOGIN_TOKEN_TTL", timedelta(minutes=30)),
             workers=_int(env, "EDGEFLEET_WORKERS", 1),
+            rollout_signing_key=env.get("EDGEFLEET_ROLLOUT_SIGNING_KEY") or None,
+            rollout_step_seconds=_bounded(env, "EDGEFLEET_ROLLOUT_STEP", 5, 1, 3600),
         )

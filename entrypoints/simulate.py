@@ -92,6 +92,7 @@ async def simulate(
         report = FleetReport(build_devices(config, source, http))
         if admin_token and config.reference_policies:
             models = {(d.machine.probe.model.name, d.machine.probe.firmware_version) for d in report.devices}
+            models |= {(model, version) for model, _ in models for version in config.publish_firmware}
             published = await publish_reference_policies(
                 http, config.server, admin_token, models, events=config.event_policies
             )

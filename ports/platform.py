@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class PlatformFacts:
     firmware_version: str | None
     tee_enabled: bool
     tee_type: str | None = None  # the TEE found (iTrustee, OP-TEE ...), None without one
-    extra: dict = field(default_factory=dict)  # capabilities: NPU ids, driver version, SoC ids ...
+    extra: dict[str, Any] = field(default_factory=dict)  # capabilities: NPU ids, driver version, SoC ids ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,6 @@ class PlatformProbe(Protocol):
 
     def metrics(self) -> PlatformMetrics: ...
 
-    def diagnostics(self) -> dict:
+    def diagnostics(self) -> dict[str, Any]:
         """A diagnostic report: disk, memory, thermal, NPU health, recent errors."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins  # CommandRepository has a method named list
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -9,7 +10,6 @@ from typing import Protocol
 from domain.agents import DeviceCredential, EnrollmentToken
 from domain.commands import Command, CommandStatus
 from domain.devices import Device, DeviceStatus, MetricSample, Platform
-from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
 
 
@@ -20,6 +20,10 @@ class DeviceFilter:
     location: str | None = None
     include_decommissioned: bool = False
     search: str | None = None  # case-insensitive part of the id or the name
+    # what device groups filter on besides (issue 16): exact model, firmware version, a tag
+    model: str | None = None
+    firmware_version: str | None = None
+    tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,14 @@ class DeviceRepository(Protocol):
         """Online or degraded devices whose last heartbeat is older than ``before``."""
         ...
 
+    async def get_many(self, device_ids: list[str]) -> dict[str, Device]:
+        """The devices found, by id, held against concurrent telemetry writers until the unit of work ends."""
+        ...
+
+    async def save_telemetry(self, devices: list[Device]) -> None:
+        """Write each device's latest figures, last heartbeat and status (devices from ``get_many``)."""
+        ...
+
 
 class CommandRepository(Protocol):
     async def add(self, command: Command) -> None:
@@ -53,11 +65,11 @@ class CommandRepository(Protocol):
         """Newest first."""
         ...
 
-    async def claim_queued(self, device_id: str, limit: int) -> list[Command]:
+    async def claim_queued(self, device_id: str, limit: int) -> builtins.list[Command]:
         """Oldest queued commands of the device, locked so no other worker claims them too."""
         ...
 
-    async def due(self, now: datetime, limit: int) -> list[Command]:
+    async def due(self, now: datetime, limit: int) -> builtins.list[Command]:
         """Unfinished commands whose deadline has passed, locked for the caller."""
         ...
 
@@ -73,6 +85,10 @@ class EnrollmentTokenRepository(Protocol):
 class CredentialRepository(Protocol):
     async def get(self, device_id: str) -> DeviceCredential | None: ...
 
+    async def in_service(self, device_id: str) -> DeviceCredential | None:
+        """The credential of a device still in the fleet (not decommissioned), in one read."""
+        ...
+
     async def put(self, credential: DeviceCredential) -> None:
         """Insert or replace the device's credential (one per device)."""
         ...
@@ -81,9 +97,4 @@ class CredentialRepository(Protocol):
 class MetricsRepository(Protocol):
     async def add(self, sample: MetricSample) -> None: ...
 
-    async def history(
-        self, device_id: str, window: TimeWindow, page: PageRequest, resolution: Resolution = Resolution.RAW
-    ) -> list[MetricPoint]:
-        """Newest first: raw samples inside the window (inclusive), or the rollup buckets overlapping it.
-        ``resolution`` is a concrete one, never AUTO."""
-        ...
+    async def add_many(self, samples: list[MetricSample]) -> None: ...

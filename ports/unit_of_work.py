@@ -9,6 +9,7 @@ from ports.repositories import (
     EnrollmentTokenRepository,
     MetricsRepository,
 )
+from ports.rollouts import GroupRepository, RolloutRepository
 
 
 class UnitOfWork(Protocol):
@@ -19,10 +20,12 @@ class UnitOfWork(Protocol):
     commands: CommandRepository
     enrollment_tokens: EnrollmentTokenRepository
     credentials: CredentialRepository
+    groups: GroupRepository
+    rollouts: RolloutRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 
-    async def __aexit__(self, *exc_info) -> None: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
 
     async def commit(self) -> None: ...
 

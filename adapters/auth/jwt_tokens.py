@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
+from jwt.types import Options
 
 from adapters.clock import SystemClock
 from domain.access import Principal, Role
@@ -18,7 +19,7 @@ REQUIRED_CLAIMS = ["exp", "iat", "sub", "role"]
 ISSUER = "edgefleet"
 DEFAULT_LEEWAY_SECONDS = 5  # EDGEFLEET_JWT_LEEWAY: clock skew tolerated between issuer and server
 # Times are checked here against the injected clock, not by PyJWT against the system's.
-_SIGNATURE_AND_CLAIMS_ONLY = {
+_SIGNATURE_AND_CLAIMS_ONLY: Options = {
     "require": REQUIRED_CLAIMS,
     "verify_exp": False,
     "verify_iat": False,
@@ -102,7 +103,7 @@ class TokenService:
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("invalid token: bad subject")
         try:
-            return Principal(subject=subject, role=Role(role)), int(exp)
+            return Principal(subject=subject, role=Role(str(role))), int(exp)
         except ValueError as exc:
             raise InvalidToken("invalid token: unknown role") from exc
 

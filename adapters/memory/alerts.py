@@ -8,9 +8,9 @@ from datetime import datetime
 from domain.alert_evaluation import Breach
 from domain.alert_rule_document import RuleOverride
 from domain.alert_rules import RuleName, Severity
-from domain.alerts import Alert, StoreUnavailable
+from domain.alerts import Alert
 from domain.devices import DeviceStatus
-from domain.errors import Conflict
+from domain.errors import Conflict, StoreUnavailable
 from domain.pagination import Page, PageRequest
 from ports.alerts import AlertFilter
 
@@ -38,7 +38,7 @@ class InMemoryAlertRepository:
         self._alerts[alert.id] = alert
 
     async def save(self, alert: Alert) -> None:
-        self._alerts[alert.id] = alert
+        self._alerts[alert.saved_id] = alert
 
     async def get(self, alert_id: int) -> Alert | None:
         return self._alerts.get(alert_id)

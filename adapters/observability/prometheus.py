@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from domain.events import AttestationRecorded, CommandChanged, Event, SampleRecorded
+from domain.events import AttestationRecorded, CommandChanged, Event, RolloutChanged, SampleRecorded
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -57,6 +57,21 @@ class FleetMetrics:
             registry=self.registry,
         )
         self.devices = Gauge("edgefleet_devices", "Devices by status", ["status"], registry=self.registry)
+        self.rollout_changes = Counter(
+            "edgefleet_rollout_transitions_total",
+            "Rollout transitions (created, started, paused, resumed, phase, completed, aborted, canceled)",
+            ["change"],
+            registry=self.registry,
+        )
+        self.rollout_devices = Counter(
+            "edgefleet_rollout_device_transitions_total",
+            "Rollout devices reaching a state, with the failure reason",
+            ["state", "reason"],
+            registry=self.registry,
+        )
+        self.rollouts_in_motion = Gauge(
+            "edgefleet_rollouts_in_motion", "Rollouts the scheduler still has work on", registry=self.registry
+        )
 
     async def on_event(self, event: Event) -> None:
         if isinstance(event, SampleRecorded):
@@ -67,6 +82,11 @@ class FleetMetrics:
                 self.tpm_latency.observe(event.tpm_latency_seconds)
         elif isinstance(event, CommandChanged):
             self.commands.labels(event.command, event.status).inc()
+        elif isinstance(event, RolloutChanged):
+            if event.device_state is None:
+                self.rollout_changes.labels(event.change).inc()
+            else:
+                self.rollout_devices.labels(event.device_state, event.reason or "").inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

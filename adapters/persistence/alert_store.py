@@ -13,8 +13,8 @@ from adapters.persistence.alert_tables import alert_rule_overrides
 from adapters.persistence.alerts import SqlAlertRepository, SqlBreachRepository
 from adapters.persistence.tables import device_counts
 from domain.alert_rule_document import RuleOverride
-from domain.alerts import StoreUnavailable
 from domain.devices import DeviceStatus
+from domain.errors import StoreUnavailable
 
 # What "the database cannot be reached" looks like from here: refused or dropped connections, a file that
 # cannot be opened, an exhausted pool.

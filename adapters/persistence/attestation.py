@@ -176,6 +176,7 @@ class SqlAttestationRepository:
             )
             if changed.rowcount == 0:
                 await connection.execute(attestation_keys.insert().values(**row))
+        self._on_device_changed()  # an activated key counts in the fleet's device binding
 
     async def get_key(self, device_id: str) -> EnrolledKey | None:
         async with self._engine.connect() as connection:

@@ -29,11 +29,13 @@ def create_engine(
         return engine
     # No pre-ping (a round trip on every checkout): a connection that died with the server fails its
     # request with 503 and SQLAlchemy then discards every connection of the pool made before it.
+    # A pool as large as the requests a worker has in flight at once: connections opened past it are
+    # closed again on return, and opening one (TCP, TLS attempt, authentication) costs ten queries.
     return create_async_engine(
         url,
         echo=echo,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=24,
+        max_overflow=16,
         connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
     )
 

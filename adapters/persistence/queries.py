@@ -9,70 +9,170 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+import msgspec
+from sqlalchemy import Engine, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.persistence.group_queries import group_values, with_group_filters
+from adapters.persistence.history import history_shape, history_statement, history_values, read_history
+from adapters.persistence.pg_reads import PgReads
 from adapters.persistence.seal_tables import seals
 from adapters.persistence.tables import (
     attestation_keys,
     device_attestations,
     device_commands,
     device_counts,
+    device_online_spans,
     edge_devices,
 )
-from domain.devices import AttestationState, DeviceRecord, DeviceStatus
+from domain.devices import AttestationState, DeviceRecord, DeviceStatus, Platform
+from domain.metrics_history import MetricPoint, Resolution
 from domain.pagination import Page, PageRequest
+from domain.sealing import SealStatus
 from domain.security import SecurityCounts
-from ports.repositories import DeviceFilter
+from domain.uptime import OnlineSpan
+from ports.queries import DeviceView
+from ports.repositories import DeviceFilter, TimeWindow
+
+# Selected in the record's field order, so a row builds a record positionally (no mapping per row).
+RECORD_COLUMNS = [edge_devices.c[f.name] for f in fields(DeviceRecord)]
 
 
-def _search(filters: DeviceFilter):
+def _seal_held(status: SealStatus):
+    c = seals.c
+    return exists().where(c.device_id == edge_devices.c.id, c.status == status).label(status.value)
+
+
+# One round trip for the record and its seals; the spans (a handful of rows) come in a second only for
+# a device that was ever seen.
+_VIEW = select(*RECORD_COLUMNS, *(_seal_held(status) for status in SealStatus)).where(
+    edge_devices.c.id == bindparam("device_id")
+)
+_SPANS = select(device_online_spans.c.started_at, device_online_spans.c.ended_at).where(
+    device_online_spans.c.device_id == bindparam("device_id"),
+    or_(device_online_spans.c.ended_at.is_(None), device_online_spans.c.ended_at > bindparam("since")),
+)
+
+
+def _search():
     columns = edge_devices.c
-    return or_(
-        columns.id.icontains(filters.search, autoescape=True),
-        columns.name.icontains(filters.search, autoescape=True),
+    term = bindparam("search")  # escaped by _listing_values, as autoescape would
+    return or_(columns.id.icontains(term, escape="/"), columns.name.icontains(term, escape="/"))
+
+
+def _shape(filters: DeviceFilter) -> tuple:
+    """What decides a listing's SQL: which filters are set, not their values."""
+    return (
+        filters.include_decommissioned,
+        filters.platform is not None,
+        filters.status is not None,
+        filters.location is not None,
+        filters.search is not None,
+        filters.model is not None,
+        filters.firmware_version is not None,
+        filters.tag is not None,
     )
 
 
-def _count_statement(filters: DeviceFilter):
-    if filters.search is not None:  # the trigger-kept counts know no names: count the matching rows
-        return _page_statement(filters, None).with_only_columns(func.count()).order_by(None)
-    counts = device_counts.c
-    statement = select(func.coalesce(func.sum(counts.n), 0))
-    if not filters.include_decommissioned:
-        statement = statement.where(counts.retired.is_(False))
+def _listing_values(filters: DeviceFilter, page: PageRequest | None = None) -> dict:
+    values: dict = {"limit": page.limit, "offset": page.offset} if page else {}
     if filters.platform is not None:
-        statement = statement.where(counts.platform == filters.platform.value)
+        values["platform"] = filters.platform.value
     if filters.status is not None:
-        statement = statement.where(counts.status == filters.status.value)
+        values["status"] = filters.status.value
     if filters.location is not None:
-        statement = statement.where(counts.location == filters.location)
+        values["location"] = filters.location
+    if filters.search is not None:
+        values["search"] = filters.search.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return values | group_values(filters)
+
+
+@lru_cache(maxsize=2)
+def _visible(include_decommissioned: bool):
+    statement = select(edge_devices.c.id).where(edge_devices.c.id == bindparam("device_id"))
+    if not include_decommissioned:
+        statement = statement.where(edge_devices.c.decommissioned_at.is_(None))
     return statement
 
 
-def _page_statement(filters: DeviceFilter, page: PageRequest | None):
+@lru_cache(maxsize=64)
+def _count_statement(shape: tuple):
+    retired, platform, status, location, search, *grouped = shape
+    if search or any(grouped):  # the trigger-kept counts know no names or tags: count the matching rows
+        return _filtered(shape).with_only_columns(func.count()).order_by(None)
+    counts = device_counts.c
+    statement = select(func.coalesce(func.sum(counts.n), 0))
+    if not retired:
+        statement = statement.where(counts.retired.is_(False))
+    if platform:
+        statement = statement.where(counts.platform == bindparam("platform"))
+    if status:
+        statement = statement.where(counts.status == bindparam("status"))
+    if location:
+        statement = statement.where(counts.location == bindparam("location"))
+    return statement
+
+
+def _filtered(shape: tuple):
+    retired, platform, status, location, search, *grouped = shape
     columns = edge_devices.c
-    statement = select(edge_devices)
-    if not filters.include_decommissioned:
+    statement = select(*RECORD_COLUMNS)
+    if not retired:
         statement = statement.where(columns.decommissioned_at.is_(None))
-    if filters.platform is not None:
-        statement = statement.where(columns.platform == filters.platform)
-    if filters.status is not None:
-        statement = statement.where(columns.status == filters.status)
-    if filters.location is not None:
-        statement = statement.where(columns.location == filters.location)
-    if filters.search is not None:
-        statement = statement.where(_search(filters))
-    if page is None:
-        return statement
-    return statement.order_by(columns.id).limit(page.limit).offset(page.offset)
+    if platform:
+        statement = statement.where(columns.platform == bindparam("platform"))
+    if status:
+        statement = statement.where(columns.status == bindparam("status"))
+    if location:
+        statement = statement.where(columns.location == bindparam("location"))
+    if search:
+        statement = statement.where(_search())
+    return with_group_filters(statement, *grouped)
 
 
-def _page(rows, total: int, page: PageRequest) -> Page[DeviceRecord]:
+@lru_cache(maxsize=64)
+def _page_statement(shape: tuple):
+    columns = edge_devices.c
+    return _filtered(shape).order_by(columns.id).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+_PLATFORM, _STATUS, _ATTESTED, _CAPABILITIES = (
+    [c.name for c in RECORD_COLUMNS].index(name)
+    for name in ("platform", "status", "attestation_status", "capabilities")
+)
+
+
+def _pg_record(row) -> DeviceRecord:
+    """A record from an asyncpg row: enums from their stored values, the JSON column decoded (the
+    column types that do this on SQLAlchemy's path are not on asyncpg's)."""
+    values = list(row[: len(RECORD_COLUMNS)])
+    values[_PLATFORM] = Platform(values[_PLATFORM])
+    values[_STATUS] = DeviceStatus(values[_STATUS])
+    values[_ATTESTED] = AttestationState(values[_ATTESTED])
+    if values[_CAPABILITIES] is not None:
+        values[_CAPABILITIES] = msgspec.json.decode(values[_CAPABILITIES])
+    return DeviceRecord(*values)
+
+
+_POINT_STATUS = [f.name for f in fields(MetricPoint)].index("status")
+
+
+def _pg_point(row, resolution: Resolution) -> MetricPoint:
+    if resolution is not Resolution.RAW:
+        return MetricPoint(**row)
+    values = list(row)
+    if values[_POINT_STATUS] is not None:
+        values[_POINT_STATUS] = DeviceStatus(values[_POINT_STATUS])
+    return MetricPoint(*values)
+
+
+def _page(records: list[DeviceRecord], total: int, page: PageRequest) -> Page[DeviceRecord]:
     return Page(
-        items=[DeviceRecord(**row._mapping) for row in rows],
+        items=records,
         total=int(total),
         limit=page.limit,
         offset=page.offset,
@@ -119,21 +219,80 @@ def _security_counts(row) -> SecurityCounts:
 
 
 class SqlFleetQueries:
-    def __init__(self, engine: AsyncEngine, sync_engine: Engine | None = None, threads: int = 4) -> None:
-        self._engine = engine
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sync_engine: Engine | None = None,
+        threads: int = 4,
+        pg: PgReads | None = None,
+    ) -> None:
+        """``sync_engine``: SQLite's listings in one thread hop; ``pg``: PostgreSQL's hot reads."""
+        # Reads need no transaction: autocommit spares each one a BEGIN and a ROLLBACK round trip.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._pg = pg
         self._sync_engine = sync_engine
         self._executor = (
             ThreadPoolExecutor(threads, thread_name_prefix="fleet-query") if sync_engine else None
         )
 
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
+        shape, values = _shape(filters), _listing_values(filters, page)
+        if self._pg is not None:
+            count = await self._pg.fetch(("count", shape), lambda: _count_statement(shape), values)
+            rows = await self._pg.fetch(("page", shape), lambda: _page_statement(shape), values)
+            return _page([_pg_record(row) for row in rows], count[0][0], page)
         if self._sync_engine is not None:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._devices_sync, filters, page)
+            return await loop.run_in_executor(self._executor, self._devices_sync, shape, values, page)
         async with self._engine.connect() as connection:
-            total = await connection.scalar(_count_statement(filters))
-            rows = await connection.execute(_page_statement(filters, page))
-            return _page(rows, total, page)
+            total = await connection.scalar(_count_statement(shape), values)
+            rows = await connection.execute(_page_statement(shape), values)
+            return _page([DeviceRecord(*row) for row in rows], total, page)
+
+    async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
+        width, values = len(RECORD_COLUMNS), {"device_id": device_id, "since": spans_since}
+        if self._pg is not None:
+            rows = await self._pg.fetch("view", lambda: _VIEW, values)
+            if not rows:
+                return None
+            record, flags = _pg_record(rows[0]), rows[0][width:]
+            spans = await self._pg.fetch("spans", lambda: _SPANS, values) if record.last_heartbeat else []
+        else:
+            async with self._engine.connect() as connection:
+                row = (await connection.execute(_VIEW, values)).first()
+                if row is None:
+                    return None
+                record, flags = DeviceRecord(*row[:width]), row[width:]
+                spans = list(await connection.execute(_SPANS, values)) if record.last_heartbeat else []
+        held = frozenset(status for status, flag in zip(SealStatus, flags) if flag)
+        return DeviceView(record, held, [OnlineSpan(started, ended) for started, ended in spans])
+
+    async def history(
+        self,
+        device_id: str,
+        window: TimeWindow,
+        page: PageRequest,
+        resolution: Resolution,
+        include_decommissioned: bool = False,
+    ) -> list[MetricPoint] | None:
+        if self._pg is not None:
+            shape = history_shape(window, resolution, not include_decommissioned)
+            values = history_values(device_id, window, page, resolution)
+            rows = await self._pg.fetch(("history", shape), lambda: history_statement(*shape), values)
+            if rows:
+                return [_pg_point(row, resolution) for row in rows]
+            visible = await self._pg.fetch(
+                ("visible", include_decommissioned), lambda: _visible(include_decommissioned), values
+            )
+            return [] if visible else None
+        async with self._engine.connect() as connection:
+            points = await read_history(
+                connection, device_id, window, page, resolution, active_device_only=not include_decommissioned
+            )
+            if points:
+                return points  # the device exists and may be seen: one round trip
+            found = await connection.scalar(_visible(include_decommissioned), {"device_id": device_id})
+            return [] if found is not None else None
 
     async def security_counts(self, fresh_since: datetime) -> SecurityCounts:
         async with self._engine.connect() as connection:
@@ -190,10 +349,14 @@ class SqlFleetQueries:
         async with self._engine.connect() as connection:
             return list(await connection.scalars(query))
 
-    def _devices_sync(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
+    def _devices_sync(self, shape: tuple, values: dict, page: PageRequest) -> Page[DeviceRecord]:
         with self._sync_engine.connect() as connection:
-            total = connection.scalar(_count_statement(filters))
-            return _page(connection.execute(_page_statement(filters, page)), total, page)
+            total = connection.scalar(_count_statement(shape), values)
+            rows = connection.execute(_page_statement(shape), values)
+            return _page([DeviceRecord(*row) for row in rows], total, page)
+
+    def invalidate_devices(self, device_ids: list[str]) -> None:
+        """Nothing cached here."""
 
     def invalidate(self) -> None:
         """Nothing cached here; see CachedFleetQueries."""

@@ -6,6 +6,7 @@ from adapters.persistence import (  # noqa: F401  (importing a table module regi
     alert_tables,
     challenge_tables,
     event_policy_tables,
+    rollout_tables,
     rollup_tables,
     seal_tables,
     tables,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.persistence.groups import SqlGroupRepository
 from adapters.persistence.repositories import (
     SqlCommandRepository,
     SqlCredentialRepository,
@@ -10,6 +11,7 @@ from adapters.persistence.repositories import (
     SqlEnrollmentTokenRepository,
     SqlMetricsRepository,
 )
+from adapters.persistence.rollouts import SqlRolloutRepository
 from domain.errors import Conflict
 
 
@@ -26,6 +28,8 @@ class SqlAlchemyUnitOfWork:
         self.commands = SqlCommandRepository(self.session)
         self.enrollment_tokens = SqlEnrollmentTokenRepository(self.session)
         self.credentials = SqlCredentialRepository(self.session)
+        self.groups = SqlGroupRepository(self.session)  # Core statements on the same transaction
+        self.rollouts = SqlRolloutRepository(self.session)
         return self
 
     async def __aexit__(self, *exc_info) -> None:

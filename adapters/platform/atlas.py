@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from adapters.platform.commands import CommandFailed, CommandRunner, run_command
@@ -103,10 +104,7 @@ class AtlasProbe:
     def _npu_report(self) -> dict[str, object]:
         info = self.read_npus()
         # String keys: the report travels as JSON, whose object keys are strings anyway.
-        usages = {
-            str(npu_id): guarded(lambda npu_id=npu_id: list(map(asdict, self.read_usages(npu_id))))
-            for npu_id in info.npu_ids
-        }
+        usages = {str(npu_id): guarded(partial(self._usage_report, npu_id)) for npu_id in info.npu_ids}
         return {
             "tool_version": info.tool_version,
             "driver_version": info.driver_version,
@@ -114,6 +112,9 @@ class AtlasProbe:
             "chips": [asdict(chip) for chip in info.chips],
             "usages": usages,
         }
+
+    def _usage_report(self, npu_id: int) -> list[dict[str, object]]:
+        return list(map(asdict, self.read_usages(npu_id)))
 
     def _chips_with_usages(self, chips: tuple[NpuChip, ...]) -> list[NpuChip]:
         gaps = sorted({chip.npu_id for chip in chips if has_gaps(chip)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,7 +37,7 @@ def optional(read: Callable[[], T]) -> T | None:
 
 
 def disk_usage(paths: dict[str, Path | str]) -> dict[str, object]:
-    return {label: guarded(lambda path=path: _disk(Path(path))) for label, path in paths.items()}
+    return {label: guarded(partial(_disk, Path(path))) for label, path in paths.items()}
 
 
 def kernel_errors(runner: CommandRunner) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from statistics import fmean
+from typing import Any
 
 from adapters.platform.npu_smi import NpuChip
 from adapters.platform.npu_smi_usages import ChipUsage
@@ -22,7 +23,7 @@ def ascend_name(chip_name: str) -> str:
     return f"Ascend {chip_name.removeprefix('Ascend').strip()}"
 
 
-def npu_figures(chips: Sequence[NpuChip]) -> dict[str, object]:
+def npu_figures(chips: Sequence[NpuChip]) -> dict[str, Any]:
     """Mean AI core load, summed memory and power, hottest die, worst health."""
     aicore = [chip.aicore_pct for chip in chips if chip.aicore_pct is not None]
     memory = [chip.npu_memory_used_mb for chip in chips if chip.npu_memory_used_mb is not None]

@@ -104,7 +104,8 @@ def parse_npu_smi_info(text: str) -> NpuSmiInfo:
         raise NpuSmiFormatError("not npu-smi info output: no 'NPU Name | Health' and 'Chip | Bus-Id' header")
     if pending is not None:
         chips.append(pending)
-    return NpuSmiInfo(*(versions or (None, None)), chips=tuple(chips))
+    tool_version, driver_version = versions or (None, None)
+    return NpuSmiInfo(tool_version, driver_version, tuple(chips))
 
 
 def _npu_row(cells: list[str], labels: list[str], number: int) -> NpuChip:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from adapters.verifiers.keys import public_key
 from domain.attestation.tpm_public import parse_public
@@ -34,7 +35,11 @@ class BundleEkCertificateVerifier:
             cert = x509.load_der_x509_certificate(ek_certificate)
         except ValueError:
             cert = x509.load_pem_x509_certificate(ek_certificate)
-        if cert.public_key().public_numbers() != public_key(parse_public(ek_public)).public_numbers():
+        certified = cert.public_key()
+        if (
+            not isinstance(certified, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+            or certified.public_numbers() != public_key(parse_public(ek_public)).public_numbers()
+        ):
             raise ValueError("the EK certificate certifies another key")
         self._chain_to_root(cert)
 

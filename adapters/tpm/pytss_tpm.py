@@ -189,7 +189,8 @@ class PytssTpm:
 
     def _read(self, selection: PcrSelect) -> dict[int, bytes]:
         """One bank's selected PCRs; PCR_Read returns at most 8 digests, so ask again for the rest."""
-        esys, values, remaining = self._open(), {}, list(selection.pcrs)
+        esys, remaining = self._open(), list(selection.pcrs)
+        values: dict[int, bytes] = {}
         while remaining:
             _, out, digests = esys.pcr_read(_tpml(PcrSelect.of(selection.hash_alg, remaining)))
             got = [pcr for sel in out for pcr in _selected(sel)]

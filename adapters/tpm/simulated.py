@@ -130,16 +130,16 @@ class SimulatedTpm:
 
     def sign(self, message: bytes) -> bytes:
         """TPMT_SIGNATURE by the AK over ``message``, padded and laid out as a TPM does."""
-        sha256 = hashes.SHA256()
-        if self.ak_algorithm is AkAlgorithm.ECC:
-            r, s = decode_dss_signature(self._ak.sign(message, ec.ECDSA(sha256)))
+        sha256, ak = hashes.SHA256(), self._ak
+        if isinstance(ak, ec.EllipticCurvePrivateKey):  # AkAlgorithm.ECC
+            r, s = decode_dss_signature(ak.sign(message, ec.ECDSA(sha256)))
             sig = Signature(SigScheme.ECDSA, HashAlg.SHA256, r=r.to_bytes(32, "big"), s=s.to_bytes(32, "big"))
         elif self.ak_algorithm is AkAlgorithm.RSASSA:
-            signed = self._ak.sign(message, padding.PKCS1v15(), sha256)
+            signed = ak.sign(message, padding.PKCS1v15(), sha256)
             sig = Signature(SigScheme.RSASSA, HashAlg.SHA256, sig=signed)
         else:
             pss = padding.PSS(mgf=padding.MGF1(sha256), salt_length=padding.PSS.DIGEST_LENGTH)
-            sig = Signature(SigScheme.RSAPSS, HashAlg.SHA256, sig=self._ak.sign(message, pss, sha256))
+            sig = Signature(SigScheme.RSAPSS, HashAlg.SHA256, sig=ak.sign(message, pss, sha256))
         return build_signature(sig)
 
     def activate_credential(self, credential_blob: bytes, encrypted_secret: bytes) -> bytes:

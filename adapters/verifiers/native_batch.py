@@ -115,15 +115,15 @@ class NativeQuoteVerifier:
 
     def packer(self, tables: PackTables | None = None) -> Callable[[Sequence[QuoteCheck]], PackedBatch]:
         """Lays out checks for C, converting keys and policies once for all the batches it packs."""
-        tables = tables or PackTables(self.keys)
+        current = tables if tables is not None else PackTables(self.keys)
 
         def pack_checks(checks: Sequence[QuoteCheck]) -> PackedBatch:
-            nonlocal tables
-            if len(tables.keys.handles) + len(tables.policies.by_id) > TABLES_LIMIT:
+            nonlocal current
+            if len(current.keys.handles) + len(current.policies.by_id) > TABLES_LIMIT:
                 # a long stream of ever new keys or policies: start afresh (a packed round keeps what
                 # it points into), so memory and each round's copy of the key table stay bounded
-                tables = PackTables(self.keys)
-            return pack(checks, self.keys, tables)
+                current = PackTables(self.keys)
+            return pack(checks, self.keys, current)
 
         return pack_checks
 
@@ -166,7 +166,8 @@ class NativeQuoteVerifier:
                     helper.result()  # a helper's NativeVerifierError is the batch's
                 launched.popleft()
                 previous = current
-            yield previous
+            if previous is not None:
+                yield previous
         finally:
             for _, _, helpers in launched:
                 wait(helpers)
@@ -180,8 +181,8 @@ class NativeQuoteVerifier:
         # would hold it for up to the switch interval (5 ms) before handing it over: wait until each
         # helper is in C (the wait releases the GIL to them at once). Later rounds' work items start
         # straight after a C call of the round before, when this thread is in C too, as a rule.
-        waiting = len(helpers) if enter else 0
-        while waiting:
+        waiting = len(helpers)
+        while entered is not None and waiting:
             if entered.acquire(timeout=0.05):
                 waiting -= 1
             elif all(helper.done() for helper in helpers):
@@ -245,11 +246,12 @@ def unpack_results(packed: PackedBatch) -> list[QuoteResult]:
     status = bytes(ffi.buffer(packed.status, n))
     if n and max(status) > lib.EF_ST_UNKNOWN_KEY:
         raise NativeVerifierError(f"unknown native status {max(status)}")
-    mismatched = repeat(())
+    mismatched: Iterable[tuple[int, ...]] = repeat(())
     if lib.EF_ST_POLICY_MISMATCH in status:
-        mismatched = [()] * n
+        found: list[tuple[int, ...]] = [()] * n
         for i in _positions(status, lib.EF_ST_POLICY_MISMATCH):
-            mismatched[i] = _mismatched(packed, i)
+            found[i] = _mismatched(packed, i)
+        mismatched = found
     safe = map(bool, bytes(ffi.buffer(packed.safe, n)))
     clocks = map(
         _new_clock,

@@ -142,9 +142,10 @@ class NativeEvidenceStream:
     def __init__(self, verifier: NativeQuoteVerifier) -> None:
         self.verifier = verifier
 
-    @staticmethod
-    def serves(verifier: object) -> bool:
-        return FIELDS_AGREE and isinstance(verifier, NativeQuoteVerifier)
+    @classmethod
+    def serving(cls, verifier: object) -> NativeEvidenceStream | None:
+        """The decoder for ``verifier`` when it is the native verifier (else None)."""
+        return cls(verifier) if FIELDS_AGREE and isinstance(verifier, NativeQuoteVerifier) else None
 
     def verify(
         self, chunks: Iterable[LineChunk], decode_slow: Callable[[LineChunk, Sequence[int]], P]

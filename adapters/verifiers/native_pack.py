@@ -316,7 +316,7 @@ class _PolicyTable:
                 pidx and (max(map(len, pvalues)) != size or max(pidx) >= 32)
             ):
                 raise ValueError  # PCRs >= 32 are never quoted: the careful path lists them
-            flat = size, pidx, pval, ()
+            flat: tuple[int, bytes, bytes, tuple[int, ...]] = size, pidx, pval, ()
         except (TypeError, ValueError):
             flat = size, *_policy(policy, size)
         self.by_id[id(policy)] = flat

@@ -103,11 +103,15 @@ def _signature_valid(public: PublicKey, sig: Signature, message: bytes) -> bool:
     algorithm = HASHES[sig.hash_alg]()
     try:
         if sig.scheme == SigScheme.ECDSA:
+            if not isinstance(public, ec.EllipticCurvePublicKey):
+                return False  # an ECDSA signature by an RSA key
             r, s = int.from_bytes(sig.r, "big"), int.from_bytes(sig.s, "big")
             order = P256_ORDER if isinstance(public.curve, ec.SECP256R1) else 1 << public.curve.key_size
             if not (0 < r < order and 0 < s < order):
                 return False
             public.verify(encode_dss_signature(r, s), message, ec.ECDSA(algorithm))
+        elif not isinstance(public, rsa.RSAPublicKey):
+            return False  # an RSA signature by an ECC key
         elif sig.scheme == SigScheme.RSASSA:
             public.verify(sig.sig, message, padding.PKCS1v15(), algorithm)
         else:

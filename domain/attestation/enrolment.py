@@ -31,7 +31,7 @@ class EnrolmentRejected(DomainError):
 
 def attestation_key_problems(area: PublicArea) -> list[str]:
     """Why ``area`` cannot serve as an AK: a restricted signing key that never leaves its TPM."""
-    problems = [f"{flag.name.lower()} must be set" for flag in REQUIRED_ATTRIBUTES if not area.has(flag)]
+    problems = [f"{str(flag.name).lower()} must be set" for flag in REQUIRED_ATTRIBUTES if not area.has(flag)]
     if area.has(ObjectAttr.DECRYPT):
         problems.append("decrypt must be clear")
     if area.name_alg not in STRONG_HASHES:
@@ -79,9 +79,13 @@ class EnrolledKey:
     enrolled_at: datetime | None = None
     activated_at: datetime | None = None
 
-    def open_challenge(self, secret: bytes, now: datetime, ttl: timedelta = DEFAULT_CHALLENGE_TTL) -> None:
+    def open_challenge(
+        self, secret: bytes, now: datetime, ttl: timedelta = DEFAULT_CHALLENGE_TTL
+    ) -> datetime:
+        """Expect ``secret`` back until the returned moment."""
         self.challenge_digest = _digest(secret)
         self.challenge_expires_at = now + ttl
+        return self.challenge_expires_at
 
     def answer(self, secret: bytes, now: datetime) -> None:
         """One attempt per challenge: it is spent whatever the outcome, so an answer cannot be replayed."""

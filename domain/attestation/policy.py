@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from domain.attestation.evidence import HashAlg
 from domain.devices import DeviceRecord
 from domain.errors import ValidationFailed
+
+_Policy = TypeVar("_Policy")
 
 MAX_PCR_INDEX = 23  # PC Client TPMs implement PCRs 0..23
 
@@ -72,5 +75,6 @@ class ReferencePolicy:
         return tuple(self.pcrs)
 
 
-def first_matching(policies: Iterable[ReferencePolicy | None]) -> ReferencePolicy | None:
+def first_matching(policies: Iterable[_Policy | None]) -> _Policy | None:
+    """The most specific of the policies found (callers list them device scope first)."""
     return next((policy for policy in policies if policy is not None), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
+from typing import Any
 
 from domain.attestation.evidence import HashAlg, KeyType
 from domain.attestation.marshal import Reader, WireError, Writer
@@ -106,7 +107,9 @@ def _parse_tpmt_public(rd: Reader) -> PublicArea:
         raise WireError(f"unsupported public key type 0x{type_:04x}")
     if name_alg not in _HASHES:
         raise WireError(f"unsupported name algorithm 0x{name_alg:04x}")
-    fields = dict(type=type_, name_alg=name_alg, attributes=attributes, auth_policy=rd.tpm2b(MAX_DIGEST))
+    fields: dict[str, Any] = dict(
+        type=type_, name_alg=name_alg, attributes=attributes, auth_policy=rd.tpm2b(MAX_DIGEST)
+    )
     sym = rd.u16()
     if sym != TPM_ALG_NULL:
         if sym not in _OBJECT_CIPHERS:

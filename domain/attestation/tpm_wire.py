@@ -9,6 +9,7 @@ tpm_public.py and is re-exported from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.attestation.evidence import (
@@ -47,7 +48,7 @@ class PcrSelect:
     select: bytes
 
     @classmethod
-    def of(cls, hash_alg: int, pcrs, size: int = 3) -> PcrSelect:
+    def of(cls, hash_alg: int, pcrs: Iterable[int], size: int = 3) -> PcrSelect:
         pcrs = list(pcrs)
         if any(not 0 <= pcr < MAX_SELECT_BYTES * 8 for pcr in pcrs):
             raise ValueError(f"PCR indexes must be 0..{MAX_SELECT_BYTES * 8 - 1}")

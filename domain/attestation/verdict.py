@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from domain.attestation.evidence import ClockInfo, HashAlg, QuoteResult, Reason
 from domain.attestation.nonce import NonceStatus
@@ -64,7 +65,7 @@ class AttestationVerdict:
     tpm_latency_seconds: float | None = None  # challenge issued -> verdict, when this server issued it
     id: int | None = None
     # measured boot: each failed event policy rule (FailedEvent.as_dict()), and why a log was unreadable
-    failed_events: list[dict] = field(default_factory=list)
+    failed_events: list[dict[str, Any]] = field(default_factory=list)
     event_log_error: str | None = None
 
     @property

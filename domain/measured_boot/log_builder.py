@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from struct import pack
 
 from domain.attestation.evidence import HashAlg
@@ -15,7 +16,7 @@ class LogBuilder:
     """A crypto-agile log over ``banks`` (TPM_ALG_IDs), or a SHA-1-only legacy log with ``legacy=True``.
     Each ``event`` records the hash of its data (or the given digests) in every bank and returns them."""
 
-    def __init__(self, banks=(HashAlg.SHA256,), *, legacy: bool = False) -> None:
+    def __init__(self, banks: Iterable[int] = (HashAlg.SHA256,), *, legacy: bool = False) -> None:
         self.banks = (int(HashAlg.SHA1),) if legacy else tuple(int(b) for b in banks)
         self.legacy = legacy
         self._parts: list[bytes] = []

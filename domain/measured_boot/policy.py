@@ -17,8 +17,10 @@ nothing, so a rule that needs it fails; ``required_pcrs`` is what a challenge mu
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from domain.attestation.evidence import HashAlg
 from domain.attestation.policy import PolicyScope
@@ -72,7 +74,7 @@ class FailedEvent:
     pcr: int | None = None
     type: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "event": self.event,
@@ -120,7 +122,7 @@ class EventPolicy:
     def required_pcrs(self) -> tuple[int, ...]:
         return tuple(sorted(set().union(*(_RULE_PCRS[name] for name in self.rules))))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The API's and the store's document: rules only, allowed values sorted."""
         out = {}
         for name in self.rules:
@@ -129,11 +131,13 @@ class EventPolicy:
         return out
 
     @classmethod
-    def from_dict(cls, scope: PolicyScope, document: dict, updated_at: datetime | None = None) -> EventPolicy:
+    def from_dict(
+        cls, scope: PolicyScope, document: dict[str, Any], updated_at: datetime | None = None
+    ) -> EventPolicy:
         unknown = set(document) - set(_RULE_PCRS)
         if unknown:
             raise ValidationFailed(f"unknown event policy rules: {', '.join(sorted(unknown))}")
-        values = {}
+        values: dict[str, Any] = {}
         for name, value in document.items():
             if value is None:
                 continue
@@ -167,7 +171,7 @@ def evaluate(policy: EventPolicy, log: EventLog, bank: HashAlg, quoted: frozense
         elif name in VARIABLE_RULES:
             failed += _variable_rule(name, getattr(policy, name), log)
         elif name == "secure_boot":
-            failed += _secure_boot(policy.secure_boot, log)
+            failed += _secure_boot(bool(policy.secure_boot), log)  # a rule only when set
         else:
             failed += _separators(log) if policy.separators else []
     return failed
@@ -175,7 +179,7 @@ def evaluate(policy: EventPolicy, log: EventLog, bank: HashAlg, quoted: frozense
 
 def learn(scope: PolicyScope, log: EventLog, bank: HashAlg) -> EventPolicy:
     """A policy that a known-good device's (replayed) log passes: its digests, variables and state."""
-    values: dict = {}
+    values: dict[str, Any] = {}
     for name, (types, pcr) in DIGEST_RULES.items():
         seen = {_digest(e, bank) for e in log.events if e.type in types and (pcr is None or e.pcr == pcr)}
         if seen and None not in seen:
@@ -183,7 +187,7 @@ def learn(scope: PolicyScope, log: EventLog, bank: HashAlg) -> EventPolicy:
     for name in VARIABLE_RULES:
         found = [_variable_value(e) for e in _variable_events(name, log)]
         if found and None not in found:
-            values[name] = frozenset(hashlib.sha256(v).hexdigest() for v in found)
+            values[name] = frozenset(hashlib.sha256(v).hexdigest() for v in found if v is not None)
     state = [_variable_value(e) for e in _variable_events("secure_boot", log)]
     if state and None not in state:
         values["secure_boot"] = all(v == b"\x01" for v in state)
@@ -197,11 +201,11 @@ def _digest(event: Event, bank: HashAlg) -> str | None:
     return digest.hex() if digest is not None else None
 
 
-def _failure(name: str, expected, seen: str, event: Event | None) -> FailedEvent:
-    expected = tuple(sorted(expected)) if not isinstance(expected, str) else (expected,)
+def _failure(name: str, expected: str | Iterable[str], seen: str, event: Event | None) -> FailedEvent:
+    wanted = tuple(sorted(expected)) if not isinstance(expected, str) else (expected,)
     if event is None:
-        return FailedEvent(name, expected, seen)
-    return FailedEvent(name, expected, seen, event.number, event.pcr, type_name(event.type))
+        return FailedEvent(name, wanted, seen)
+    return FailedEvent(name, wanted, seen, event.number, event.pcr, type_name(event.type))
 
 
 def _digest_rule(name: str, allowed: frozenset[str], log: EventLog, bank: HashAlg) -> list[FailedEvent]:

@@ -10,6 +10,7 @@ after this boot must hold, the reset value for a PCR the log never touched.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.attestation.evidence import HashAlg
@@ -72,7 +73,7 @@ def replay_bytes(data: bytes) -> Replay:
     return replay(parse_log(data))
 
 
-def replay_many(logs) -> list[Replay | EventLogError]:
+def replay_many(logs: Iterable[bytes]) -> list[Replay | EventLogError]:
     """One outcome per log, in order: the reference behind ports.event_log.EventLogReplayer."""
     outcomes: list[Replay | EventLogError] = []
     for log in logs:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from struct import Struct
+from typing import Any
 
 from domain.attestation.evidence import HashAlg
 from domain.measured_boot.eventlog import Event
@@ -89,7 +90,7 @@ def signature_entries(value: bytes) -> list[tuple[str, str]] | None:
     return entries
 
 
-def describe(event: Event) -> dict | None:
+def describe(event: Event) -> dict[str, Any] | None:
     """Decoded fields of a trusted event for people to read; None when the data is not trusted."""
     if not trusted(event):
         return None
@@ -104,7 +105,11 @@ def describe(event: Event) -> dict | None:
         if decoded is None:
             return None
         guid, name, value = decoded
-        out = {"variable": name, "vendor": str(guid), "data_sha256": hashlib.sha256(value).hexdigest()}
+        out: dict[str, Any] = {
+            "variable": name,
+            "vendor": str(guid),
+            "data_sha256": hashlib.sha256(value).hexdigest(),
+        }
         if name == "SecureBoot":
             out["enabled"] = value == b"\x01"
         elif name in ("PK", "KEK", "db", "dbx"):

@@ -101,9 +101,8 @@ class AgentService:
             return device_id
         revision = self._recent.revision(device_id)
         async with self._uow() as uow:
-            stored = await uow.credentials.get(device_id)
-            device = await uow.devices.get(device_id) if stored is not None else None
-        if stored is None or not stored.accepts(secret) or device is None or device.decommissioned:
+            stored = await uow.credentials.in_service(device_id)
+        if stored is None or not stored.accepts(secret):
             raise EnrolmentTokenInvalid("Unknown or revoked device credential")
         self._recent.remember(credential, device_id, now, revision)
         return device_id
@@ -120,7 +119,7 @@ class AgentService:
             await self.apply_facts(device_id, facts)
         return await self._telemetry.record_batch(device_id, samples)
 
-    async def apply_facts(self, device_id: str, facts: DeviceFacts) -> dict[str, dict]:
+    async def apply_facts(self, device_id: str, facts: DeviceFacts) -> dict[str, dict[str, object]]:
         """The inventory follows what the device reports (a firmware update, a new NPU card ...); each
         change is audited with its old and new value, like an operator's change. Returns the changes."""
         now = self._clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.access import Principal
 from domain.alert_rule_document import document_from, merge_rules, overrides_from
@@ -49,7 +50,7 @@ class RuleBook:
             self._cached = (rules, now + self._ttl)
         return self._cached[0]
 
-    async def replace(self, principal: Principal, document: dict) -> RuleSet:
+    async def replace(self, principal: Principal, document: dict[str, Any]) -> RuleSet:
         """Admins' overrides become exactly ``document`` (laid over the base rules); {} restores the base."""
         rules, now = merge_rules(self._base, document), self._clock.now()
         async with self._uow() as uow:

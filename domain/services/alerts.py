@@ -6,6 +6,7 @@ import asyncio
 import copy
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.access import Principal
 from domain.alert_evaluation import (
@@ -23,26 +24,34 @@ from domain.alerts import (
     AlertChanged,
     AlertNotFound,
     Finding,
-    StoreUnavailable,
     parse_alert_id,
 )
 from domain.bounded import make_room
-from domain.errors import Conflict, ValidationFailed
-from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, SampleRecorded
+from domain.errors import Conflict, StoreUnavailable, ValidationFailed
+from domain.events import (
+    AttestationRecorded,
+    CommandChanged,
+    DeviceStatusChanged,
+    Event,
+    RolloutChanged,
+    SampleRecorded,
+)
 from domain.fleet_health import HEALTH_ALERTS, FleetHealth, judge_health, unavailable
 from domain.pagination import Page, PageRequest
+from domain.rollout_alerts import judge_rollout
 from domain.services.alert_rulebook import RuleBook
 from ports.alerts import AlertFilter, AlertUnitOfWork
 from ports.clock import Clock
 from ports.events import EventBus
 from ports.signals import Signals
 
-JUDGES = {
+JUDGES: dict[type[Event], Callable[[RuleSet, Any], list[Finding]]] = {
     DeviceStatusChanged: judge_status,
     AttestationRecorded: judge_attestation,
     CommandChanged: judge_command,
+    RolloutChanged: judge_rollout,
 }
-RELEVANT = (SampleRecorded, *JUDGES)
+RELEVANT: tuple[type[Event], ...] = (SampleRecorded, *JUDGES)
 _Changes = list[tuple[Alert, str]]
 FIRST_PAGE = PageRequest(50)
 THRESHOLD_RULES = frozenset(rule.value for rule in METRICS)
@@ -102,7 +111,7 @@ class AlertService:
         *,
         rules_ttl_seconds: float = 10.0,
         health_timeout_seconds: float = 5.0,
-        quiet_ttl_seconds: float = 60.0,
+        quiet_ttl_seconds: float = 600.0,
         signals: Signals | None = None,
     ) -> None:
         """``base_rules``: the domain defaults, or those with a rules file laid over; admins' stored
@@ -111,7 +120,8 @@ class AlertService:
         ``quiet_ttl_seconds``: how long a device known to have no stored breach and no open threshold
         alert is trusted to stay so, letting its within-limits samples skip the store (most samples
         of a healthy fleet). Only this process's own evaluations set it; a breach stored by any API
-        worker clears it everywhere over ``signals`` (and, were a message lost, this late at worst)."""
+        worker clears it everywhere over ``signals`` (and, were a message lost, this late at worst).
+        Longer than a heartbeat interval, or every heartbeat of a healthy device would read the store."""
         self._uow, self._clock, self._events = uow, clock, events
         self._rulebook = RuleBook(uow, clock, base_rules or RuleSet.defaults(), rules_ttl_seconds, signals)
         self._health_timeout = health_timeout_seconds
@@ -256,7 +266,7 @@ class AlertService:
     async def rules(self) -> RuleSet:
         return await self._rulebook.current()
 
-    async def replace_rules(self, principal: Principal, document: dict) -> RuleSet:
+    async def replace_rules(self, principal: Principal, document: dict[str, Any]) -> RuleSet:
         return await self._rulebook.replace(principal, document)
 
     async def health(self) -> FleetHealth:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -99,7 +99,7 @@ class AttestationService:
                 report.skipped[device_id] = exc
         gate, done = asyncio.Semaphore(self._concurrency), 0
         pending: list[_Item] = []
-        verifying: list[asyncio.Task] = []
+        verifying: list[asyncio.Task[tuple[list[_Item], list[QuoteResult]]]] = []
         one_at_a_time = asyncio.Lock()  # chunks queue for the verifier instead of competing for its cores
 
         async def verify(chunk: list[_Item]) -> tuple[list[_Item], list[QuoteResult]]:
@@ -304,16 +304,15 @@ class AttestationService:
         return judged
 
     def _judge_logs(self, items: list[_Item]) -> list[LogVerdict]:
-        replayed = self._replay_batch([evidence.event_log for _, _, evidence, _, _ in items])
+        logs = [evidence.event_log or b"" for _, _, evidence, _, _ in items]  # _check_logs: all have one
+        replayed = self._replay_batch(logs)
         return [
-            check_log(
-                evidence.event_log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy
-            )
-            for (target, _, evidence, _, _), outcome in zip(items, replayed, strict=True)
+            check_log(log, outcome, evidence.pcr_values, evidence.hash_alg, target.event_policy)
+            for (target, _, evidence, _, _), log, outcome in zip(items, logs, replayed, strict=True)
         ]
 
 
-def _pcr_policy(target: _Target, evidence: QuoteEvidence):
+def _pcr_policy(target: _Target, evidence: QuoteEvidence) -> Mapping[int, bytes] | None:
     """PCR values are compared only when no event policy judges this quote's log: events, not golden
     values, are what an event policy is for (they survive firmware updates the rules allow)."""
     if target.policy is None or (target.event_policy is not None and evidence.event_log is not None):

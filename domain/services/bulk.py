@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.access import Permission, Principal
 from domain.commands import CommandName
@@ -43,10 +44,10 @@ class BulkOperations:
         return len(due)
 
     async def resolve(self, device_ids: list[str] | None, filters: DeviceFilter | None) -> list[str]:
-        if (device_ids is None) == (filters is None):
-            raise ValidationFailed("Give either device_ids or filter")
-        if device_ids is not None:
+        if device_ids is not None and filters is None:
             return list(dict.fromkeys(device_ids))  # keep order, drop repeats
+        if device_ids is not None or filters is None:
+            raise ValidationFailed("Give either device_ids or filter")
         page = await self._queries.devices(filters, PageRequest(BULK_MAX))
         if page.total > BULK_MAX:
             raise ValidationFailed(
@@ -55,7 +56,7 @@ class BulkOperations:
         return [d.id for d in page.items]
 
     async def run(
-        self, principal: Principal, operation: str, device_ids: list[str], parameters: dict
+        self, principal: Principal, operation: str, device_ids: list[str], parameters: dict[str, Any]
     ) -> list[DeviceOutcome]:
         if operation not in OPERATIONS:
             raise InvalidCommand(f"operation must be one of {', '.join(sorted(OPERATIONS))}")
@@ -66,7 +67,7 @@ class BulkOperations:
         return [await self._queue(principal, operation, device_id, parameters) for device_id in device_ids]
 
     async def _queue(
-        self, principal: Principal, operation: str, device_id: str, parameters: dict
+        self, principal: Principal, operation: str, device_id: str, parameters: dict[str, Any]
     ) -> DeviceOutcome:
         try:
             command, _ = await self._commands.submit(principal, device_id, operation, parameters)

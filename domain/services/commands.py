@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import Callable
+from typing import Any
 
 from domain.access import Permission, Principal
 from domain.commands import SAFE_COMMANDS, Command, CommandStatus, parse_command
@@ -47,14 +49,14 @@ class CommandService:
 
     async def _changed(self, command: Command) -> None:
         """After a commit: wake waiters and tell listeners (alerts, live stream)."""
-        self._signals.publish(command_topic(command.id))
+        self._signals.publish(command_topic(command.saved_id))
         if self._events is not None:
             message = (command.result or {}).get("message") if isinstance(command.result, dict) else None
             await self._events.publish(
                 CommandChanged(
                     command.device_id,
                     self._clock.now(),
-                    command.id,
+                    command.saved_id,
                     command.command.value,
                     command.status.value,
                     message if isinstance(message, str) else None,
@@ -66,7 +68,7 @@ class CommandService:
         principal: Principal,
         device_id: str,
         name: str,
-        parameters: dict,
+        parameters: dict[str, Any],
         idempotency_key: str | None = None,
     ) -> tuple[Command, bool]:
         """Queue a command; returns it and whether it is new (False: an idempotent retry)."""
@@ -134,7 +136,7 @@ class CommandService:
         seconds: float,
         limit: int = 10,
         still_listening: Callable[[], bool] = lambda: True,
-    ) -> list[Command]:
+    ) -> builtins.list[Command]:
         """Long-poll: claim queued commands at once, or wait up to ``seconds`` for some. Any wake-up on
         the device's topic ends the wait (possibly empty-handed), since the caller may have other work
         for the device, such as an attestation challenge."""
@@ -149,7 +151,7 @@ class CommandService:
             if await self._signals.wait(device_topic(device_id), min(remaining, POLL_SECONDS)):
                 return await self._claim(device_id, limit) if still_listening() else []
 
-    async def _claim(self, device_id: str, limit: int) -> list[Command]:
+    async def _claim(self, device_id: str, limit: int) -> builtins.list[Command]:
         now = self._clock.now()
         async with self._uow() as uow:
             commands = []
@@ -164,7 +166,7 @@ class CommandService:
         return commands
 
     async def report(
-        self, device_id: str, command_id: int, status: CommandStatus, result: dict | None
+        self, device_id: str, command_id: int, status: CommandStatus, result: dict[str, Any] | None
     ) -> Command:
         async with self._uow() as uow:
             command = await uow.commands.get(device_id, command_id)

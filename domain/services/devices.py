@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from domain.agents import RecentCredentials
 from domain.devices import Device, DeviceRecord
@@ -13,11 +15,21 @@ from domain.metrics_history import MetricPoint, Resolution, choose_resolution
 from domain.pagination import Page, PageRequest
 from domain.sealing.seal import device_seal_status
 from domain.security import SecurityCounts
+from domain.uptime import LONGEST_WINDOW, Uptime, device_uptime
 from ports.clock import Clock
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
 from ports.sealing import SealRepository
 from ports.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class DeviceDetails:
+    """A device as its detail shows it."""
+
+    record: DeviceRecord
+    seal_status: str  # "active", "revoked" or "none"
+    uptime: Uptime
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,7 @@ class DeviceInventory:
     async def list(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         return await self._queries.devices(filters, page)
 
-    async def breakdown(self) -> list[tuple[str, str, str | None, int]]:
+    async def breakdown(self) -> builtins.list[tuple[str, str, str | None, int]]:
         """(platform, status, location, devices) groups of the fleet, decommissioned devices left out."""
         return await self._queries.device_breakdown()
 
@@ -57,6 +69,21 @@ class DeviceInventory:
     async def get(self, device_id: str, viewer: Viewer = Viewer()) -> Device:
         async with self._uow() as uow:
             return await self._visible(uow, device_id, viewer)
+
+    async def details(self, device_id: str, viewer: Viewer = Viewer()) -> DeviceDetails:
+        """The detail view: one read of the device, its seals and its online spans (no unit of work:
+        nothing is changed, and the hot read path should cost one or two queries)."""
+        now = self._clock.now()
+        view = await self._queries.device_view(device_id, now - LONGEST_WINDOW)
+        if view is None or (view.record.decommissioned and not viewer.sees_decommissioned):
+            raise DeviceNotFound(device_id)
+        record = view.record
+        uptime = (
+            device_uptime(view.spans, record.created_at, now)
+            if record.last_heartbeat is not None
+            else Uptime.unknown()
+        )
+        return DeviceDetails(record, device_seal_status(view.seal_statuses), uptime)
 
     async def seal_status(self, device_id: str) -> str:
         """ "active", "revoked" or "none": what the device's seals say (its detail's security.seal_status)."""
@@ -73,7 +100,7 @@ class DeviceInventory:
         self._queries.invalidate()
         return device
 
-    async def update(self, device_id: str, changes: dict) -> Device:
+    async def update(self, device_id: str, changes: dict[str, Any]) -> Device:
         async with self._uow() as uow:
             device = await self._visible(uow, device_id, Viewer())
             device.apply_changes(changes, self._clock.now())
@@ -101,14 +128,15 @@ class DeviceInventory:
         page: PageRequest,
         viewer: Viewer = Viewer(),
         resolution: Resolution = Resolution.RAW,
-    ) -> list[MetricPoint]:
+    ) -> builtins.list[MetricPoint]:
         if window.start and window.end and window.start > window.end:
             raise ValidationFailed("start_time must not be after end_time")
-        async with self._uow() as uow:
-            await self._visible(uow, device_id, viewer)
-            return await uow.metrics.history(
-                device_id, window, page, self.history_resolution(window, resolution)
-            )
+        points = await self._queries.history(
+            device_id, window, page, self.history_resolution(window, resolution), viewer.sees_decommissioned
+        )
+        if points is None:
+            raise DeviceNotFound(device_id)
+        return points
 
     @staticmethod
     async def _visible(uow: UnitOfWork, device_id: str, viewer: Viewer) -> Device:

@@ -13,7 +13,7 @@ from domain.attestation.enrolment import (
     check_attestation_key,
 )
 from domain.attestation.marshal import WireError
-from domain.attestation.tpm_public import ObjectAttr, parse_public, tpm_name
+from domain.attestation.tpm_public import ObjectAttr, PublicArea, parse_public, tpm_name
 from domain.devices import Device
 from domain.errors import AttestationFailed, DeviceNotFound
 from ports.attestation import AkDecoder, AttestationRepository, CredentialChallenger, EkCertificateVerifier
@@ -65,9 +65,9 @@ class AkEnrolment:
         record = EnrolledKey(
             device_id, key, bytes(ak_public), bytes(ek_public), ek_certificate, enrolled_at=now
         )
-        record.open_challenge(secret, now, self._ttl)
+        expires_at = record.open_challenge(secret, now, self._ttl)
         await self._repo.save_key(record)
-        return EnrolmentChallenge(device_id, name, blob, encrypted, record.challenge_expires_at)
+        return EnrolmentChallenge(device_id, name, blob, encrypted, expires_at)
 
     def check_keys(self, ek_public: bytes, ak_public: bytes, ek_certificate: bytes | None = None) -> None:
         """Everything about the keys that can be refused before anything is stored."""
@@ -105,7 +105,7 @@ class AkEnrolment:
         return device
 
 
-def _parse(public: bytes, what: str):
+def _parse(public: bytes, what: str) -> PublicArea:
     try:
         return parse_public(public)
     except WireError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.attestation.policy import PolicyScope
 from domain.errors import DeviceNotFound
 from domain.measured_boot.policy import EventPolicy
@@ -15,10 +17,10 @@ class EventPolicies:
     def __init__(self, repo: EventPolicyRepository, devices: AttestationRepository, clock: Clock) -> None:
         self._repo, self._devices, self._clock = repo, devices, clock
 
-    async def set_policy(self, scope: PolicyScope, document: dict) -> EventPolicy:
+    async def set_policy(self, scope: PolicyScope, document: dict[str, Any]) -> EventPolicy:
         """ValidationFailed for a document that is not a policy; DeviceNotFound for an unknown device."""
         policy = EventPolicy.from_dict(scope, document, updated_at=self._clock.now())
-        if scope.is_device:
+        if scope.device_id is not None:  # a device's own policy: only for a device in service
             device = await self._devices.device(scope.device_id)
             if device is None or device.decommissioned:
                 raise DeviceNotFound(scope.device_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from domain.attestation.evidence import HashAlg
 from domain.attestation.policy import PolicyScope, ReferencePolicy, first_matching, scopes_for
@@ -23,7 +24,7 @@ class ReferencePolicies:
     async def set_policy(
         self, scope: PolicyScope, pcrs: Mapping[int, bytes], bank: HashAlg = HashAlg.SHA256
     ) -> ReferencePolicy:
-        if scope.is_device:
+        if scope.device_id is not None:  # a device's own policy: only for a device in service
             device = await self._repo.device(scope.device_id)
             if device is None or device.decommissioned:
                 raise DeviceNotFound(scope.device_id)
@@ -62,5 +63,5 @@ def describe_scope(scope: PolicyScope) -> str:
     return f"model {scope.model} firmware {scope.firmware_version}"
 
 
-def scope_details(scope: PolicyScope) -> dict:
+def scope_details(scope: PolicyScope) -> dict[str, Any]:
     return {k: v for k, v in vars(scope).items() if v is not None}

@@ -31,6 +31,7 @@ from domain.sealing import (
 )
 from ports.attestation import AttestationRepository
 from ports.clock import Clock
+from ports.queries import FleetQueries
 from ports.sealing import SealMaker, SealRepository
 
 KEY_BYTES = 32  # AES-256 / LUKS2 volume key size
@@ -45,9 +46,11 @@ class SealingService:
         clock: Clock,
         *,
         new_key: Callable[[int], bytes] = secrets.token_bytes,
+        views: FleetQueries | None = None,
     ) -> None:
         self._attestation, self._seals, self._maker, self._clock = attestation, seals, maker, clock
         self._new_key = new_key
+        self._views = views  # a device's detail shows its seal status
 
     async def seal(
         self,
@@ -106,6 +109,8 @@ class SealingService:
         if existing is not None:
             existing.revoke(now)
         await self._seals.add(seal, replaces=existing)
+        if self._views is not None:
+            self._views.invalidate()  # its detail and the fleet's key figures
         return seal
 
     async def list_seals(self, device_id: str) -> list[Seal]:

@@ -80,7 +80,7 @@ class SignIn:
         return session
 
     async def _record(
-        self, now, name: str, role: str, outcome: int, address: str, request_id: str | None
+        self, now: datetime, name: str, role: str, outcome: int, address: str, request_id: str | None
     ) -> None:
         await self._audit.append(
             AuditRecord(

@@ -1,24 +1,50 @@
-"""Telemetry use cases: a device reports a sample; the fleet view follows."""
+"""Telemetry use cases: a device reports samples; the fleet view follows.
+
+Heartbeats from many devices arrive at once, so concurrent reports are group-committed: one unit of
+work loads every device of the batch, stores all their samples in one multi-row insert and their
+latest figures in one update, and commits once; each report is answered only after that commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from domain.devices import DeviceStatus, MetricSample
-from domain.errors import DeviceNotFound, ValidationFailed
-from domain.events import DeviceStatusChanged, SampleRecorded
+from domain.devices import Device, DeviceStatus, MetricSample
+from domain.errors import DeviceNotFound, DomainError, ValidationFailed
+from domain.events import DeviceStatusChanged, Event, SampleRecorded
+from domain.group_commit import GroupCommit
 from ports.events import EventBus
 from ports.queries import FleetQueries
 from ports.unit_of_work import UnitOfWork
 
 
+@dataclass(frozen=True)
+class Report:
+    device_id: str
+    samples: list[MetricSample]
+    status: DeviceStatus | None  # forced (the demo's seeded history); None: derived from each sample
+
+
+@dataclass
+class _Outcome:
+    status: DeviceStatus
+    events: list[Event]
+    status_changed: bool
+
+
 class TelemetryRecorder:
     def __init__(
-        self, uow: Callable[[], UnitOfWork], queries: FleetQueries, events: EventBus | None = None
+        self,
+        uow: Callable[[], UnitOfWork],
+        queries: FleetQueries,
+        events: EventBus | None = None,
+        max_batch: int = 256,
     ) -> None:
         self._uow = uow
         self._queries = queries
         self._events = events
+        self._group: GroupCommit[Report, _Outcome] = GroupCommit(self._record_group, max_batch)
 
     async def record(self, sample: MetricSample, status: DeviceStatus | None = None) -> None:
         """Store the sample and copy it onto the device row, in one transaction."""
@@ -31,31 +57,51 @@ class TelemetryRecorder:
         Without an explicit ``status`` the device's rules derive it from the newest sample."""
         if any(s.device_id != device_id for s in samples):
             raise ValidationFailed("every sample must belong to the device that reports it")
-        async with self._uow() as uow:
-            device = await uow.devices.get(device_id)
-            if device is None or device.decommissioned:
-                raise DeviceNotFound(device_id)
-            for sample in samples:
-                sample.status = status or device.status_after(sample)
-                await uow.metrics.add(sample)
-            newest = max(samples, key=lambda s: s.timestamp, default=None)
-            previous, is_newest = device.status, False
-            if newest is not None and (
-                device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat
-            ):
-                device.record_telemetry(newest)
-                device.status, is_newest = newest.status, True
-            current, platform = device.status, device.platform.value
-            await uow.commit()
+        outcome = await self._group.submit(Report(device_id, samples, status))
         # Fleet listings may show figures up to the cache TTL old, but never a stale status.
-        if current is not previous:
+        if outcome.status_changed:
             self._queries.invalidate()
-        if self._events is not None and is_newest:
-            await self._events.publish(
-                SampleRecorded(device_id, newest.timestamp, newest, platform, current.value)
+        if self._events is not None:
+            for event in outcome.events:
+                await self._events.publish(event)
+        return outcome.status
+
+    async def _record_group(self, reports: Sequence[Report]) -> list[_Outcome | DomainError]:
+        async with self._uow() as uow:
+            devices = await uow.devices.get_many(sorted({r.device_id for r in reports}))
+            outcomes: list[_Outcome | DomainError] = []
+            samples: list[MetricSample] = []
+            touched: dict[str, Device] = {}
+            for report in reports:
+                device = devices.get(report.device_id)
+                if device is None or device.decommissioned:
+                    outcomes.append(DeviceNotFound(report.device_id))
+                    continue
+                outcomes.append(_apply(device, report))
+                samples.extend(report.samples)
+                touched[device.id] = device
+            await uow.metrics.add_many(samples)
+            await uow.devices.save_telemetry(list(touched.values()))
+            await uow.commit()
+        self._queries.invalidate_devices(list(touched))  # once per batch, not per report
+        return outcomes
+
+
+def _apply(device: Device, report: Report) -> _Outcome:
+    """The device's rules over one report: each sample's status, and the newest onto the device."""
+    for sample in report.samples:
+        sample.status = report.status or device.status_after(sample)
+    newest = max(report.samples, key=lambda s: s.timestamp, default=None)
+    previous = device.status
+    events: list[Event] = []
+    if newest is not None and (device.last_heartbeat is None or newest.timestamp >= device.last_heartbeat):
+        device.record_telemetry(newest)
+        device.status = newest.status or previous
+        events.append(
+            SampleRecorded(device.id, newest.timestamp, newest, device.platform.value, device.status.value)
+        )
+        if device.status is not previous:
+            events.append(
+                DeviceStatusChanged(device.id, newest.timestamp, previous.value, device.status.value)
             )
-            if current is not previous:
-                await self._events.publish(
-                    DeviceStatusChanged(device_id, newest.timestamp, previous.value, current.value)
-                )
-        return current
+    return _Outcome(device.status, events, device.status is not previous)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from adapters.agent_client import AgentApiError, AgentClient, ServerUnavailable, TpmChallenge, b64
 from entrypoints.agent.backoff import Backoff
@@ -92,11 +93,11 @@ async def activate(
         try:
             if challenge is None:
                 keys = await tpm_keys(tpm, call)
-                challenge = await retrying(backoff, "TPM challenge", lambda keys=keys: client.begin_tpm(keys))
+                challenge = await retrying(backoff, "TPM challenge", partial(client.begin_tpm, keys))
             secret = await call(
                 tpm.activate_credential, challenge.credential_blob, challenge.encrypted_secret
             )
-            await retrying(backoff, "TPM activation", lambda secret=secret: client.activate(secret))
+            await retrying(backoff, "TPM activation", partial(client.activate, secret))
         except (AgentApiError, ValueError) as exc:  # expired challenge, or not made for this TPM: ask again
             log.warning("TPM activation refused: %s", exc)
             challenge = None

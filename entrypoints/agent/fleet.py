@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.agent_client import AgentClient
-from adapters.tpm.fleet import build_fleet
+from entrypoints.agent.bootstrap import agent_client, simulated_tpms, update_key
 from entrypoints.agent.enrolment import TokenSource
 from entrypoints.agent.identity import Identity
 from entrypoints.agent.runtime import Agent
@@ -54,6 +53,19 @@ class SimulationConfig:
     reference_policies: bool = True  # with an admin token, publish golden values per model + firmware
     event_policies: bool = False  # publish event policies (learned from each model's boot log) instead
     scenarios: tuple[str, ...] = ()  # of SCENARIOS, one device each on top of the anomalies
+    publish_firmware: tuple[str, ...] = ()  # next versions whose golden values are published too
+    bad_firmware: tuple[str, ...] = ()  # versions that boot a foreign image on ``bad_fraction`` of devices
+    bad_fraction: float = 1.0
+    update_public_key: str | None = None  # PEM file the agents check update signatures with
+
+
+def bad_versions(config: SimulationConfig, device_id: str) -> frozenset[str]:
+    """The bad versions on this device: a share ``bad_fraction`` of the fleet, drawn from the seed."""
+    return frozenset(
+        version
+        for version in config.bad_firmware
+        if random.Random(f"{config.seed}:{device_id}:bad:{version}").random() < config.bad_fraction
+    )
 
 
 def describe(rng: random.Random, device_id: str) -> tuple[Model, str, str]:
@@ -70,12 +82,13 @@ def device_rng(seed: str, device_id: str) -> random.Random:
 def build_devices(
     config: SimulationConfig, tokens: TokenSource | dict[str, TokenSource], http: httpx.AsyncClient
 ) -> list[SimulatedDevice]:
-    tpms = build_fleet(
+    tpms = simulated_tpms(
         config.devices, prefix=config.prefix, seed=str(config.seed), ak=config.ak, rsa_pool=config.rsa_pool
     )
     anomalies = plan_anomalies(list(tpms), str(config.seed), config.scenarios) if config.anomalies else {}
     for tpm in tpms.values():
         tpm.ek_public()  # derive the shared RSA EKs now, not while the event loop is serving agents
+    key = update_key(config.update_public_key)
     devices = []
     for device_id, tpm in tpms.items():
         rng = device_rng(str(config.seed), device_id)
@@ -88,10 +101,11 @@ def build_devices(
             tampered=anomaly == "tampered",
             swapped_bootloader=anomaly == "swapped_bootloader",
             work_seconds=config.work_seconds,
+            bad_firmware=bad_versions(config, device_id),
         )
         state = AgentState(config.state_dir / device_id if config.state_dir else None)
         agent = Agent(
-            AgentClient(config.server, http=http, credential=state.credential),
+            agent_client(config.server, state, http),
             machine,
             state,
             Identity(device_id, name=name, location=location),
@@ -100,6 +114,7 @@ def build_devices(
             heartbeat_interval=config.heartbeat_interval,
             offload=False,
             rng=random.Random(f"{config.seed}:{device_id}:backoff"),
+            update_key=key,
         )
         devices.append(SimulatedDevice(agent, anomaly, machine))
     return devices

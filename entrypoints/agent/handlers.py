@@ -8,6 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from adapters.artifact_signing import signature_problem
 from entrypoints.agent.machine import Machine, Outcome
 
 log = logging.getLogger("edgefleet.agent")
@@ -27,11 +30,19 @@ def jsonable(value):
 
 class CommandHandlers:
     def __init__(
-        self, machine: Machine, *, call: Call = direct, agent_info: Callable[[], dict] = dict
+        self,
+        machine: Machine,
+        *,
+        call: Call = direct,
+        agent_info: Callable[[], dict] = dict,
+        update_key: Ed25519PublicKey | None = None,
     ) -> None:
+        """``update_key``: updates must carry a signature over their sha256 by this key (else rejected)."""
         self.machine = machine
         self._call = call
         self._agent_info = agent_info
+        self._update_key = update_key
+        self.on_changed: Callable[[], None] = lambda: None  # the device's facts may have changed
         self._handlers = {
             "status": self.status,
             "diagnose": self.diagnose,
@@ -47,6 +58,11 @@ class CommandHandlers:
             return Outcome("rejected", {"message": f"unsupported command {command!r}"})
         if command == "update" and not (parameters or {}).get("version"):
             return Outcome("rejected", {"message": "update needs parameters.version"})
+        if command == "update" and self._update_key is not None:
+            given = parameters or {}
+            problem = signature_problem(self._update_key, given.get("sha256"), given.get("signature"))
+            if problem:
+                return Outcome("rejected", {"message": problem})
         reason = self.machine.refuses(command)
         return Outcome("rejected", {"message": reason}) if reason else None
 
@@ -90,4 +106,7 @@ class CommandHandlers:
         return await self.machine.halt(bool(parameters.get("force")))
 
     async def update(self, parameters: dict) -> Outcome:
-        return await self.machine.update(parameters)
+        outcome = await self.machine.update(parameters)
+        if outcome.status == "succeeded":
+            self.on_changed()  # report the new firmware version with the next heartbeat
+        return outcome

@@ -7,12 +7,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from adapters.agent_client import AgentApiError, AgentClient, ServerUnavailable
+from adapters.clock import SystemClock
 from entrypoints.agent.backoff import Backoff
 from entrypoints.agent.buffer import SampleBuffer
 from entrypoints.agent.handlers import Call, direct
 from entrypoints.agent.stats import AgentStats
+from ports.clock import Clock
 from ports.platform import PlatformMetrics, PlatformProbe
 
 log = logging.getLogger("edgefleet.agent")
@@ -27,7 +30,7 @@ class CredentialRejected(Exception):
 
 def to_sample(metrics: PlatformMetrics, at: datetime) -> dict:
     # Percentages are clamped: one odd reading must not make the server refuse a batch of 100.
-    sample = {"timestamp": at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    sample: dict[str, Any] = {"timestamp": at.astimezone(UTC).isoformat().replace("+00:00", "Z")}
     for name in PERCENTAGES:
         value = getattr(metrics, name)
         sample[name] = None if value is None else min(100.0, max(0.0, float(value)))
@@ -50,10 +53,13 @@ class HeartbeatLoop:
         call: Call = direct,
         facts: Callable[[], Awaitable[dict]] | None = None,
         facts_every: int = FACTS_EVERY,
+        clock: Clock | None = None,
     ) -> None:
         """``facts`` reads the device's facts: on start and every ``facts_every`` samples; a heartbeat
-        carries them only when they differ from the last ones the server accepted."""
+        carries them only when they differ from the last ones the server accepted. ``clock`` stamps
+        the samples."""
         self.client, self.probe, self.buffer, self.interval = client, probe, buffer, interval
+        self._clock = clock or SystemClock()
         self.stats, self.backoff, self._call = stats, backoff, call
         self._wake = asyncio.Event()
         self._read_facts, self._facts_every, self._samples = facts, max(1, facts_every), 0
@@ -67,6 +73,10 @@ class HeartbeatLoop:
             self._facts = await self._read_facts()
         except Exception:  # noqa: BLE001 - unreadable facts must not stop the heartbeat
             log.exception("reading device facts failed; keeping the previous ones")
+
+    def facts_changed(self) -> None:
+        """Read the facts again at the next sample (after an update, not ten samples later)."""
+        self._samples = 0
 
     def facts_to_send(self) -> dict | None:
         return self._facts if self._facts is not None and self._facts != self._facts_sent else None
@@ -86,7 +96,7 @@ class HeartbeatLoop:
             log.exception("reading metrics failed; skipping this sample")
             return
         before = self.buffer.dropped_total
-        self.buffer.add(to_sample(metrics, datetime.now(UTC)))
+        self.buffer.add(to_sample(metrics, self._clock.now()))
         self.stats.samples_dropped += self.buffer.dropped_total - before
         self._wake.set()
 

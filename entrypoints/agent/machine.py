@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from entrypoints.agent.artifact import fetch_artifact
 from ports.platform import PlatformProbe
 
 OUTPUT_TAIL = 2000  # characters of hook output kept in the command result
@@ -26,8 +27,13 @@ class Outcome:
 
 
 class Machine(Protocol):
-    probe: PlatformProbe
-    restarts_process: bool  # a reboot or halt ends this process before it can report
+    @property
+    def probe(self) -> PlatformProbe: ...
+
+    @property
+    def restarts_process(self) -> bool:
+        """A reboot or halt ends this process before it can report."""
+        ...
 
     def refuses(self, command: str) -> str | None:
         """Why this machine will not run ``command`` at all (reported as ``rejected``), else None."""
@@ -96,12 +102,29 @@ class HostMachine:
         return await self._run("halt", {"EDGEFLEET_FORCE": "1" if force else "0"})
 
     async def update(self, parameters: dict) -> Outcome:
-        """The hook gets the version (and url/sha256 when given) in its environment."""
+        """The hook gets the version (and url/sha256 when given) in its environment. With a url and a
+        sha256 the agent downloads the artifact first, checks its size and digest, and hands the hook
+        the verified file as EDGEFLEET_UPDATE_FILE (a mismatch fails the update before the hook runs)."""
+        if self.refuses("update"):
+            return Outcome("rejected", {"message": self.refuses("update")})
         env = {"EDGEFLEET_FORCE": "1" if parameters.get("force") else "0"}
         for key in ("version", "url", "sha256"):
             if parameters.get(key):
                 env[f"EDGEFLEET_UPDATE_{key.upper()}"] = str(parameters[key])
-        outcome = await self._run("update", env)
+        downloaded = None
+        if parameters.get("url") and parameters.get("sha256"):
+            downloaded, problem = await fetch_artifact(
+                str(parameters["url"]), str(parameters["sha256"]), parameters.get("size")
+            )
+            if problem:
+                return Outcome("failed", {"message": problem})
+            env["EDGEFLEET_UPDATE_FILE"] = str(downloaded)
+        try:
+            outcome = await self._run("update", env)
+        finally:
+            if downloaded is not None:
+                downloaded.unlink(missing_ok=True)
+                downloaded.parent.rmdir()
         if outcome.status == "succeeded":
             outcome.result["version"] = parameters.get("version")
         return outcome

@@ -7,6 +7,8 @@ import logging
 import random
 import time
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from adapters.agent_client import AgentClient
 from entrypoints.agent.backoff import Backoff
 from entrypoints.agent.buffer import SampleBuffer
@@ -18,6 +20,7 @@ from entrypoints.agent.machine import Machine
 from entrypoints.agent.state import AgentState
 from entrypoints.agent.stats import AgentStats
 from entrypoints.agent.work import WorkLoop
+from ports.clock import Clock
 from ports.tpm import Tpm
 
 log = logging.getLogger("edgefleet.agent")
@@ -53,6 +56,8 @@ class Agent:
         rng: random.Random | None = None,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
+        clock: Clock | None = None,
+        update_key: Ed25519PublicKey | None = None,
     ) -> None:
         """``offload`` runs probe and TPM calls in threads (real hardware); the simulator's are instant."""
         self.client, self.machine, self.state, self.identity, self.tpm = client, machine, state, identity, tpm
@@ -64,9 +69,10 @@ class Agent:
         self._call = in_thread if offload else direct
         self._rng = rng or random.Random()
         self._base, self._cap = backoff_base, backoff_cap
+        self._clock = clock
         self._started = time.monotonic()
         self._stopped = asyncio.Event()
-        self.handlers = CommandHandlers(machine, call=self._call, agent_info=self.info)
+        self.handlers = CommandHandlers(machine, call=self._call, agent_info=self.info, update_key=update_key)
 
     def _backoff(self) -> Backoff:
         return Backoff(self._base, self._cap, rng=self._rng)
@@ -117,7 +123,9 @@ class Agent:
             backoff=self._backoff(),
             call=self._call,
             facts=self._heartbeat_facts,
+            clock=self._clock,
         )
+        self.handlers.on_changed = heartbeat.facts_changed
         work = WorkLoop(
             self.client,
             self.handlers,

@@ -3,7 +3,7 @@
 Boot writes a realistic UEFI event log (adapters/tpm/uefi_boot_log.py) derived from the model and
 firmware version and measures it into PCRs 0-7, so every device of a model running the same firmware
 reports the same values and log, and one model + firmware reference policy (PCR values or events)
-covers them. A tampered device also measures a foreign firmware image into PCR 0; a device with a
+covers them. An update reboots into the new version's boot. A tampered device also measures a foreign firmware image into PCR 0; a device with a
 swapped bootloader boots another bootloader (PCR 4). Both are logged: the replay matches the quote,
 the policies catch them.
 """
@@ -78,9 +78,13 @@ class SimulatedMachine:
         tampered: bool = False,
         swapped_bootloader: bool = False,
         work_seconds: float = 0.0,
+        bad_firmware: frozenset[str] = frozenset(),
     ) -> None:
-        """``work_seconds``: how long a reboot or update pretends to take (so ``running`` is visible)."""
+        """``work_seconds``: how long a reboot or update pretends to take (so ``running`` is visible).
+        ``bad_firmware``: versions that boot a foreign image on this device (attestation fails after
+        updating to them)."""
         self.probe, self.tpm, self.tampered, self._work = probe, tpm, tampered, work_seconds
+        self.bad_firmware = bad_firmware
         self.bootloader = SWAPPED_BOOTLOADER if swapped_bootloader else None
         self.halted = False
         power_on(tpm)
@@ -93,7 +97,10 @@ class SimulatedMachine:
         probe = self.probe
         self.tpm.measure_log(
             device_boot_log(
-                probe.model.name, probe.firmware_version, tampered=self.tampered, bootloader=self.bootloader
+                probe.model.name,
+                probe.firmware_version,
+                tampered=self.tampered or probe.firmware_version in self.bad_firmware,
+                bootloader=self.bootloader,
             )
         )
 
@@ -109,18 +116,20 @@ class SimulatedMachine:
         return Outcome("succeeded", {"message": "halting (simulated): the device stops reporting"}, stop=True)
 
     async def update(self, parameters: dict) -> Outcome:
-        """The new firmware is measured into PCR 0 at once: attestation fails until the reference policy
-        is updated to the new values."""
+        """Install and reboot into the new firmware: the next boot's event log and PCRs are those of
+        the model on that version (what its golden values say), or a tampered boot for a bad version."""
         await asyncio.sleep(self._work)
         previous, version = self.probe.firmware_version, str(parameters["version"])
         self.probe.firmware_version = version
-        self.tpm.measure_log(firmware_blob(version.encode()))  # logged, so the replay still matches
+        self.tpm.reboot()
+        self.probe.restart()
+        self.measure_boot()
         return Outcome(
             "succeeded",
             {
-                "message": f"firmware updated from {previous} to {version} (simulated)",
+                "message": f"firmware updated from {previous} to {version} and rebooted (simulated)",
                 "previous_version": previous,
                 "version": version,
-                "extended_pcr": FIRMWARE_PCR,
+                "reset_count": self.tpm.reset_count,
             },
         )

@@ -115,9 +115,13 @@ class SyntheticProbe:
             memory_usage=round(self._memory, 1),
             temperature=self.last_temperature,
             uptime_seconds=int(time.monotonic() - self._booted),
-            ai_core_usage=round(ai_core, 1) if npu else None,
-            npu_memory_used_mb=round(m.npu_memory_mb * (0.15 + 0.7 * load)) if npu else None,
-            power_w=round(m.idle_w + (m.max_w - m.idle_w) * load, 1) if npu else None,
+            ai_core_usage=round(ai_core, 1) if ai_core is not None else None,
+            npu_memory_used_mb=round(m.npu_memory_mb * (0.15 + 0.7 * load))
+            if m.npu_memory_mb is not None
+            else None,
+            power_w=round(m.idle_w + (m.max_w - m.idle_w) * load, 1)
+            if npu and m.idle_w is not None and m.max_w is not None
+            else None,
             npu_health=("Warning" if temperature > 85 else "OK") if npu else None,
         )
 

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 STATUSES = ("success", "failed", "unreachable", "error")  # error: the device cannot be attested at all
@@ -50,7 +50,7 @@ def print_summary(tally: Tally, seconds: float, console: Console) -> None:
     console.print(table)
 
 
-def progress(console: Console, total: int, what: str = "attesting") -> tuple[Progress, int]:
+def progress(console: Console, total: int, what: str = "attesting") -> tuple[Progress, TaskID]:
     bar = Progress(console=console, transient=False)
     return bar, bar.add_task(what, total=total)
 

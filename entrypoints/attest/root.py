@@ -28,7 +28,7 @@ def evidence_stream(verifier: QuoteVerifier):
         from adapters.verifiers.native_evidence import NativeEvidenceStream
     except ImportError:  # module not built: the reference decoder does it all
         return None
-    return NativeEvidenceStream(verifier) if NativeEvidenceStream.serves(verifier) else None
+    return NativeEvidenceStream.serving(verifier)
 
 
 def event_log_replayer() -> EventLogReplayer:

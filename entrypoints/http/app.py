@@ -7,13 +7,12 @@ from litestar.config.cors import CORSConfig
 from litestar.middleware.base import DefineMiddleware
 
 from entrypoints.container import Container, build_container
-from entrypoints.http.audit_middleware import AuditMiddleware
+from entrypoints.http.audit_trail import AuditTrail
 from entrypoints.http.dependencies import dependencies
+from entrypoints.http.edge import EdgeMiddleware
 from entrypoints.http.errors import document_errors, exception_to_http_response
-from entrypoints.http.hardening import SecurityHeadersMiddleware
 from entrypoints.http.json_depth import DepthCheckedRequest
 from entrypoints.http.lifespan import lifespan
-from entrypoints.http.observability import RequestMetricsMiddleware
 from entrypoints.http.openapi import openapi_config
 from entrypoints.http.routes import route_handlers
 
@@ -21,16 +20,11 @@ from entrypoints.http.routes import route_handlers
 def create_app(container: Container | None = None) -> Litestar:
     container = container or build_container()
     settings = container.settings()
+    audit_trail = AuditTrail(container.gateways.audit_log(), container.core.clock())
     app = Litestar(
         route_handlers=route_handlers(container),
         dependencies=dependencies(container),
-        middleware=[
-            DefineMiddleware(RequestMetricsMiddleware, metrics=container.core.metrics()),
-            SecurityHeadersMiddleware,
-            DefineMiddleware(
-                AuditMiddleware, audit_log=container.gateways.audit_log(), clock=container.core.clock()
-            ),
-        ],
+        middleware=[DefineMiddleware(EdgeMiddleware, metrics=container.core.metrics(), audit=audit_trail)],
         exception_handlers={Exception: exception_to_http_response},
         request_max_body_size=settings.max_body_bytes,
         request_class=DepthCheckedRequest,

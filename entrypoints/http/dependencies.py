@@ -19,6 +19,8 @@ SERVICES = (
     "alerts",
     "uptime",
     "event_policies",
+    "groups",
+    "rollouts",
 )
 
 

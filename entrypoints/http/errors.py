@@ -1,4 +1,7 @@
-"""One mapping from every error to the API contract's body: {"error": ..., "code": ..., "status": ...}."""
+"""One mapping from every error to the API contract's body: {"error": ..., "code": ..., "status": ...}.
+
+Domain errors map by class (``DOMAIN_STATUS``), Litestar's by the status they carry, an unreachable
+database to 503, and anything else to 500 ``INTERNAL_ERROR`` with the traceback in the log."""
 
 from __future__ import annotations
 
@@ -12,7 +15,28 @@ from msgspec import Struct
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from domain.errors import DomainError
+from adapters.observability.json_logs import request_id
+from domain.agents import EnrolmentTokenInvalid
+from domain.alerts import AlertNotFound
+from domain.attestation.enrolment import EnrolmentRejected
+from domain.errors import (
+    AttestationFailed,
+    Conflict,
+    DeviceAlreadyExists,
+    DeviceNotFound,
+    DeviceUnreachable,
+    DomainError,
+    InvalidCommand,
+    StoreUnavailable,
+    TeeNotAvailable,
+    ValidationFailed,
+)
+from domain.groups import GroupNotFound
+from domain.rollouts import RolloutNotFound
+from domain.sealing.seal import NotEnrolled, UnsealFailed
+from domain.services.commands import CommandForbidden, CommandNotFound
+from domain.services.reference_policies import PolicyNotFound
+from domain.users import AccountDisabled, InvalidCredentials, LoginThrottled, UserExists, UserNotFound
 
 logger = logging.getLogger("edgefleet.http")
 
@@ -21,25 +45,37 @@ logger = logging.getLogger("edgefleet.http")
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, TimeoutError)
 RETRY_AFTER_SECONDS = 5  # a restarting database is usually back within seconds
 
-DOMAIN_STATUS = {
-    "VALIDATION_ERROR": 400,
-    "INVALID_COMMAND": 400,
-    "ATTESTATION_FAILED": 400,
-    "ENROLMENT_REJECTED": 400,
-    "UNAUTHORIZED": 401,
-    "FORBIDDEN": 403,
-    "DEVICE_NOT_FOUND": 404,
-    "COMMAND_NOT_FOUND": 404,
-    "POLICY_NOT_FOUND": 404,
-    "NOT_FOUND": 404,
-    "RATE_LIMITED": 429,
-    "DEVICE_EXISTS": 409,
-    "CONFLICT": 409,
-    "NOT_ENROLLED": 409,
-    "TEE_NOT_AVAILABLE": 503,
-    "DEVICE_UNREACHABLE": 503,
-    "SERVICE_UNAVAILABLE": 503,
+# Every domain error by class; a subclass takes the nearest entry up its MRO. The body's code is the
+# class's own ``code``. A DomainError with no entry here is a bug: it answers 500, never a silent 400.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    ValidationFailed: 400,
+    InvalidCommand: 400,
+    AttestationFailed: 400,
+    EnrolmentRejected: 400,
+    UnsealFailed: 400,
+    InvalidCredentials: 401,
+    EnrolmentTokenInvalid: 401,
+    AccountDisabled: 403,
+    CommandForbidden: 403,
+    DeviceNotFound: 404,
+    CommandNotFound: 404,
+    PolicyNotFound: 404,
+    AlertNotFound: 404,
+    UserNotFound: 404,
+    GroupNotFound: 404,
+    RolloutNotFound: 404,
+    DeviceAlreadyExists: 409,
+    Conflict: 409,
+    UserExists: 409,
+    NotEnrolled: 409,
+    LoginThrottled: 429,
+    TeeNotAvailable: 503,
+    DeviceUnreachable: 503,
+    StoreUnavailable: 503,
 }
+# 503s that clients should back off from and retry (Retry-After); a missing TEE or an unreachable device
+# does not come back by waiting.
+RETRYABLE = (StoreUnavailable,)
 
 HTTP_CODES = {
     400: "VALIDATION_ERROR",
@@ -73,11 +109,16 @@ def unavailable_response(message: str = "Database unreachable; retry later") -> 
     )
 
 
+def domain_status(exc: DomainError) -> int | None:
+    """The status of the nearest class up ``exc``'s MRO that has one, None when none has."""
+    return next((DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS), None)
+
+
 def exception_to_http_response(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, DomainError):
-        if exc.code == "SERVICE_UNAVAILABLE":
+    if isinstance(exc, DomainError) and (status := domain_status(exc)) is not None:
+        if isinstance(exc, RETRYABLE):
             return unavailable_response(exc.message)
-        return error_response(exc.message, exc.code, DOMAIN_STATUS.get(exc.code, 400), exc.details or None)
+        return error_response(exc.message, exc.code, status, exc.details or None)
     if database_down(exc):
         logger.warning(
             "database unreachable on %s %s: %s", request.method, request.url.path, type(exc).__name__
@@ -89,15 +130,27 @@ def exception_to_http_response(request: Request, exc: Exception) -> Response:
         if status >= 500 and "disconnected" in str(exc.detail):
             logger.info("client went away during %s %s", request.method, request.url.path)
         elif status >= 500:
-            logger.error(
-                "server error on %s %s: %s", request.method, request.url.path, exc.detail, exc_info=exc
-            )
+            _log_server_error(request, exc, exc.detail)
         headers = dict(exc.headers or {})
         if status == 429 and "RateLimit-Reset" in headers:
             headers["Retry-After"] = headers["RateLimit-Reset"]  # seconds until the window frees up
         return error_response(_message(exc), code, status, exc.extra or None, headers or None)
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    _log_server_error(request, exc, f"unhandled {type(exc).__name__}")
     return error_response("Internal server error", "INTERNAL_ERROR", 500)
+
+
+def _log_server_error(request: Request, exc: BaseException, what: str) -> None:
+    """The traceback goes to the log with the request id (also in X-Request-ID), never into the body."""
+    rid = request_id.get()
+    logger.error(
+        "server error on %s %s (request %s): %s",
+        request.method,
+        request.url.path,
+        rid,
+        what,
+        exc_info=exc,
+        extra={"request_id": rid},
+    )
 
 
 def _message(exc: HTTPException) -> str:

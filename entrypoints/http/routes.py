@@ -19,6 +19,8 @@ from entrypoints.http.controllers.compliance import ComplianceController
 from entrypoints.http.controllers.devices import DeviceController
 from entrypoints.http.controllers.event_policies import EventPolicyController
 from entrypoints.http.controllers.fleet import FleetController
+from entrypoints.http.controllers.groups import GroupController, TagController
+from entrypoints.http.controllers.rollouts import FirmwareController, RolloutController
 from entrypoints.http.controllers.sealing import AgentSealController, SealController
 from entrypoints.http.controllers.stream import stream_events
 from entrypoints.http.hardening import agent_rate_limit, enrol_rate_limit
@@ -47,6 +49,10 @@ def operator_api(container: Container) -> Router:
             SealController,
             AlertController,
             HealthController,
+            GroupController,
+            TagController,
+            FirmwareController,
+            RolloutController,
             stream_events,
         ],
         middleware=[DefineMiddleware(BearerTokenMiddleware, tokens=container.core.tokens())],
@@ -62,13 +68,13 @@ def device_api(container: Container) -> Router:
             Router(
                 path="/",
                 route_handlers=[EnrolController],
-                middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute).middleware],
+                middleware=[enrol_rate_limit(settings.rate_limit_enrol_per_minute)],
             ),
             Router(
                 path="/",
                 route_handlers=[AgentController, AgentSealController],
                 middleware=[
-                    agent_rate_limit(settings.rate_limit_agent_per_minute).middleware,
+                    agent_rate_limit(settings.rate_limit_agent_per_minute),
                     # a closure, not the provider: Litestar deep-copies nested routers,
                     # and a copied provider would build a second AgentService (and engine)
                     DefineMiddleware(DeviceCredentialMiddleware, agents=lambda: services.agents()),

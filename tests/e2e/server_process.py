@@ -39,8 +39,9 @@ class ServerProcess:
             raise RuntimeError(f"edgefleet {' '.join(args)} failed: {done.stderr}")
         return done.stdout.strip()
 
-    def start(self, workers: int = 1) -> ServerProcess:
-        self.cli("db", "upgrade")
+    def start(self, workers: int = 1, migrate: bool = True) -> ServerProcess:
+        if migrate:
+            self.cli("db", "upgrade")
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [

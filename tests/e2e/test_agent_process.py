@@ -109,11 +109,11 @@ def test_a_restarted_agent_answers_attestation_at_once(server, admin, tmp_path):
     first = start_agent(
         server, state, "--enroll-token", token, "--device-id", "e2e-restart", "--platform", "hisilicon"
     )
-    wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-restart").json().get("last_seen"))
+    seen = wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-restart").json().get("last_seen"))
     assert stop(first) == 0
     again = start_agent(server, state)
-    try:
-        time.sleep(2)  # the restarted agent's first poll is waiting
+    try:  # the restarted agent is up once its first heartbeat lands
+        wait_for(lambda: admin.get("/api/v1/edge/devices/e2e-restart").json()["last_seen"] > seen)
         verdict = admin.post("/api/v1/edge/devices/e2e-restart/attestation/verify", timeout=10).json()
         assert verdict["attestation_status"] == "success"
     finally:
@@ -247,12 +247,15 @@ def test_lifecycle_edges_with_a_real_agent_retry_cancel_and_time_out(server, adm
     ).json()
     wait_for(lambda: admin.get(expiring["location"]).json()["status"] == "timed_out", 15)
     agent = start_agent(server, state)  # back online: neither the canceled nor the expired command runs
-    try:
-        time.sleep(3)
+    try:  # a command queued now and done proves the agent has polled since it came back
+        probe = admin.post(f"{base}/command", json={"command": "status", "parameters": {"timeout": 5}}).json()
+        done = f"{base}/commands/{probe['command_id']}"  # answered at once, or polled until it is
+        wait_for(lambda: admin.get(done).json()["status"] == "succeeded")
         statuses = {c["id"]: c["status"] for c in admin.get(f"{base}/commands").json()["commands"]}
     finally:
         assert stop(agent) == 0
     assert statuses == {
+        probe["command_id"]: "succeeded",
         first["command_id"]: "succeeded",
         canceled["command_id"]: "canceled",
         expiring["command_id"]: "timed_out",

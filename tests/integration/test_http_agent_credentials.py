@@ -29,13 +29,13 @@ async def enrolled(client, container, device_id: str, bound: bool = False) -> De
 async def test_a_verified_credential_is_not_read_from_the_database_again(client, container, monkeypatch):
     device = await enrolled(client, container, "edge-cred-1")
     reads = []
-    original = SqlCredentialRepository.get
+    original = SqlCredentialRepository.in_service
 
     async def counted(self, device_id):
         reads.append(device_id)
         return await original(self, device_id)
 
-    monkeypatch.setattr(SqlCredentialRepository, "get", counted)
+    monkeypatch.setattr(SqlCredentialRepository, "in_service", counted)
     for _ in range(3):
         assert (await device.heartbeat(cpu_usage=10.0)).status_code == 200
     assert reads == ["edge-cred-1"]  # the first heartbeat's check serves the next two

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.live_stream import LiveStream
 from domain.devices import Device, MetricSample, Platform
-from domain.events import AttestationRecorded, CommandChanged
+from domain.events import AttestationRecorded, CommandChanged, RolloutChanged
 from tests.conftest import auth_header, token_for
 from tests.integration.alert_wiring import alert_app, wire_alerts
 from tests.integration.ws_client import Closed, WebSocketSession
@@ -65,9 +65,9 @@ async def test_a_viewer_receives_status_changes_and_alerts_in_order_and_nothing_
     "role,types",
     [
         ("viewer", ["device_status", "alert", "attestation"]),
-        ("operator", ["device_status", "alert", "command", "attestation"]),
-        ("auditor", ["device_status", "alert", "command", "attestation"]),
-        ("admin", ["device_status", "alert", "command", "attestation"]),
+        ("operator", ["device_status", "alert", "command", "attestation", "rollout"]),
+        ("auditor", ["device_status", "alert", "command", "attestation", "rollout"]),
+        ("admin", ["device_status", "alert", "command", "attestation", "rollout"]),
     ],
 )
 async def test_each_role_receives_the_event_types_it_may_read(app, container, role, types):
@@ -114,3 +114,28 @@ async def test_a_client_that_falls_behind_is_told_how_many_events_it_missed(cont
         assert small.clients == 1
     assert [m.get("command_id", m.get("dropped")) for m in received] == [0, 3]
     assert received[1]["type"] == "lagged" and small.clients == 0
+
+
+async def test_rollout_progress_streams_to_roles_that_read_rollouts(app, container):
+    bus = container.core.events()
+    event = RolloutChanged(
+        "edge-001", datetime.now(UTC), 3, "device", "running", 0, "2.2.0", "failed", "deadline"
+    )
+    async with WebSocketSession(app, PATH, params={"token": token_for(container, "operator")}) as socket:
+        await socket.receive_json()  # hello
+        await bus.publish(
+            RolloutChanged("", datetime.now(UTC), 3, "aborted", "aborted", 0, "2.2.0", None, "too many")
+        )
+        await bus.publish(event)
+        aborted, device = await socket.receive_json(), await socket.receive_json()
+    assert (aborted["type"], aborted["change"], aborted["device_id"], aborted["reason"]) == (
+        "rollout",
+        "aborted",
+        None,
+        "too many",
+    )
+    assert (device["device_id"], device["device_state"], device["reason"]) == (
+        "edge-001",
+        "failed",
+        "deadline",
+    )

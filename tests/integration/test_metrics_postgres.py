@@ -130,6 +130,20 @@ async def test_existing_samples_survive_partitioning_and_its_downgrade(postgres_
         await engine.dispose()
 
 
+async def until_a_backend_waits_for_an_advisory_lock(engine, seconds: float = 5.0) -> None:
+    """The round's wait, seen in pg_stat_activity rather than guessed from elapsed time."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()"
+    )
+    while True:
+        async with engine.connect() as conn:
+            if await conn.scalar(waiting):
+                return
+        assert asyncio.get_running_loop().time() < deadline, "the round never waited for the insert lock"
+        await asyncio.sleep(0.02)
+
+
 async def test_a_rollup_round_waits_for_a_sample_being_inserted_and_then_counts_it(container, engine):
     await record(container, NOW - timedelta(minutes=3))
     await roll_up(engine, NOW)
@@ -139,7 +153,7 @@ async def test_a_rollup_round_waits_for_a_sample_being_inserted_and_then_counts_
             {"d": DEVICE, "at": NOW - timedelta(minutes=3)},
         )
         round_ = asyncio.create_task(roll_up(engine, NOW + timedelta(seconds=30)))
-        await asyncio.sleep(0.3)
+        await until_a_backend_waits_for_an_advisory_lock(engine)
         assert not round_.done()
         await writer.commit()
     await round_

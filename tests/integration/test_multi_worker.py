@@ -12,6 +12,7 @@ import pytest
 from adapters.leadership import AdvisoryLockLeadership
 from adapters.persistence.throwaway_postgres import free_port
 from adapters.tpm.simulated import SimulatedTpm
+from domain.services.commands import device_topic
 from entrypoints.container import build_container, channels, shutdown_container
 from tests.conftest import auth_header, make_settings
 from tests.integration.agent_double import DeviceDouble
@@ -70,10 +71,15 @@ async def test_a_verify_on_one_worker_is_answered_through_the_other(workers):
 
 
 async def test_a_command_queued_on_one_worker_wakes_the_long_poll_held_by_the_other(workers):
-    (a, _), (b, _) = workers
+    (a, _), (b, b_container) = workers
     device = await enrolled_on(b, "edge-001")
     poll = asyncio.create_task(b.get(device.base("/work"), params={"wait": 30}, headers=device.auth))
-    await asyncio.sleep(0.5)  # let the poll start waiting on worker B
+    signals = b_container.core.signals()
+
+    async def poll_waits_on_b() -> bool:
+        return signals.waiting(device_topic("edge-001")) > 0
+
+    assert await eventually(poll_waits_on_b)
     started = time.monotonic()
     queued = await a.post(
         "/api/v1/edge/devices/edge-001/command", json={"command": "status", "parameters": {"timeout": 1}}

@@ -78,20 +78,37 @@ fleet_filters = st.fixed_dictionaries(
     {
         "platform": st.sampled_from([None, Platform.ATLAS, Platform.HISILICON]),
         "location": st.sampled_from([None, *LOCATIONS[:2]]),
+        # LIKE's own characters must match themselves, nothing more
+        "search": st.sampled_from([None, "1", "DEV-0000", "ice 2", "%", "_", "/", "e_", "1%"]),
         "limit": st.integers(1, 100),
     }
 )
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def _name(i: int) -> str:
+    return f"device {i}" + ("_%/" if i % 7 == 0 else "")
+
+
+# Listings run on the synchronous SQLite driver, and on PostgreSQL through asyncpg directly: the same
+# property holds on both.
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fleet_size=st.integers(0, 60), query=fleet_filters)
 async def test_walking_all_pages_yields_every_match_exactly_once(container, fleet_size, query):
     inventory = container.services.inventory()
     existing = (await inventory.list(DeviceFilter(), PageRequest(1))).total
-    if existing < fleet_size:
-        await register(container, fleet_size - existing, start=existing)
-    filters = DeviceFilter(platform=query["platform"], location=query["location"])
+    for i in range(existing, fleet_size):
+        await inventory.register(
+            Device(
+                id=f"dev-{i:05d}",
+                name=_name(i),
+                platform=Platform.ATLAS if i % 3 else Platform.HISILICON,
+                location=LOCATIONS[i % 3],
+            )
+        )
+    filters = DeviceFilter(platform=query["platform"], location=query["location"], search=query["search"])
     seen, offset, totals = [], 0, set()
     while True:
         page = await inventory.list(filters, PageRequest(query["limit"], offset))
@@ -101,11 +118,13 @@ async def test_walking_all_pages_yields_every_match_exactly_once(container, flee
         seen.extend(d.id for d in page.items)
         offset += query["limit"]
     registered = max(existing, fleet_size)
+    term = (query["search"] or "").lower()
     expected = [
         f"dev-{i:05d}"
         for i in range(registered)
         if (filters.platform is None or filters.platform == (Platform.ATLAS if i % 3 else Platform.HISILICON))
         and (filters.location is None or filters.location == LOCATIONS[i % 3])
+        and (term in f"dev-{i:05d}" or term in _name(i).lower())
     ]
     assert seen == expected
     assert totals == {len(expected)}

@@ -87,3 +87,29 @@ async def test_the_cache_is_bounded():
     for offset in (0, 20, 40, 0):
         await cache.devices(DeviceFilter(), PageRequest(20, offset))
     assert inner.calls == 4
+
+
+class CountingSecurity:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def security_counts(self, fresh_since):
+        self.calls += 1
+        return self.calls
+
+    def invalidate(self) -> None:
+        pass
+
+
+async def test_security_figures_are_counted_once_per_period_and_again_after_a_write():
+    inner, tick = CountingSecurity(), Ticker()
+    cache = CachedFleetQueries(inner, monotonic=tick, security_refresh_seconds=15)
+    assert await cache.security_counts(None) == 1
+    tick.now = 10
+    assert await cache.security_counts(None) == 1  # within the period: no pass over the fleet
+    tick.now = 16
+    assert await cache.security_counts(None) == 1  # stale: answered at once, recounted behind it
+    await asyncio.sleep(0)
+    assert inner.calls == 2 and await cache.security_counts(None) == 2
+    cache.invalidate()
+    assert await cache.security_counts(None) == 3  # a write: the next caller waits for a fresh count

@@ -24,11 +24,28 @@ def clock():
     return FakeClock()
 
 
+class WatchedSignals(InProcessSignals):
+    """Tells the test when a caller has started waiting, so the test acts only after that."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+
+    async def wait(self, topic: str, timeout: float) -> bool:
+        self.waiting.set()  # the waiter is registered before super().wait first yields
+        return await super().wait(topic, timeout)
+
+
 @pytest.fixture
-def service(clock):
+def signals():
+    return WatchedSignals()
+
+
+@pytest.fixture
+def service(clock, signals):
     store = InMemoryStore()
     store.devices["edge-001"] = Device(id="edge-001", name="a", platform=Platform.ATLAS)
-    return CommandService(lambda: InMemoryUnitOfWork(store), clock, InProcessSignals())
+    return CommandService(lambda: InMemoryUnitOfWork(store), clock, signals)
 
 
 @pytest.mark.parametrize(
@@ -143,18 +160,18 @@ async def test_queued_commands_can_be_canceled_but_running_ones_cannot(service):
         await service.cancel("edge-001", running.id)
 
 
-async def test_a_waiting_caller_wakes_up_when_the_result_arrives(service):
+async def test_a_waiting_caller_wakes_up_when_the_result_arrives(service, signals):
     command, _ = await service.submit(OPERATOR, "edge-001", "status", {})
     waiter = asyncio.create_task(service.wait("edge-001", command.id, 10))
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(signals.waiting.wait(), 2)
     await service.next_for_device("edge-001", 0)
     await service.report("edge-001", command.id, CommandStatus.SUCCEEDED, {"message": "fine"})
     finished = await asyncio.wait_for(waiter, 2)
     assert finished.status is CommandStatus.SUCCEEDED
 
 
-async def test_a_long_poll_returns_as_soon_as_work_is_queued(service):
+async def test_a_long_poll_returns_as_soon_as_work_is_queued(service, signals):
     poll = asyncio.create_task(service.next_for_device("edge-001", 10))
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(signals.waiting.wait(), 2)
     await service.submit(OPERATOR, "edge-001", "status", {})
     assert len(await asyncio.wait_for(poll, 2)) == 1

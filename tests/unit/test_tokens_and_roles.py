@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -36,11 +36,11 @@ def hmac_forged_token(key: bytes) -> str:
     return signing_input + "." + b64(signature)
 
 
-NOW = datetime.now(UTC)
+NOW = FakeClock().now()  # the services below read this moment, so no token ages while the suite runs
 
 
 def hs256() -> TokenService:
-    return TokenService(TokenKeys("HS256", SECRET, SECRET))
+    return TokenService(TokenKeys("HS256", SECRET, SECRET), clock=FakeClock(NOW))
 
 
 def test_an_issued_token_verifies_to_its_subject_and_role():
@@ -95,7 +95,7 @@ def test_an_es256_key_pair_signs_and_verifies_and_rejects_hs256_confusion(tmp_pa
     )
     keys = load_token_keys(None, public_pem, private_pem, tmp_path)
     assert keys.algorithm == "ES256"
-    service = TokenService(keys)
+    service = TokenService(keys, clock=FakeClock(NOW))
     assert service.verify(service.issue("ops", Role.VIEWER, timedelta(hours=1), NOW)).role is Role.VIEWER
     # An attacker signing HS256 with the public key as the secret must not get in.
     forged = hmac_forged_token(public_pem.encode())

@@ -173,7 +173,7 @@ class AgentController(Controller):
         finally:
             watcher.cancel()
         return Work(
-            commands=[WorkCommand(c.id, c.command.value, c.parameters, c.deadline) for c in claimed],
+            commands=[WorkCommand(c.saved_id, c.command.value, c.parameters, c.deadline) for c in claimed],
             attestation=[WorkChallenge(c.nonce.hex(), list(c.pcrs), BANK_NAMES[c.bank]) for c in challenges],
         )
 

@@ -49,8 +49,9 @@ class AlertController(Controller):
         offset: Offset = 0,
     ) -> AlertList:
         """Newest first; open (active or acknowledged) alerts unless ``status`` says otherwise."""
-        page = PageRequest.checked(limit, offset, ALERT_PAGE_MAX)
-        page = await alerts.list(status, severity, device_id, page)
+        page = await alerts.list(
+            status, severity, device_id, PageRequest.checked(limit, offset, ALERT_PAGE_MAX)
+        )
         return AlertList([AlertView.of(a) for a in page.items], page.total, page.limit, page.offset)
 
     @post(

@@ -40,7 +40,7 @@ class AuditEntry(Struct):
     @classmethod
     def of(cls, r: AuditRecord) -> AuditEntry:
         return cls(
-            r.id,
+            r.saved_id,
             r.at,
             r.actor,
             r.role,

@@ -44,7 +44,7 @@ class CommandController(Controller):
         command, _ = await commands.submit(
             request.user, device_id, data.command, data.parameters, idempotency_key
         )
-        command = await commands.wait(device_id, command.id, command.parameters["timeout"])
+        command = await commands.wait(device_id, command.saved_id, command.parameters["timeout"])
         if command.finished:
             return Response(CommandResult.of(command), status_code=200)
         return Response(CommandAccepted.of(command), status_code=202)

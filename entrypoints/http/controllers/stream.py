@@ -20,7 +20,7 @@ from adapters.auth.jwt_tokens import InvalidToken, TokenService
 from adapters.live_stream import LiveStream, Subscription
 from domain.access import Permission, Principal
 from domain.alerts import AlertChanged
-from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event
+from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, RolloutChanged
 from entrypoints.http.schemas.stream import ErrorMessage, Hello, encode, message_for
 
 CLOSE_UNAUTHORIZED = 4401
@@ -30,6 +30,7 @@ STREAMED = {  # message type -> (event class, permission to see it)
     "alert": (AlertChanged, Permission.ALERTS_READ),
     "command": (CommandChanged, Permission.COMMANDS_READ),
     "attestation": (AttestationRecorded, Permission.ATTESTATION_READ),
+    "rollout": (RolloutChanged, Permission.ROLLOUTS_READ),
 }
 
 

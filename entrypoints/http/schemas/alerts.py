@@ -106,7 +106,8 @@ class EventRuleBody(Struct, forbid_unknown_fields=True):
 
 class AlertRules(Struct, forbid_unknown_fields=True):
     """thresholds: platform -> rule (cpu_high, memory_high, temperature_high) -> limits;
-    events: device_offline, attestation_failed, command_failed. A PUT may leave out anything."""
+    events: device_offline, attestation_failed, command_failed, rollout_aborted, update_attestation_failed.
+    A PUT may leave out anything."""
 
     thresholds: dict[str, dict[str, ThresholdBody]] = {}
     events: dict[str, EventRuleBody] = {}

@@ -42,7 +42,7 @@ class CommandResult(Struct):
             command=c.command.value,
             result=_message(c),
             timestamp=c.executed_at or c.created_at,
-            command_id=c.id,
+            command_id=c.saved_id,
             status=c.status.value,
             output=c.result,
         )
@@ -61,7 +61,7 @@ class CommandAccepted(Struct):
     @classmethod
     def of(cls, c: Command) -> CommandAccepted:
         return cls(
-            command_id=c.id,
+            command_id=c.saved_id,
             device_id=c.device_id,
             command=c.command.value,
             status=c.status.value,
@@ -88,7 +88,7 @@ class CommandView(Struct):
     @classmethod
     def of(cls, c: Command) -> CommandView:
         return cls(
-            id=c.id,
+            id=c.saved_id,
             device_id=c.device_id,
             command=c.command.value,
             parameters=c.parameters,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -109,9 +109,10 @@ class DeviceDetail(Struct):
     created_at: datetime | None
     updated_at: datetime | None
     decommissioned_at: datetime | None
+    tags: list[str] | UnsetType = UNSET  # answered by a PATCH that sets them (GET /devices/{id}/tags)
 
     @classmethod
-    def of(cls, d: Device, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
+    def of(cls, d: DeviceRecord, seal_status: str, uptime: Uptime | None = None) -> DeviceDetail:
         percent = (uptime or Uptime.unknown()).percent
         return cls(
             id=d.id,
@@ -165,6 +166,15 @@ class DeviceUpdate(Struct, forbid_unknown_fields=True):
     firmware_version: Text | None | UnsetType = UNSET
     tee_enabled: bool | UnsetType = UNSET
     tpm_enabled: bool | UnsetType = UNSET
+    tags: (
+        Annotated[
+            list[
+                Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:=-]*$")]
+            ],
+            Meta(max_length=32),
+        ]
+        | UnsetType
+    ) = UNSET  # replaces the device's tags
 
     def changes(self) -> dict:
         return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}
@@ -193,7 +203,7 @@ class HistoryPoint(Struct):
 
     @classmethod
     def of(cls, p: MetricPoint) -> HistoryPoint:
-        ranges = (
+        ranges: dict[str, Any] = (
             {}
             if p.samples is None
             else {

@@ -9,7 +9,7 @@ from msgspec import Struct
 
 from adapters.live_stream import Lagged
 from domain.alerts import AlertChanged
-from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event
+from domain.events import AttestationRecorded, CommandChanged, DeviceStatusChanged, Event, RolloutChanged
 from entrypoints.http.schemas.alerts import AlertView
 from entrypoints.http.schemas.attestation import FailedEventView
 
@@ -52,6 +52,20 @@ class AttestationMessage(Struct, tag_field="type", tag="attestation"):
     failed_events: list[FailedEventView] = []
 
 
+class RolloutMessage(Struct, tag_field="type", tag="rollout"):
+    """A rollout moved (``device_id`` null) or one of its devices did."""
+
+    rollout_id: int
+    at: datetime
+    change: str
+    state: str
+    phase: int
+    firmware_version: str
+    device_id: str | None
+    device_state: str | None
+    reason: str | None
+
+
 class LaggedMessage(Struct, tag_field="type", tag="lagged"):
     """This client fell behind and ``dropped`` events were skipped here: re-read state over REST."""
 
@@ -88,6 +102,18 @@ def message_for(item: Event | Lagged) -> Struct:
                 item.status,
                 list(item.reasons),
                 [FailedEventView(**f) for f in item.failed_events],
+            )
+        case RolloutChanged():
+            return RolloutMessage(
+                item.rollout_id,
+                item.at,
+                item.change,
+                item.state,
+                item.phase,
+                item.firmware_version,
+                item.device_id or None,
+                item.device_state,
+                item.reason,
             )
         case Lagged():
             return LaggedMessage(item.dropped)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -25,6 +27,16 @@ def make_tpm(seed: str = "dev-1") -> SimulatedTpm:
 
 def make_machine(model=ATLAS_500, seed: str = "dev-1", **kwargs) -> SimulatedMachine:
     return SimulatedMachine(SyntheticProbe(model, random.Random(seed)), make_tpm(seed), **kwargs)
+
+
+async def until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Wait for ``condition()`` to hold, re-checked whenever the loop has run a little; fail after
+    ``timeout`` seconds (a deadline, not a guess at how long the work takes)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {timeout} s")
+        await asyncio.sleep(0.005)
 
 
 @pytest.fixture

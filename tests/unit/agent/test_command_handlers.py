@@ -5,6 +5,7 @@ from domain.attestation.tpm_wire import parse_attest
 from domain.attestation.verdict import rolled_back
 from entrypoints.agent.handlers import CommandHandlers
 from entrypoints.agent.machine import HostMachine, Outcome
+from entrypoints.agent.simulated import golden_pcrs
 from tests.unit.agent.conftest import HI3559A, make_machine
 
 
@@ -44,14 +45,22 @@ async def test_a_crashing_handler_is_reported_as_a_failure():
     assert outcome.status == "failed" and "ZeroDivisionError" in outcome.result["message"]
 
 
-async def test_a_simulated_update_changes_the_firmware_and_extends_pcr_0():
+async def test_a_simulated_update_reboots_into_the_new_firmwares_measured_boot():
     machine = make_machine()
-    before = machine.tpm.pcr_read([0, 1])
+    before = machine.tpm.reset_count
     outcome = await CommandHandlers(machine).run("update", {"version": "2.2.0", "timeout": 5})
     assert outcome.status == "succeeded" and outcome.result["version"] == "2.2.0"
-    assert machine.probe.facts().firmware_version == "2.2.0"
-    after = machine.tpm.pcr_read([0, 1])
-    assert after[0] == extend(before[0], hashlib.sha256(b"2.2.0").digest()) and after[1] == before[1]
+    assert machine.probe.facts().firmware_version == "2.2.0" and machine.tpm.reset_count == before + 1
+    model = machine.probe.model.name
+    assert machine.tpm.pcr_read(range(8)) == golden_pcrs(model, "2.2.0") != golden_pcrs(model, "2.1.0")
+
+
+async def test_a_version_bad_on_this_device_boots_a_foreign_image():
+    machine = make_machine()
+    machine.bad_firmware = frozenset({"2.2.0"})
+    await CommandHandlers(machine).run("update", {"version": "2.2.0", "timeout": 5})
+    golden = golden_pcrs(machine.probe.model.name, "2.2.0")
+    assert machine.tpm.pcr_read([0])[0] != golden[0]
 
 
 async def test_an_update_without_a_version_is_rejected():

@@ -6,7 +6,7 @@ import pytest
 
 from entrypoints.agent.enrolment import EnrolmentFailed
 from entrypoints.agent.state import AgentState
-from tests.unit.agent.conftest import make_agent
+from tests.unit.agent.conftest import make_agent, until
 
 
 async def test_enrolment_sends_identity_and_tpm_keys_then_activates_the_ak(http, server, tmp_path):
@@ -55,7 +55,7 @@ async def test_enrolment_waits_for_a_server_that_is_still_starting(http, server)
     server.down = True
     agent = make_agent(http)
     task = asyncio.create_task(agent.enrol())
-    await asyncio.sleep(0.1)
+    await until(lambda: server.calls.count("POST /api/v1/agent/enroll") >= 2)  # refused, and tried again
     assert not task.done()
     server.down = False
     await task
@@ -66,7 +66,7 @@ async def test_stopping_an_agent_that_waits_for_the_server_ends_it_at_once(http,
     server.down = True
     agent = make_agent(http)
     running = asyncio.create_task(agent.run())
-    await asyncio.sleep(0.05)
+    await until(lambda: "POST /api/v1/agent/enroll" in server.calls)
     agent.stop()
     await asyncio.wait_for(running, timeout=2)
     assert server.devices == {}

@@ -9,7 +9,7 @@ from entrypoints.agent.backoff import Backoff
 from entrypoints.agent.buffer import SampleBuffer
 from entrypoints.agent.heartbeat import CredentialRejected, HeartbeatLoop, to_sample
 from ports.platform import PlatformMetrics
-from tests.unit.agent.conftest import HI3559A, make_agent, make_machine
+from tests.unit.agent.conftest import HI3559A, make_agent, make_machine, until
 
 
 async def enrolled_loop(http, server, capacity=1000, machine=None) -> HeartbeatLoop:
@@ -51,8 +51,8 @@ async def test_samples_taken_during_an_outage_arrive_later_oldest_first_with_the
         await loop.sample_once()
     kept = [s["timestamp"] for s in loop.buffer.batch().samples]
     sending = asyncio.create_task(loop.flush())
-    await asyncio.sleep(0.05)
-    assert not sending.done() and loop.stats.heartbeat_failures >= 1
+    await until(lambda: loop.stats.heartbeat_failures >= 1)
+    assert not sending.done()
     server.down = False
     await sending
     [heartbeat] = server.heartbeats
@@ -84,7 +84,7 @@ async def test_a_batch_the_server_refuses_is_dropped_so_later_samples_still_flow
 async def test_the_running_loop_heartbeats_every_interval(http, server):
     loop = await enrolled_loop(http, server)
     task = asyncio.create_task(loop.run())
-    await asyncio.sleep(0.1)
+    await until(lambda: len(server.heartbeats) >= 3)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert len(server.heartbeats) >= 3 and all(len(h["samples"]) >= 1 for h in server.heartbeats)

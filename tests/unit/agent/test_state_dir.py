@@ -2,8 +2,8 @@ import stat
 
 import pytest
 
+from entrypoints.agent.bootstrap import resolve_device_id
 from entrypoints.agent.enrolment import EnrolmentFailed
-from entrypoints.agent.main import resolve_device_id
 from entrypoints.agent.state import AgentState
 from entrypoints.agent.tpm_choice import open_tpm, resolve_spec
 
@@ -72,7 +72,7 @@ def test_an_enrolled_state_dir_refuses_a_different_device_id(tmp_path):
 
 
 def test_the_platform_family_given_at_enrolment_is_remembered_for_restarts(tmp_path):
-    from entrypoints.agent.main import chosen_platform
+    from entrypoints.agent.bootstrap import chosen_platform
 
     state = AgentState(tmp_path)
     assert chosen_platform(state, None) is None  # nothing given, nothing known: detect

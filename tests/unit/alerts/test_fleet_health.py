@@ -84,7 +84,7 @@ async def test_an_unreachable_database_makes_health_unavailable_not_an_error(ser
 async def test_a_hanging_database_makes_health_unavailable_after_the_timeout(store, clock):
     class Hanging(InMemoryAlertUnitOfWork):
         async def __aenter__(self):
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # never answers
 
     service = AlertService(lambda: Hanging(store), clock, health_timeout_seconds=0.05)
     health = await service.health()

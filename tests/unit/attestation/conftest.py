@@ -1,12 +1,13 @@
-"""Shared fixtures: a settable clock, simulated TPMs (keys derived once per session), and the use cases."""
+"""Shared fixtures: the fake clock at START, simulated TPMs (keys derived once per session), and the use cases."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from adapters.memory.attestation import InMemoryAttestationRepository, InMemoryNonceStore
+from adapters.memory.clock import FakeClock
 from adapters.tpm.credential import PytssCredentialChallenger
 from adapters.tpm.fleet import SimulatedFleetGateway
 from adapters.tpm.simulated import SimulatedTpm
@@ -19,17 +20,6 @@ from domain.services.enrolment import AkEnrolment
 from domain.services.reference_policies import ReferencePolicies
 
 START = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, now: datetime = START) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 def make_device(device_id: str = "edge-001", **changes) -> Device:
@@ -68,7 +58,7 @@ class World:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(START)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ async def test_an_honest_device_attests_successfully_and_the_verdict_is_stored(w
 async def test_a_quote_that_arrives_after_the_nonce_ttl_fails_as_nonce_expired(world):
     class SlowGateway(SimulatedFleetGateway):
         async def request_quote(self, device_id, nonce, pcrs, bank):
-            world.clock.advance(61)
+            world.clock.advance(seconds=61)
             return await super().request_quote(device_id, nonce, pcrs, bank)
 
     world.service._gateway = SlowGateway(world.tpms)  # noqa: SLF001 - swap the port for this test
@@ -195,7 +195,7 @@ async def test_nonce_freshness_is_judged_when_the_quote_arrived_not_after_a_slow
     real = world.verifier.verify_batch
 
     def slow(checks):
-        world.clock.advance(120)
+        world.clock.advance(seconds=120)
         return real(checks)
 
     world.verifier.verify_batch = slow

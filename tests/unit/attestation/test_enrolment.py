@@ -70,7 +70,7 @@ async def test_the_right_answer_after_a_wrong_one_is_rejected_because_the_challe
 
 async def test_an_answer_after_the_challenge_expired_is_rejected(world, device, clock):
     challenge = await begin(world, device)
-    clock.advance(301)
+    clock.advance(seconds=301)
     answer = device.activate_credential(challenge.credential_blob, challenge.encrypted_secret)
     with pytest.raises(EnrolmentRejected, match="expired"):
         await world.enrolment.complete_enrolment("edge-100", answer)

@@ -73,7 +73,7 @@ async def test_without_a_log_the_pcr_policy_still_judges(world):
 async def test_an_expired_nonce_outranks_a_bad_log(booted):
     class SlowGateway(SimulatedFleetGateway):
         async def request_quote(self, device_id, nonce, pcrs, bank):
-            booted.clock.advance(61)
+            booted.clock.advance(seconds=61)
             evidence = await super().request_quote(device_id, nonce, pcrs, bank)
             return type(evidence)(
                 evidence.quote, evidence.signature, evidence.pcr_values, evidence.hash_alg, b"x"

@@ -13,7 +13,7 @@ class SlowGateway(SimulatedFleetGateway):
         self._clock, self._seconds = clock, seconds
 
     async def request_quote(self, device_id, nonce, pcrs, bank):
-        self._clock.advance(self._seconds)  # the device takes this long to quote
+        self._clock.advance(seconds=self._seconds)  # the device takes this long to quote
         return await super().request_quote(device_id, nonce, pcrs, bank)
 
 

@@ -1,4 +1,4 @@
-"""Records every mutating API call in the audit log, after the answer is known.
+"""The audit trail of every mutating API call, recorded after the answer is known.
 
 Done at the edge because the audit trail is about who asked for what and what they got, whichever
 use case ran: actor and role from the authenticated token (or the device credential), action from the
@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import HTTPScope, Scope
 
-from adapters.observability.json_logs import request_id
 from domain.access import Principal
 from domain.audit import AuditRecord, redact
 from entrypoints.http.json_depth import too_deep
@@ -22,7 +20,7 @@ from ports.audit import AuditLog
 from ports.clock import Clock
 
 logger = logging.getLogger("edgefleet.audit")
-MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BODY = 64 * 1024
 # High-volume device traffic is not an operator action; enrolment is (it creates a device). Sign-in
 # audits itself: only the use case knows whose account was tried and why it failed.
@@ -38,34 +36,19 @@ def _actor(scope: Scope) -> tuple[str, str]:
     return "anonymous", "none"
 
 
-class AuditMiddleware:
-    def __init__(self, app: ASGIApp, audit_log: AuditLog, clock: Clock) -> None:
-        self._app, self._log, self._clock = app, audit_log, clock
+class AuditTrail:
+    """Turns one answered mutating call into an audit record (the edge layer hands it the body)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in MUTATING:
-            await self._app(scope, receive, send)
-            return
-        body, status = bytearray(), [500]
-        rid = request_id.get() or uuid.uuid4().hex  # the id the logs and the X-Request-ID header carry
+    def __init__(self, audit_log: AuditLog, clock: Clock) -> None:
+        self._log, self._clock = audit_log, clock
 
-        async def tee_receive():
-            message = await receive()
-            if message["type"] == "http.request" and len(body) < MAX_BODY:
-                body.extend(message.get("body", b"")[: MAX_BODY - len(body)])
-            return message
+    @staticmethod
+    def wants_body(scope: Scope) -> bool:
+        """Whether the call may be recorded: high-volume device traffic never is (asked once routed)."""
+        handler = scope.get("route_handler")
+        return getattr(handler, "operation_id", None) not in NOT_AUDITED
 
-        async def capture_send(message):
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self._app(scope, tee_receive, capture_send)
-        finally:
-            await self._record(scope, bytes(body), status[0], rid)
-
-    async def _record(self, scope: Scope, body: bytes, status: int, rid: str) -> None:
+    async def record(self, scope: HTTPScope, body: bytes, status: int, rid: str) -> None:
         handler = scope.get("route_handler")
         action = getattr(handler, "operation_id", None) or f"{scope['method']} {scope['path']}"
         if action in NOT_AUDITED or status == 404 and handler is None:
