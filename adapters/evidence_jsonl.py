@@ -74,7 +74,7 @@ def decode_line(raw: bytes | memoryview) -> Decoded:
         nonce = bytes.fromhex(line.nonce)
     except ValueError:
         raise EvidenceLineError("nonce must be hex") from None
-    key = _key(line.ak_public)
+    key = key_of(line.ak_public)
     policy = None if line.policy is NO_FIELD else _policy[bytes(line.policy)]
     event_policy = None if line.event_policy is NO_FIELD else _event_policy[bytes(line.event_policy)]
     evidence = QuoteEvidence(line.quote, line.signature, _pcrs[bytes(line.pcrs)], bank, line.event_log)
@@ -121,7 +121,8 @@ _event_policy = _Shared(_event_policy_of)
 
 
 @lru_cache(maxsize=16384)  # a fleet file repeats each device's key on every line: decode it once
-def _key(ak_public: str) -> AttestationKey:
+def key_of(ak_public: str) -> AttestationKey:
+    """The AttestationKey of an ``ak_public`` text; EvidenceLineError when it is not a usable key."""
     try:
         if ak_public.lstrip().startswith("-----BEGIN"):
             return _pem_key(ak_public)

@@ -34,6 +34,7 @@ class LineChunk(NamedTuple):
     first: int  # line number of lines[0], from 1
     lines: list[memoryview | TooLong]
     consumed: int  # bytes of the file read up to the end of this chunk
+    text: memoryview | None = None  # the lines as they lie in the buffer, joined by b"\n" (None: a TooLong)
 
 
 def read_chunks(
@@ -53,17 +54,19 @@ def read_chunks(
         if skipping:  # inside an overlong line: drop everything up to its end
             pos = find(b"\n", 0, end) + 1
             skipping = pos == 0
+        start = pos
         while not skipping and (newline := find(b"\n", pos, end)) >= 0:
             lines.append(view[pos:newline])
             pos = newline + 1
             if len(lines) == max_lines:  # the buffer stays as it is until this block is done
-                yield LineChunk(number, lines, consumed - (end - pos))
-                number, lines = number + len(lines), []  # a fresh list: the chunk keeps its own
+                yield LineChunk(number, lines, consumed - (end - pos), view[start : pos - 1])
+                number, lines, start = number + len(lines), [], pos  # a fresh list: the chunk keeps its own
+        text = view[start : pos - 1] if lines else None
         if not skipping and pos == 0 and end == block:
-            lines.append(TooLong(block))
-            pos, skipping = end, True
+            lines.append(TooLong(block))  # alone in its chunk: no newline in a whole block
+            pos, skipping, text = end, True, None
         if lines:
-            yield LineChunk(number, lines, consumed)
+            yield LineChunk(number, lines, consumed, text)
             number += len(lines)
         kept = 0 if skipping else end - pos
         view[:kept] = buffer[
@@ -71,4 +74,4 @@ def read_chunks(
         ]  # the start of a line, moved once the chunk's lines are done with
         size = min(size * 2, block)
     if kept and not skipping:
-        yield LineChunk(number, [view[:kept]], consumed)
+        yield LineChunk(number, [view[:kept]], consumed, view[:kept])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import sys
 from datetime import timedelta
@@ -150,6 +149,8 @@ def _enroll_token_create(args) -> int:
         finally:
             await shutdown_container(container)
 
+    import asyncio  # here, not at the top: every command's start-up pays for a module-level import
+
     print(asyncio.run(run()))
     return 0
 
@@ -164,6 +165,8 @@ def _demo_seed(args) -> int:
             return await seed_demo_fleet(container)
         finally:
             await shutdown_container(container)
+
+    import asyncio
 
     print(f"demo fleet: {asyncio.run(run())} new devices")
     return 0

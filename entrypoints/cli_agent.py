@@ -4,7 +4,6 @@ and ``edgefleet-agent``, the same two for a device that installed only ``edgefle
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -157,6 +156,8 @@ def _agent(args) -> int:
         buffer_size=args.buffer_size,
         update_public_key=args.update_public_key,
     )
+    import asyncio  # here, not at the top: every command's start-up pays for a module-level import
+
     return asyncio.run(run_agent(options))
 
 
@@ -196,6 +197,8 @@ def _simulate(args) -> int:
         update_public_key=args.update_public_key,
     )
     admin = None if tokens else args.admin_token  # tokens given explicitly win over EDGEFLEET_ADMIN_TOKEN
+    import asyncio
+
     return asyncio.run(simulate(config, tokens=tokens, admin_token=admin, duration=args.duration))
 
 

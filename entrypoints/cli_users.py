@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 
@@ -48,6 +47,8 @@ def _run(action) -> int:
             await shutdown_container(container)
 
     try:
+        import asyncio  # here, not at the top: every command's start-up pays for a module-level import
+
         print(asyncio.run(run()))
     except DomainError as exc:
         print(f"edgefleet: error: {exc.message}", file=sys.stderr)

@@ -3,7 +3,6 @@ sees a live fleet at once. Ctrl-C stops both."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import signal
@@ -70,6 +69,8 @@ def _demo_users(password: str, env: dict) -> None:
                     await accounts.set_password(name, password)
         finally:
             await shutdown_container(container)
+
+    import asyncio  # here, not at the top: every command's start-up pays for a module-level import
 
     asyncio.run(run())
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache, partial
 from itertools import repeat
@@ -34,6 +35,8 @@ for _reason, _code in REASON_CODES.items():
 REASONS[lib.EF_ST_UNKNOWN_KEY] = Reason.UNKNOWN_KEY
 MALFORMED = QuoteResult(Reason.MALFORMED)
 T = TypeVar("T")
+R = TypeVar("R")
+Part = tuple  # (ef_batch *, ef_results *): one C batch of a round and its outputs
 TABLES_LIMIT = 16384  # distinct keys plus policies one stream's conversion tables hold at a time
 
 
@@ -105,57 +108,86 @@ class NativeQuoteVerifier:
     def _stream(
         self, chunks: Iterator[tuple[T, Sequence[QuoteCheck]]], flags: int, tables: PackTables
     ) -> Iterator[tuple[T, list[QuoteResult]]]:
-        def pack_next() -> tuple[T, PackedBatch] | None:
-            nonlocal tables
-            chunk = next(chunks, None)
-            if chunk is None:
-                return None
-            if len(tables.keys.handles) + len(tables.policies.by_id) > TABLES_LIMIT:
+        pack_checks = self.packer(tables)
+        rounds = ((tag, pack_checks(checks)) for tag, checks in chunks)
+        for tag, packed in self.verify_rounds(rounds, lambda round_: (round_[1].part,), flags):
+            yield tag, unpack_results(packed)
+
+    def packer(self, tables: PackTables | None = None) -> Callable[[Sequence[QuoteCheck]], PackedBatch]:
+        """Lays out checks for C, converting keys and policies once for all the batches it packs."""
+        current = tables if tables is not None else PackTables(self.keys)
+
+        def pack_checks(checks: Sequence[QuoteCheck]) -> PackedBatch:
+            nonlocal current
+            if len(current.keys.handles) + len(current.policies.by_id) > TABLES_LIMIT:
                 # a long stream of ever new keys or policies: start afresh (a packed round keeps what
                 # it points into), so memory and each round's copy of the key table stay bounded
-                tables = PackTables(self.keys)
-            return chunk[0], pack(chunk[1], self.keys, tables)
+                current = PackTables(self.keys)
+            return pack(checks, self.keys, current)
 
+        return pack_checks
+
+    def verify_rounds(
+        self, rounds: Iterator[R], parts: Callable[[R], Sequence[Part]], flags: int = 0
+    ) -> Iterator[R]:
+        """Each round of ``rounds``, in order, once every C batch of it (``parts``: (ef_batch *,
+        ef_results *) pairs) is verified. The next round is pulled from ``rounds`` (so whatever prepares
+        it, e.g. a parser, runs) while the pool's threads verify the current one, and the consumer's work
+        on a round also runs while the next one is being verified: with N threads, the Python on either
+        side hides behind the crypto. The pool's threads go on to the next round as soon as the current
+        one has no quote left to claim, so they never wait for this thread (descheduled on a loaded
+        machine, or busy with Python) to start it."""
+        rounds = iter(rounds)
         if self.threads == 1:
-            while (current := pack_next()) is not None:
-                run(current[1], flags)
-                yield current[0], unpack_results(current[1])
+            for round_ in rounds:
+                for part in parts(round_):
+                    run_part(part, flags)
+                yield round_
             return
-        pool, previous, current = self._executor(), None, pack_next()
-        while current is not None:
-            claim, helpers = ffi.new("ef_claim *"), list[Future[None]]()
-            # The pool's work items hold the round and ``claim`` until their C calls return, so nothing
-            # on this thread (an exception, the consumer dropping the stream) can free a buffer under
-            # them; the wait below is for results.
-            try:
-                self._start(pool, current[1], claim, flags, helpers)
+        pool, first = self._executor(), next(rounds, None)
+        if first is None:
+            return
+        # Rounds whose helpers were submitted, oldest first. The pool's work items hold a round and its
+        # claims until their C calls return, and a round leaves this queue only once they have, so
+        # nothing here (an exception, the consumer dropping the stream) can free a buffer under them.
+        launched: deque[tuple[R, list, list[Future]]] = deque([self._launch(pool, first, parts, flags, True)])
+        try:
+            previous = None
+            while launched:
+                current, work, helpers = launched[0]
                 if previous is not None:
-                    yield previous[0], unpack_results(previous[1])  # the consumer runs while C verifies
-                following = pack_next()
-                run_claimed(current[1], claim, flags)
-            finally:
+                    yield previous  # the consumer runs while C verifies
+                following = next(rounds, None)
+                if following is not None:  # queued behind this round's work items in the pool
+                    launched.append(self._launch(pool, following, parts, flags, False))
+                run_claimed(work, flags)
                 wait(helpers)  # the round's outputs are read only once every C call on it has returned
-            for helper in helpers:
-                helper.result()  # a helper's NativeVerifierError is the batch's
-            previous, current = current, following
-        if previous is not None:
-            yield previous[0], unpack_results(previous[1])
+                for helper in helpers:
+                    helper.result()  # a helper's NativeVerifierError is the batch's
+                launched.popleft()
+                previous = current
+            if previous is not None:
+                yield previous
+        finally:
+            for _, _, helpers in launched:
+                wait(helpers)
 
-    def _start(
-        self, pool: ThreadPoolExecutor, packed: PackedBatch, claim, flags: int, helpers: list[Future]
-    ) -> None:
-        entered = threading.Semaphore(0)
-        for _ in range(self.threads - 1):
-            helpers.append(pool.submit(run_claimed, packed, claim, flags, entered))
+    def _launch(self, pool: ThreadPoolExecutor, round_: R, parts, flags: int, enter: bool) -> tuple:
+        """Submits a round's work to the pool's threads; with ``enter``, returns once they are in C."""
+        work = [(part, ffi.new("ef_claim *")) for part in parts(round_)]
+        entered = threading.Semaphore(0) if enter else None
+        helpers = [pool.submit(run_claimed, work, flags, entered, round_) for _ in range(self.threads - 1)]
         # A pool thread needs the GIL to reach its C call, and this thread is about to run Python that
         # would hold it for up to the switch interval (5 ms) before handing it over: wait until each
-        # helper is in C (the wait releases the GIL to them at once).
+        # helper is in C (the wait releases the GIL to them at once). Later rounds' work items start
+        # straight after a C call of the round before, when this thread is in C too, as a rule.
         waiting = len(helpers)
-        while waiting:
+        while entered is not None and waiting:
             if entered.acquire(timeout=0.05):
                 waiting -= 1
             elif all(helper.done() for helper in helpers):
                 break  # one never entered (the pool is shutting down): result() reports it
+        return round_, work, helpers
 
     def _round_for(self, count: int) -> int:
         if self.chunk_size is not None:
@@ -178,7 +210,12 @@ class NativeQuoteVerifier:
 
 def run(packed: PackedBatch, flags: int = 0) -> None:
     """One C call over a whole packed batch; the GIL is released for its duration."""
-    rc = lib.ef_verify_batch(packed.batch, 0, packed.count, flags, packed.out)
+    run_part(packed.part, flags)
+
+
+def run_part(part: Part, flags: int = 0) -> None:
+    batch, out = part
+    rc = lib.ef_verify_batch(batch, 0, batch.count, flags, out)
     if rc != lib.EF_OK:
         raise NativeVerifierError(f"ef_verify_batch refused the batch (code {rc})")
 
@@ -187,14 +224,20 @@ GRAIN = 8  # quotes per claim: a few hundred microseconds of RSA, the most a cor
 
 
 def run_claimed(
-    packed: PackedBatch, claim, flags: int = 0, entered: threading.Semaphore | None = None
+    work: Sequence[tuple[Part, object]],
+    flags: int = 0,
+    entered: threading.Semaphore | None = None,
+    owner: object = None,
 ) -> None:
-    """Verifies claimed quotes of a packed round until none are left; the GIL is released meanwhile."""
+    """Verifies claimed quotes of each (part, claim) of a round until none are left; the GIL is released
+    meanwhile. Every thread of a round goes through the parts in the same order. ``owner``, what the
+    parts point into, is only held: alive until the calls return."""
     if entered is not None:
-        entered.release()  # the call below is the next thing this thread does with the GIL
-    rc = lib.ef_verify_claimed(packed.batch, claim, GRAIN, flags, packed.out)
-    if rc != lib.EF_OK:
-        raise NativeVerifierError(f"ef_verify_claimed refused the batch (code {rc})")
+        entered.release()  # the calls below are the next thing this thread does with the GIL
+    for (batch, out), claim in work:
+        rc = lib.ef_verify_claimed(batch, claim, GRAIN, flags, out)
+        if rc != lib.EF_OK:
+            raise NativeVerifierError(f"ef_verify_claimed refused the batch (code {rc})")
 
 
 def unpack_results(packed: PackedBatch) -> list[QuoteResult]:

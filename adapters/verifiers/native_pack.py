@@ -55,6 +55,11 @@ class PackedBatch:
             },
         )
 
+    @property
+    def part(self) -> tuple:
+        """(ef_batch *, ef_results *), what the verifier's C calls take."""
+        return self.batch, self.out
+
     def buffer(self, data, ctype: str = "uint8_t[]") -> object:
         """A C view of ``data`` (no copy) that lives as long as this batch."""
         view = ffi.from_buffer(ctype, data)
@@ -82,19 +87,25 @@ class _KeyTable:
         return slot
 
     def _resolve(self, key) -> int:
-        try:
-            spki, key_type, scheme, hash_alg = key.spki_der, key.key_type, key.scheme, key.hash_alg
-            spki = spki if type(spki) is bytes else bytes(spki)
-        except (AttributeError, TypeError):
-            raise Unpassable from None
-        value = (spki, key_type == KeyType.RSA, _u16(scheme, none=0), _u16(hash_alg, none=NO_MATCH))
+        spki, key_type, scheme, hash_alg = key_fields(key)
+        value = (spki, key_type == KeyType.RSA, scheme, hash_alg)
         slot = self.by_value.get(value)
         if slot is None:
             slot = self.by_value[value] = len(self.handles)
             self.handles.append(self.cache.handle(spki, key_type))
-            self.schemes.append(value[2])
-            self.hashes.append(value[3])
+            self.schemes.append(scheme)
+            self.hashes.append(hash_alg)
         return slot
+
+
+def key_fields(key) -> tuple[bytes, KeyType, int, int]:
+    """(SPKI, key type, fixed scheme or 0, hash) of an AttestationKey as the key table holds them."""
+    try:
+        spki, key_type, scheme, hash_alg = key.spki_der, key.key_type, key.scheme, key.hash_alg
+        spki = spki if type(spki) is bytes else bytes(spki)
+    except (AttributeError, TypeError):
+        raise Unpassable from None
+    return spki, key_type, _u16(scheme, none=0), _u16(hash_alg, none=NO_MATCH)
 
 
 def _u16(value, *, none: int) -> int:

@@ -3,7 +3,6 @@ and offline verification of stored evidence. Exit 0 when all passed, 1 when any 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -39,20 +38,19 @@ def run_attest(args) -> int:
     # Each mode is imported when chosen: start-up counts when a whole file takes a few seconds.
     if args.evidence:
         from entrypoints.attest.offline import EvidenceFileError, verify_evidence_file
-        from entrypoints.attest.root import event_log_replayer, quote_verifier
+        from entrypoints.attest.root import event_log_replayer, evidence_stream, quote_verifier
 
+        verifier = quote_verifier(args.verifier, args.workers)
         try:
             tally, seconds = verify_evidence_file(
-                args.evidence,
-                args.output,
-                quote_verifier(args.verifier, args.workers),
-                console,
-                event_log_replayer(),
+                args.evidence, args.output, verifier, console, event_log_replayer(), evidence_stream(verifier)
             )
         except (OSError, EvidenceFileError) as exc:
             print(f"edgefleet attest: {args.evidence}: {exc}", file=sys.stderr)
             return 2
     elif args.simulated:
+        import asyncio  # here, not at the top: every command's start-up pays for a module-level import
+
         from entrypoints.attest.root import simulated_fleet
         from entrypoints.attest.simulated import attest_simulated
 

@@ -1,16 +1,19 @@
 """Offline verification of an evidence file, streamed: one pass over the file in chunks of lines; the
-verifier pulls the next chunk (read and decoded here) while its threads verify the current one, and the
-verdicts of a chunk are encoded and written while the next is verified. A chunk is a block of the
-file (4 MiB, ~2,000 lines, ~0.1 s of crypto on a core); memory is a few chunks for any file size; malformed lines keep their line numbers and their place in the output."""
+verifier pulls the next chunk (read and decoded) while its threads verify the current one, and the
+verdicts of a chunk are written while the next is verified. A chunk is a block of the file (4 MiB,
+~2,000 lines, ~0.1 s of crypto on a core); memory is a few chunks for any file size; malformed lines
+keep their line numbers and their place in the output. With the native verifier, lines are decoded
+and their verdicts written in C (adapters/verifiers/native_evidence.py) and only the lines it leaves
+(event logs, escapes, anything odd or wrong) are decoded here, by the reference decoder."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
 from rich.console import Console
@@ -24,6 +27,9 @@ from domain.measured_boot.policy import EventPolicy
 from entrypoints.attest.report import Tally, elapsed_since, progress
 from ports.event_log import EventLogReplayer
 from ports.verifier import QuoteVerifier
+
+if TYPE_CHECKING:
+    from adapters.verifiers.native_evidence import NativeEvidenceStream as EvidenceStream
 
 EvidenceFileError = JsonlFileError
 FIRST_BLOCK = 128 << 10  # the first chunk is parsed with no verification to hide behind: keep it short
@@ -43,17 +49,20 @@ class Verdict(msgspec.Struct, omit_defaults=True):
 
 
 class Parsed(NamedTuple):
+    """The lines of a chunk decoded here (every line, or those the native decoder left to this one)."""
+
     first: int  # line number of the chunk's first line
-    count: int  # lines in the chunk
+    offsets: Sequence[int]  # of these lines in the chunk, ascending
     device_ids: list[str]  # of the lines that parsed, in order
     checks: list[QuoteCheck]
     event_policies: list[EventPolicy | None]
-    malformed: dict[int, str]  # offset in the chunk -> why
+    malformed: dict[int, str]  # position in ``offsets`` -> why
     consumed: int  # bytes of the file read so far
 
 
 MALFORMED = ["malformed"]
 _encode = msgspec.json.Encoder().encode_lines
+_encode_one = msgspec.json.Encoder().encode
 
 
 def verify_evidence_file(
@@ -62,22 +71,27 @@ def verify_evidence_file(
     verifier: QuoteVerifier,
     console: Console,
     replayer: EventLogReplayer | None = None,
+    native: EvidenceStream | None = None,
 ) -> tuple[Tally, float]:
-    """``replayer`` replays the event logs lines carry (required when a line has one)."""
+    """``replayer`` replays the event logs lines carry (required when a line has one). With ``native``
+    (the native verifier's line decoder), lines are decoded in C, the odd ones here."""
     tally, started = Tally(), time.perf_counter()
     with path.open("rb") as stream, output.open("wb") if output else nullcontext() as out:
         bar, task = progress(console, os.fstat(stream.fileno()).st_size, "verifying")
+        reporter = _Reporter(console)
         try:
             with bar:
-                parsed = _parse_all(read_chunks(stream, first_block=FIRST_BLOCK), console)
-                for chunk, results in verifier.verify_stream((p, p.checks) for p in parsed):
-                    logs = _judge_logs(chunk, results, replayer)
+                chunks = read_chunks(stream, first_block=FIRST_BLOCK)
+                for parsed, block, results in _verified(chunks, verifier, native, reporter):
+                    logs = _judge_logs(parsed, results, replayer)
                     results = [_with_log(result, log) for result, log in zip(results, logs, strict=True)]
-                    rows = _verdicts(chunk, results, logs)
-                    _count(tally, chunk, results)
+                    rows = _verdicts(parsed, results, logs)
+                    _count(tally, parsed, results)
+                    if block is not None:
+                        _count_block(tally, block.counts)
                     if out is not None:
-                        out.write(_encode(rows))
-                    bar.update(task, completed=chunk.consumed)
+                        out.write(_encode(rows) if block is None else block.output(list(map(_row, rows))))
+                    bar.update(task, completed=parsed.consumed)
         except EvidenceFileError:
             if output is not None:
                 output.unlink(missing_ok=True)  # refused before any verdict: leave no empty output behind
@@ -85,33 +99,50 @@ def verify_evidence_file(
     return tally, elapsed_since(started)
 
 
-def _parse_all(chunks: Iterator[LineChunk], console: Console) -> Iterator[Parsed]:
-    reported = 0
-    for chunk in chunks:
+def _verified(chunks: Iterator[LineChunk], verifier: QuoteVerifier, native, reporter: _Reporter):
+    """(parsed lines, native block or None, their results) per chunk, in order."""
+    if native is not None:
+        return native.verify(chunks, reporter.parse)
+    parsed = (reporter.parse(chunk, range(len(chunk.lines))) for chunk in chunks)
+    return ((p, None, results) for p, results in verifier.verify_stream((p, p.checks) for p in parsed))
+
+
+def _row(verdict: Verdict) -> bytes:
+    return _encode_one(verdict) + b"\n"
+
+
+class _Reporter:
+    """Decodes lines here and names the malformed ones on the console (the first REPORTED of them)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console, self.reported = console, 0
+
+    def parse(self, chunk: LineChunk, offsets: Sequence[int]) -> Parsed:
         device_ids, checks, event_policies, malformed = [], [], [], {}
-        for offset, raw in enumerate(chunk.lines):
+        lines = chunk.lines
+        for position, offset in enumerate(offsets):
+            raw = lines[offset]
             if type(raw) is TooLong:
-                malformed[offset] = f"longer than {raw.limit:,} bytes: not read"
+                malformed[position] = f"longer than {raw.limit:,} bytes: not read"
                 continue
             try:
                 device_id, check, event_policy = decode_line(raw)
             except EvidenceLineError as exc:
-                malformed[offset] = str(exc)
+                malformed[position] = str(exc)
                 continue
             device_ids.append(device_id)
             checks.append(check)
             event_policies.append(event_policy)
-        for offset, why in malformed.items():
-            reported += 1
-            if reported <= REPORTED:
-                console.print(
-                    f"[yellow]line {chunk.first + offset}: malformed: {escape(why)}", highlight=False
+        for position, why in malformed.items():
+            self.reported += 1
+            if self.reported <= REPORTED:
+                self.console.print(
+                    f"[yellow]line {chunk.first + offsets[position]}: malformed: {escape(why)}",
+                    highlight=False,
                 )
-            elif reported == REPORTED + 1:
-                console.print("[yellow]more malformed lines: only the output file lists them all")
-        yield Parsed(
-            chunk.first, len(chunk.lines), device_ids, checks, event_policies, malformed, chunk.consumed
-        )
+            elif self.reported == REPORTED + 1:
+                self.console.print("[yellow]more malformed lines: only the output file lists them all")
+        return Parsed(chunk.first, offsets, device_ids, checks, event_policies, malformed, chunk.consumed)
 
 
 _PASSED = LogVerdict()
@@ -166,8 +197,9 @@ def _verdict(device_id: str, result: QuoteResult, log: LogVerdict) -> Verdict:
 def _verdicts(chunk: Parsed, results: list[QuoteResult], logs: list[LogVerdict]) -> list[Verdict]:
     """One verdict per line of the chunk, in input order."""
     verdicts = list(map(_verdict, chunk.device_ids, results, logs))
-    for offset in sorted(chunk.malformed):  # ascending, so each lands at its line's place
-        verdicts.insert(offset, Verdict(None, "failed", MALFORMED, line=chunk.first + offset))
+    for position in sorted(chunk.malformed):  # ascending, so each lands at its line's place
+        line = chunk.first + chunk.offsets[position]
+        verdicts.insert(position, Verdict(None, "failed", MALFORMED, line=line))
     return verdicts
 
 
@@ -178,3 +210,10 @@ def _count(tally: Tally, chunk: Parsed, results: list[QuoteResult]) -> None:
     tally.reasons.update(reason.value for reason in reasons)
     if chunk.malformed:
         tally.reasons["malformed"] += len(chunk.malformed)
+
+
+def _count_block(tally: Tally, counts: dict[Reason | None, int]) -> None:
+    for reason, count in counts.items():
+        tally.statuses["success" if reason is None else "failed"] += count
+        if reason is not None:
+            tally.reasons[reason.value] += count

@@ -21,6 +21,16 @@ def quote_verifier(name: str, workers: int = 0) -> QuoteVerifier:
     return verifier
 
 
+def evidence_stream(verifier: QuoteVerifier):
+    """The native decoder of evidence lines when ``verifier`` is the native one (else None): lines go
+    from the file's buffer to the C batch layout with no Python per line."""
+    try:
+        from adapters.verifiers.native_evidence import NativeEvidenceStream
+    except ImportError:  # module not built: the reference decoder does it all
+        return None
+    return NativeEvidenceStream.serving(verifier)
+
+
 def event_log_replayer() -> EventLogReplayer:
     """Replays the boot event logs evidence lines carry: native when built (batched, GIL released)."""
     from adapters.measured_boot.choice import choose_replayer

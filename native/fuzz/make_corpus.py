@@ -1,10 +1,11 @@
-"""Seed corpus for fuzz_verify from the known-answer vectors (tests/data/native_vectors/*.json).
+"""Seed corpora for fuzz_verify and fuzz_scan from the known-answer vectors (tests/data/native_vectors).
 
-    python3 native/fuzz/make_corpus.py OUT_DIR
+    python3 native/fuzz/make_corpus.py OUT_DIR [SCAN_OUT_DIR]
 
 Standard library only. Each vector becomes two inputs in fuzz_verify.c's layout: full verification
 (its signature fails under the fuzzer's own keys, but parsing and the early checks run) and
-digest-only (so the nonce, PCR and policy checks are reached too).
+digest-only (so the nonce, PCR and policy checks are reached too). For fuzz_scan, each vector becomes
+an evidence line (the offline format), alone and in a block with a copy of itself laid out otherwise.
 """
 
 from __future__ import annotations
@@ -41,7 +42,33 @@ def encode(doc: dict, digest_only: bool) -> bytes:
     return bytes(out)
 
 
-def main(out_dir: str) -> None:
+def evidence_line(doc: dict, compact: bool) -> bytes:
+    line = {
+        "device_id": doc["name"],
+        "quote": doc["quote"],
+        "signature": doc["signature"],
+        "pcrs": doc["pcrs"],
+        "hash_alg": doc["hash_alg"],
+        "nonce": doc["nonce"],
+        "ak_public": doc["key"].get("spki", "AAAA"),
+        "policy": doc["policy"],
+        "ak": doc["key"]["type"],
+    }
+    return json.dumps(line, separators=(",", ":") if compact else None).encode()
+
+
+def scan_seeds(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for path in sorted(VECTORS.glob("*.json")):
+        doc = json.loads(path.read_text())
+        for data in (evidence_line(doc, True), evidence_line(doc, True) + b"\n" + evidence_line(doc, False)):
+            (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+            count += 1
+    return count
+
+
+def main(out_dir: str, scan_dir: str | None = None) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -52,7 +79,9 @@ def main(out_dir: str) -> None:
             (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
             count += 1
     print(f"{count} seeds in {out}")
+    if scan_dir is not None:
+        print(f"{scan_seeds(Path(scan_dir))} evidence line seeds in {scan_dir}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -150,6 +150,50 @@ typedef struct {
    disjoint ranges are safe. Returns EF_OK, or a negative error when the batch is inconsistent or
    OpenSSL failed (then no output of the range is meaningful). */
 int ef_eventlog_replay(const ef_eventlog_batch *batch, size_t start, size_t end, const ef_eventlog_results *out);
+/* ---- evidence lines (evidence_scan.c): JSON Lines decoded straight into an ef_batch ---- */
+
+/* Distinct `ak_public` texts of a stream, interned: slot i is the i-th distinct raw JSON string (quotes
+   and escapes as written), so the caller converts each distinct key once. Bounded by `max_keys` and
+   `max_bytes`: past either, lines with a new key are left to the caller's decoder. One thread at a
+   time (the scanning one); the slots' texts never change while the scanner lives. */
+typedef struct ef_scanner ef_scanner;
+ef_scanner *ef_scanner_new(size_t max_keys, size_t max_bytes);
+void ef_scanner_free(ef_scanner *s);
+size_t ef_scanner_key_count(const ef_scanner *s);
+size_t ef_scanner_key_bytes(const ef_scanner *s);
+/* The raw text of slot `slot` (quotes included) and its length; NULL when there is no such slot. */
+const uint8_t *ef_scanner_key(const ef_scanner *s, size_t slot, size_t *len);
+
+/* A block of lines (split at '\n'; `lines` is the count of '\n' plus one), one quote per line laid
+   out in `batch`, whose key table (keys, key_scheme, key_hash, key_count) the caller fills in from
+   the scanner's slots. A line the scanner cannot decode exactly as the reference decoder would (any
+   error, escape, duplicate field, unusual value, an event log) is flagged in `fallback`, takes no
+   space in the batch and is EF_Q_MALFORMED there: the caller decodes it its own way. */
+typedef struct {
+    size_t lines;
+    size_t fallback_count;
+    uint8_t *fallback;
+    ef_batch batch;
+    ef_results out;
+    /* filled by ef_scan_verdicts: one verdict line per decoded line, nothing for fallback lines;
+       line i's verdict ends at verdict_end[i] */
+    uint8_t *verdicts;
+    size_t verdicts_len;
+    uint32_t *verdict_end;
+    size_t status_count[16]; /* decoded lines per EF_ST_* */
+} ef_scan;
+
+/* The i-th field name the scanner knows (NULL past the last): an unknown field's value is ignored, so
+   the caller checks that these are all the fields its own decoder knows. */
+const char *ef_scan_field(size_t i);
+/* NULL when `text` is larger than 4 GiB or memory runs out. */
+ef_scan *ef_scan_block(ef_scanner *s, const uint8_t *text, size_t len);
+/* Flags as fallback every decoded line whose key slot k has key_bad[k] != 0 (k < count). */
+int ef_scan_demote(ef_scan *scan, const uint8_t *key_bad, size_t count);
+/* After verification: `{"device_id":...,"status":...,"reasons":[...]}` lines, msgspec's encoding of
+   the offline verdict. reasons[st] names status st (1..count-1). EF_ERR_ARGS on an unknown status. */
+int ef_scan_verdicts(ef_scan *scan, const char *const *reasons, size_t count);
+void ef_scan_free(ef_scan *scan);
 /* CDEF-END */
 
 /* ---- internal: shared by the C sources, not part of the cffi binding ---- */
@@ -222,5 +266,10 @@ struct evp_pkey_st;
 struct bignum_st;
 struct evp_pkey_st *ef_key_pkey(const ef_key *key);
 const struct bignum_st *ef_key_order(const ef_key *key); /* EC group order, NULL for RSA */
+/* A verify context set up for (scheme, hash) that the key kept, or NULL; give it back when done (it is
+   then kept for the next user, or freed). Thread-safe. */
+struct evp_pkey_ctx_st;
+struct evp_pkey_ctx_st *ef_key_ctx_take(const ef_key *key, uint16_t scheme, uint16_t hash);
+void ef_key_ctx_give(const ef_key *key, struct evp_pkey_ctx_st *ctx, uint16_t scheme, uint16_t hash);
 
 #endif

@@ -1,9 +1,9 @@
 /* Digests and signature checks with OpenSSL EVP, using per-call scratch (ef_verifier).
 
    Setting up an EVP_PKEY_CTX (provider fetch, padding, salt length) costs a sizeable fraction of an
-   RSA-2048 verify, so a call keeps one initialised context per (key, scheme) and reuses it for every
-   quote signed by that key; digests likewise reuse one fetched EVP_MD and one EVP_MD_CTX. All of it
-   belongs to a single call on a single thread and is freed when the call ends. */
+   RSA-2048 verify, so initialised contexts are kept by their key (keys.c) and reused by every later
+   quote signed by it, whichever call or thread verifies it; digests reuse one fetched EVP_MD and one
+   EVP_MD_CTX per call. The digest scratch belongs to a single call on a single thread. */
 #include "edgefleet_native.h"
 
 #include <stdlib.h>
@@ -14,12 +14,10 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#define SLOTS_PER_KEY 2 /* ECDSA or RSASSA in slot 0, RSAPSS in slot 1 */
 #define HASH_KINDS 4
 
 struct ef_verifier {
     size_t key_count;
-    EVP_PKEY_CTX **ctx; /* key_count * SLOTS_PER_KEY, created on first use */
     EVP_MD *md[HASH_KINDS];
     EVP_MD_CTX *mdctx;
 };
@@ -65,11 +63,6 @@ void ef_verifier_free(ef_verifier *v)
 {
     if (v == NULL)
         return;
-    if (v->ctx != NULL) {
-        for (size_t i = 0; i < v->key_count * SLOTS_PER_KEY; i++)
-            EVP_PKEY_CTX_free(v->ctx[i]);
-        free(v->ctx);
-    }
     for (int i = 0; i < HASH_KINDS; i++)
         EVP_MD_free(v->md[i]);
     EVP_MD_CTX_free(v->mdctx);
@@ -102,29 +95,6 @@ static EVP_PKEY_CTX *new_ctx(const ef_key *key, uint16_t scheme, const EVP_MD *m
         return NULL;
     }
     return ctx;
-}
-
-/* The cached context for (key slot, scheme): EF_OK with *out set, EF_ST_BAD_SIGNATURE when OpenSSL will
-   not set one up for this key (the reference verifier's ValueError is a failed check too), or
-   EF_ERR_NOMEM. */
-static int ctx_for(ef_verifier *v, size_t key_slot, const ef_key *key, uint16_t scheme, const EVP_MD *md,
-                   EVP_PKEY_CTX **out)
-{
-    if (v->ctx == NULL) {
-        v->ctx = calloc(v->key_count * SLOTS_PER_KEY, sizeof *v->ctx);
-        if (v->ctx == NULL)
-            return EF_ERR_NOMEM;
-    }
-    /* A slot always serves the same md: the caller checked sig hash == the key's hash. */
-    EVP_PKEY_CTX **slot = &v->ctx[key_slot * SLOTS_PER_KEY + (scheme == EF_ALG_RSAPSS)];
-    if (*slot == NULL)
-        *slot = new_ctx(key, scheme, md);
-    if (*slot == NULL) {
-        ERR_clear_error();
-        return EF_ST_BAD_SIGNATURE;
-    }
-    *out = *slot;
-    return EF_OK;
 }
 
 /* TPM ECDSA gives bare r and s; EVP wants DER. Out-of-range values are rejected first, as the
@@ -168,22 +138,27 @@ int ef_verifier_check(ef_verifier *v, size_t key_slot, const ef_key *key, const 
     size_t digest_len = md == NULL ? 0 : ef_verifier_digest(v, sig->hash, message, message_len, digest);
     if (digest_len == 0)
         return EF_ERR_CRYPTO; /* the caller checked the hash is supported: only allocation fails here */
-    EVP_PKEY_CTX *ctx = NULL;
-    int st = ctx_for(v, key_slot, key, sig->scheme, md, &ctx);
-    if (st != EF_OK)
-        return st;
-
+    /* A context serves one md: the caller checked sig hash == the key's hash. */
+    EVP_PKEY_CTX *ctx = ef_key_ctx_take(key, sig->scheme, sig->hash);
+    if (ctx == NULL && (ctx = new_ctx(key, sig->scheme, md)) == NULL) {
+        ERR_clear_error();
+        return EF_ST_BAD_SIGNATURE; /* OpenSSL will not set one up for this key: a failed check, as in
+                                       the reference verifier (its ValueError) */
+    }
     int ok;
     if (sig->scheme == EF_ALG_ECDSA) {
         unsigned char der[160]; /* SEQUENCE of two INTEGERs below a <= 521-bit order */
         int der_len = ecdsa_der(key, sig, der, (int)sizeof der);
-        if (der_len < 0)
+        if (der_len < 0) {
+            ef_key_ctx_give(key, ctx, sig->scheme, sig->hash);
             return EF_ERR_NOMEM;
+        }
         ok = der_len > 0 && EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, digest_len) == 1;
     } else {
         ok = EVP_PKEY_verify(ctx, sig->sig, sig->sig_len, digest, digest_len) == 1;
     }
     if (!ok)
         ERR_clear_error(); /* a bad signature is a verdict, not an error to leave on this thread's queue */
+    ef_key_ctx_give(key, ctx, sig->scheme, sig->hash);
     return ok ? EF_ST_OK : EF_ST_BAD_SIGNATURE;
 }

@@ -1,11 +1,11 @@
 #!/bin/sh
-# Fuzzes the native TPM parser and batch verifier (native/fuzz/fuzz_verify.c) and the event log replay
-# (native/fuzz/fuzz_eventlog.c) with libFuzzer under AddressSanitizer + UndefinedBehaviorSanitizer, each
+# Fuzzes the native TPM parser and batch verifier (native/fuzz/fuzz_verify.c), the event log replay
+# (native/fuzz/fuzz_eventlog.c) and the evidence line decoder (native/fuzz/fuzz_scan.c) with libFuzzer under AddressSanitizer + UndefinedBehaviorSanitizer, each
 # for a bounded time. Exits non-zero on any finding.
 #
 #   FUZZ_SECONDS=60 native/tools/fuzz.sh        # from anywhere; 60 s per target is the default
 #
-# Corpora grow across runs in var/fuzz/corpus and var/fuzz/eventlog-corpus (FUZZ_DIR overrides
+# Corpora grow across runs in var/fuzz/corpus, var/fuzz/eventlog-corpus and var/fuzz/scan-corpus (FUZZ_DIR overrides
 # var/fuzz); crashing inputs are written to var/fuzz/artifacts. Needs clang and libFuzzer: installed from Debian when missing.
 set -eu
 
@@ -31,8 +31,9 @@ if ! fuzzer_links; then
     fuzzer_links || { echo "clang cannot build libFuzzer targets on this machine" >&2; exit 1; }
 fi
 
-mkdir -p "$work/corpus" "$work/seeds" "$work/eventlog-corpus" "$work/eventlog-seeds" "$work/artifacts"
-for target in fuzz_verify fuzz_eventlog; do
+mkdir -p "$work/corpus" "$work/seeds" "$work/eventlog-corpus" "$work/eventlog-seeds" "$work/artifacts" \
+    "$work/scan-corpus" "$work/scan-seeds"
+for target in fuzz_verify fuzz_eventlog fuzz_scan; do
     echo "== building $target"
     clang -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
         -I"$root/native/src" "$root"/native/src/*.c "$root/native/fuzz/$target.c" -lcrypto \
@@ -41,7 +42,7 @@ done
 
 python=$root/.venv/bin/python
 [ -x "$python" ] || python=python3
-"$python" "$root/native/fuzz/make_corpus.py" "$work/seeds"
+"$python" "$root/native/fuzz/make_corpus.py" "$work/seeds" "$work/scan-seeds"
 cp "$root"/tests/fixtures/eventlogs/*.bin "$work/eventlog-seeds/"  # real firmware logs
 
 run() {  # target, corpus, seeds, max input length
@@ -52,4 +53,5 @@ run() {  # target, corpus, seeds, max input length
 }
 run fuzz_verify "$work/corpus" "$work/seeds" 4096
 run fuzz_eventlog "$work/eventlog-corpus" "$work/eventlog-seeds" 40000
+run fuzz_scan "$work/scan-corpus" "$work/scan-seeds" 16384
 echo "== fuzzing finished clean"

@@ -21,7 +21,13 @@ def read_all(data: bytes, **options) -> list:
     numbered = []
     for chunk in read_chunks(io.BytesIO(data), **options):
         assert chunk.first == len(numbered) + 1
-        numbered += [line if isinstance(line, TooLong) else bytes(line) for line in chunk.lines]
+        lines = [line if isinstance(line, TooLong) else bytes(line) for line in chunk.lines]
+        # the chunk's text is its lines as they lie in the buffer, what the native decoder splits itself
+        if any(isinstance(line, TooLong) for line in lines):
+            assert chunk.text is None
+        else:
+            assert bytes(chunk.text) == b"\n".join(lines)
+        numbered += lines
     return numbered
 
 
