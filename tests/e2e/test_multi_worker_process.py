@@ -74,9 +74,16 @@ def fleet(tmp_path, database_url):
 
 
 def worker_processes(server) -> list[psutil.Process]:
-    """uvicorn's worker processes (not multiprocessing's resource tracker beside them)."""
-    children = psutil.Process(server.process.pid).children()
-    return [c for c in children if any("spawn_main" in part for part in c.cmdline())]
+    """uvicorn's live worker processes (not multiprocessing's resource tracker beside them, nor a
+    killed worker its parent has not reaped yet)."""
+    workers = []
+    for child in psutil.Process(server.process.pid).children():
+        try:
+            if any("spawn_main" in part for part in child.cmdline()):
+                workers.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return workers
 
 
 def attest_all(http) -> list[str]:
