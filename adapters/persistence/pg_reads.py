@@ -44,6 +44,10 @@ class _Compiled:
         return [values[name] if name in values else self._constants[name] for name in self._names]
 
 
+async def _keep(connection: asyncpg.Connection) -> None:
+    """What a read connection needs before its next use: nothing."""
+
+
 class PgReads:
     def __init__(
         self, url: str, *, connect_timeout: float = 2.0, command_timeout: float = 30.0, max_size: int = 10
@@ -63,15 +67,25 @@ class PgReads:
     ) -> Sequence[asyncpg.Record]:
         """Rows of the statement ``build()`` makes for ``shape`` (built and compiled once), with
         ``values`` for its named parameters."""
-        compiled = self._shapes.get(shape)
-        if compiled is None:
-            compiled = self._shapes[shape] = _Compiled(build())
+        return (await self.fetch_each([(shape, build)], values))[0]
+
+    async def fetch_each(
+        self, statements: Sequence[tuple[Hashable, Callable[[], ClauseElement]]], values: dict[str, Any]
+    ) -> list[Sequence[asyncpg.Record]]:
+        """Several statements in turn on one connection (one checkout for a listing's count and page)."""
+        compiled = [self._compiled(shape, build) for shape, build in statements]
         try:
             pool = self._pool or await self._open()
             async with pool.acquire(timeout=self._connect_timeout) as connection:
-                return await connection.fetch(compiled.sql, *compiled.arguments(values))
+                return [await connection.fetch(c.sql, *c.arguments(values)) for c in compiled]
         except _UNREACHABLE as exc:
             raise StoreUnavailable("Database unreachable; retry later") from exc
+
+    def _compiled(self, shape: Hashable, build: Callable[[], ClauseElement]) -> _Compiled:
+        compiled = self._shapes.get(shape)
+        if compiled is None:
+            compiled = self._shapes[shape] = _Compiled(build())
+        return compiled
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
@@ -82,6 +96,9 @@ class PgReads:
                     max_size=self._max_size,
                     timeout=self._connect_timeout,
                     command_timeout=self._command_timeout,
+                    # these connections only read: no session state to reset, so no reset round
+                    # trip (RESET ALL, UNLISTEN ...) each time one goes back to the pool
+                    reset=_keep,
                 )
             return self._pool
 

@@ -238,8 +238,13 @@ class SqlFleetQueries:
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         shape, values = _shape(filters), _listing_values(filters, page)
         if self._pg is not None:
-            count = await self._pg.fetch(("count", shape), lambda: _count_statement(shape), values)
-            rows = await self._pg.fetch(("page", shape), lambda: _page_statement(shape), values)
+            count, rows = await self._pg.fetch_each(
+                [
+                    (("count", shape), lambda: _count_statement(shape)),
+                    (("page", shape), lambda: _page_statement(shape)),
+                ],
+                values,
+            )
             return _page([_pg_record(row) for row in rows], count[0][0], page)
         if self._sync_engine is not None:
             loop = asyncio.get_running_loop()
@@ -252,11 +257,13 @@ class SqlFleetQueries:
     async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
         width, values = len(RECORD_COLUMNS), {"device_id": device_id, "since": spans_since}
         if self._pg is not None:
-            rows = await self._pg.fetch("view", lambda: _VIEW, values)
+            # one checkout for both; a device never seen has no spans to find
+            rows, spans = await self._pg.fetch_each(
+                [("view", lambda: _VIEW), ("spans", lambda: _SPANS)], values
+            )
             if not rows:
                 return None
             record, flags = _pg_record(rows[0]), rows[0][width:]
-            spans = await self._pg.fetch("spans", lambda: _SPANS, values) if record.last_heartbeat else []
         else:
             async with self._engine.connect() as connection:
                 row = (await connection.execute(_VIEW, values)).first()
