@@ -9,6 +9,7 @@ contract allows.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from datetime import datetime
@@ -21,6 +22,7 @@ from ports.queries import DeviceView, FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
 from ports.signals import Signals
 
+logger = logging.getLogger("edgefleet.cache")
 TOPIC = "cache:fleet"
 DEVICE_TOPIC = "cache:views:"  # + comma-separated device ids; the bare prefix means every device
 VIEW_IDS_PER_SIGNAL = 100  # ids are at most 64 characters
@@ -139,16 +141,19 @@ class CachedFleetQueries:
         held = self._security
         if held is not None and held[1] == self._generation:
             if self._now() - held[0] >= self._security_period and self._security_refresh is None:
-                self._security_refresh = asyncio.ensure_future(self._count_security(fresh_since))
+                self._security_refresh = refresh = asyncio.ensure_future(self._count_security(fresh_since))
+                refresh.add_done_callback(self._refreshed)
             return held[2]
         return await self._count_security(fresh_since)
 
+    def _refreshed(self, refresh: asyncio.Future[SecurityCounts]) -> None:
+        self._security_refresh = None
+        if not refresh.cancelled() and refresh.exception() is not None:
+            logger.warning("fleet security figures not recounted: %s", refresh.exception())
+
     async def _count_security(self, fresh_since: datetime) -> SecurityCounts:
         generation, started = self._generation, self._now()
-        try:
-            counts = await self._inner.security_counts(fresh_since)
-        finally:
-            self._security_refresh = None
+        counts = await self._inner.security_counts(fresh_since)
         if generation == self._generation:
             self._security = (started, generation, counts)
         return counts

@@ -48,19 +48,12 @@ class GroupCommit(Generic[T, R]):
     async def _settle(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             outcomes = await self._run_batch([item for item, _ in batch])
-        except StoreUnavailable as exc:
-            for _, future in batch:
-                _resolve(future, exc)
-            return
-        except DomainError as exc:
-            if len(batch) == 1:
-                _resolve(batch[0][1], exc)
+        except BaseException as exc:
+            if isinstance(exc, DomainError) and not isinstance(exc, StoreUnavailable) and len(batch) > 1:
+                for one in batch:  # the batch as a whole was refused: find the item that did it
+                    await self._settle([one])
                 return
-            for one in batch:  # the batch as a whole was refused: find the item that did it
-                await self._settle([one])
-            return
-        except BaseException as exc:  # the store is down, say: every caller hears it now, none hangs
-            for _, future in batch:
+            for _, future in batch:  # the store is down, say: every caller hears it now, none hangs
                 _resolve(future, exc)
             if not isinstance(exc, Exception):
                 raise

@@ -10,7 +10,7 @@ listing that difference is most of the request. asyncpg keeps each statement pre
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -60,20 +60,18 @@ class PgReads:
         )
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        self._shapes: dict[Hashable, _Compiled] = {}
+        # by the statement object: callers build each statement once (module constants, lru_cache)
+        self._compiled: dict[int, tuple[ClauseElement, _Compiled]] = {}
 
-    async def fetch(
-        self, shape: Hashable, build: Callable[[], ClauseElement], values: dict[str, Any]
-    ) -> Sequence[asyncpg.Record]:
-        """Rows of the statement ``build()`` makes for ``shape`` (built and compiled once), with
-        ``values`` for its named parameters."""
-        return (await self.fetch_each([(shape, build)], values))[0]
+    async def fetch(self, statement: ClauseElement, values: dict[str, Any]) -> Sequence[asyncpg.Record]:
+        """Rows of ``statement`` (compiled on first use), with ``values`` for its named parameters."""
+        return (await self.fetch_each([statement], values))[0]
 
     async def fetch_each(
-        self, statements: Sequence[tuple[Hashable, Callable[[], ClauseElement]]], values: dict[str, Any]
+        self, statements: Sequence[ClauseElement], values: dict[str, Any]
     ) -> list[Sequence[asyncpg.Record]]:
         """Several statements in turn on one connection (one checkout for a listing's count and page)."""
-        compiled = [self._compiled(shape, build) for shape, build in statements]
+        compiled = [self._compile(statement) for statement in statements]
         try:
             pool = self._pool or await self._open()
             async with pool.acquire(timeout=self._connect_timeout) as connection:
@@ -81,11 +79,11 @@ class PgReads:
         except _UNREACHABLE as exc:
             raise StoreUnavailable("Database unreachable; retry later") from exc
 
-    def _compiled(self, shape: Hashable, build: Callable[[], ClauseElement]) -> _Compiled:
-        compiled = self._shapes.get(shape)
-        if compiled is None:
-            compiled = self._shapes[shape] = _Compiled(build())
-        return compiled
+    def _compile(self, statement: ClauseElement) -> _Compiled:
+        held = self._compiled.get(id(statement))
+        if held is None:  # the statement is kept with it, so its id is never reused for another
+            held = self._compiled[id(statement)] = (statement, _Compiled(statement))
+        return held[1]
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:

@@ -47,8 +47,8 @@ def _seal_held(status: SealStatus):
     return exists().where(c.device_id == edge_devices.c.id, c.status == status).label(status.value)
 
 
-# One round trip for the record and its seals; the spans (a handful of rows) come in a second only for
-# a device that was ever seen.
+# One statement for the record and its seals, a second for its online spans (a handful of rows; none
+# for a device never seen).
 _VIEW = select(*RECORD_COLUMNS, *(_seal_held(status) for status in SealStatus)).where(
     edge_devices.c.id == bindparam("device_id")
 )
@@ -99,36 +99,30 @@ def _visible(include_decommissioned: bool):
     return statement
 
 
+def _equal(columns, platform: bool, status: bool, location: bool) -> list:
+    """The listing's equality filters, on the devices or on their counts (same column names)."""
+    wanted = (("platform", platform), ("status", status), ("location", location))
+    return [columns[name] == bindparam(name) for name, on in wanted if on]
+
+
 @lru_cache(maxsize=64)
 def _count_statement(shape: tuple):
     retired, platform, status, location, search, *grouped = shape
     if search or any(grouped):  # the trigger-kept counts know no names or tags: count the matching rows
         return _filtered(shape).with_only_columns(func.count()).order_by(None)
     counts = device_counts.c
-    statement = select(func.coalesce(func.sum(counts.n), 0))
-    if not retired:
-        statement = statement.where(counts.retired.is_(False))
-    if platform:
-        statement = statement.where(counts.platform == bindparam("platform"))
-    if status:
-        statement = statement.where(counts.status == bindparam("status"))
-    if location:
-        statement = statement.where(counts.location == bindparam("location"))
-    return statement
+    statement = select(func.coalesce(func.sum(counts.n), 0)).where(
+        *_equal(counts, platform, status, location)
+    )
+    return statement if retired else statement.where(counts.retired.is_(False))
 
 
 def _filtered(shape: tuple):
     retired, platform, status, location, search, *grouped = shape
     columns = edge_devices.c
-    statement = select(*RECORD_COLUMNS)
+    statement = select(*RECORD_COLUMNS).where(*_equal(columns, platform, status, location))
     if not retired:
         statement = statement.where(columns.decommissioned_at.is_(None))
-    if platform:
-        statement = statement.where(columns.platform == bindparam("platform"))
-    if status:
-        statement = statement.where(columns.status == bindparam("status"))
-    if location:
-        statement = statement.where(columns.location == bindparam("location"))
     if search:
         statement = statement.where(_search())
     return with_group_filters(statement, *grouped)
@@ -171,12 +165,7 @@ def _pg_point(row, resolution: Resolution) -> MetricPoint:
 
 
 def _page(records: list[DeviceRecord], total: int, page: PageRequest) -> Page[DeviceRecord]:
-    return Page(
-        items=records,
-        total=int(total),
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return Page(items=records, total=int(total), limit=page.limit, offset=page.offset)
 
 
 def _security_statement(fresh_since: datetime):
@@ -238,13 +227,7 @@ class SqlFleetQueries:
     async def devices(self, filters: DeviceFilter, page: PageRequest) -> Page[DeviceRecord]:
         shape, values = _shape(filters), _listing_values(filters, page)
         if self._pg is not None:
-            count, rows = await self._pg.fetch_each(
-                [
-                    (("count", shape), lambda: _count_statement(shape)),
-                    (("page", shape), lambda: _page_statement(shape)),
-                ],
-                values,
-            )
+            count, rows = await self._pg.fetch_each([_count_statement(shape), _page_statement(shape)], values)
             return _page([_pg_record(row) for row in rows], count[0][0], page)
         if self._sync_engine is not None:
             loop = asyncio.get_running_loop()
@@ -257,10 +240,7 @@ class SqlFleetQueries:
     async def device_view(self, device_id: str, spans_since: datetime) -> DeviceView | None:
         width, values = len(RECORD_COLUMNS), {"device_id": device_id, "since": spans_since}
         if self._pg is not None:
-            # one checkout for both; a device never seen has no spans to find
-            rows, spans = await self._pg.fetch_each(
-                [("view", lambda: _VIEW), ("spans", lambda: _SPANS)], values
-            )
+            rows, spans = await self._pg.fetch_each([_VIEW, _SPANS], values)  # one checkout for both
             if not rows:
                 return None
             record, flags = _pg_record(rows[0]), rows[0][width:]
@@ -270,7 +250,7 @@ class SqlFleetQueries:
                 if row is None:
                     return None
                 record, flags = DeviceRecord(*row[:width]), row[width:]
-                spans = list(await connection.execute(_SPANS, values)) if record.last_heartbeat else []
+                spans = list(await connection.execute(_SPANS, values))
         held = frozenset(status for status, flag in zip(SealStatus, flags) if flag)
         return DeviceView(record, held, [OnlineSpan(started, ended) for started, ended in spans])
 
@@ -285,12 +265,10 @@ class SqlFleetQueries:
         if self._pg is not None:
             shape = history_shape(window, resolution, not include_decommissioned)
             values = history_values(device_id, window, page, resolution)
-            rows = await self._pg.fetch(("history", shape), lambda: history_statement(*shape), values)
+            rows = await self._pg.fetch(history_statement(*shape), values)
             if rows:
                 return [_pg_point(row, resolution) for row in rows]
-            visible = await self._pg.fetch(
-                ("visible", include_decommissioned), lambda: _visible(include_decommissioned), values
-            )
+            visible = await self._pg.fetch(_visible(include_decommissioned), values)
             return [] if visible else None
         async with self._engine.connect() as connection:
             points = await read_history(

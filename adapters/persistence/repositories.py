@@ -22,7 +22,8 @@ from domain.devices import Device, DeviceStatus, MetricSample
 from domain.errors import Conflict
 from domain.pagination import Page, PageRequest
 
-_DEVICE_COLUMNS = [edge_devices.c[f.name] for f in fields(Device) if f.name in edge_devices.c]
+# Every field is a column, selected in field order: rows build devices positionally.
+_DEVICE_COLUMNS = [edge_devices.c[f.name] for f in fields(Device)]
 _GET_MANY = (
     select(*_DEVICE_COLUMNS)
     .where(edge_devices.c.id.in_(bindparam("ids", expanding=True)))
@@ -62,7 +63,7 @@ class SqlDeviceRepository:
         """Core, not the ORM (the heartbeat path): the rows are locked against a concurrent batch of
         another worker, in id order so two batches never wait on each other in a circle."""
         rows = await self._session.execute(_GET_MANY, {"ids": device_ids})
-        devices = {row.id: Device(**row._mapping) for row in rows}
+        devices = {row.id: Device(*row) for row in rows}  # columns in the field order
         self._loaded_status.update((device.id, device.status) for device in devices.values())
         return devices
 

@@ -29,8 +29,7 @@ class Report:
 @dataclass
 class _Outcome:
     status: DeviceStatus
-    events: list[Event]
-    status_changed: bool
+    events: list[Event]  # SampleRecorded for a newest sample, then DeviceStatusChanged if it changed
 
 
 class TelemetryRecorder:
@@ -59,7 +58,7 @@ class TelemetryRecorder:
             raise ValidationFailed("every sample must belong to the device that reports it")
         outcome = await self._group.submit(Report(device_id, samples, status))
         # Fleet listings may show figures up to the cache TTL old, but never a stale status.
-        if outcome.status_changed:
+        if any(isinstance(event, DeviceStatusChanged) for event in outcome.events):
             self._queries.invalidate()
         if self._events is not None:
             for event in outcome.events:
@@ -104,4 +103,4 @@ def _apply(device: Device, report: Report) -> _Outcome:
             events.append(
                 DeviceStatusChanged(device.id, newest.timestamp, previous.value, device.status.value)
             )
-    return _Outcome(device.status, events, device.status is not previous)
+    return _Outcome(device.status, events)
