@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.devices import DeviceStatus
+from domain.devices import DeviceRecord, DeviceStatus
 
 REACHABLE = frozenset({DeviceStatus.ONLINE, DeviceStatus.DEGRADED})
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
@@ -62,6 +62,13 @@ def device_uptime(spans: list[OnlineSpan], registered_at: datetime | None, now: 
         start = now - length if registered_at is None else max(now - length, registered_at)
         percent[name] = online_percent(spans, start, now)
     return Uptime(percent)
+
+
+def uptime_of(device: DeviceRecord, spans: list[OnlineSpan], now: datetime) -> Uptime:
+    """A device's figures from its spans; a device never seen has none (null, not 0 %)."""
+    if device.last_heartbeat is None:
+        return Uptime.unknown()
+    return device_uptime(spans, device.created_at, now)
 
 
 def fleet_uptime(devices: Iterable[tuple[datetime | None, list[OnlineSpan]]], now: datetime) -> Uptime:

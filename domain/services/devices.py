@@ -15,7 +15,7 @@ from domain.metrics_history import MetricPoint, Resolution, choose_resolution
 from domain.pagination import Page, PageRequest
 from domain.sealing.seal import device_seal_status
 from domain.security import SecurityCounts
-from domain.uptime import LONGEST_WINDOW, Uptime, device_uptime
+from domain.uptime import LONGEST_WINDOW, Uptime, uptime_of
 from ports.clock import Clock
 from ports.queries import FleetQueries
 from ports.repositories import DeviceFilter, TimeWindow
@@ -77,13 +77,8 @@ class DeviceInventory:
         view = await self._queries.device_view(device_id, now - LONGEST_WINDOW)
         if view is None or (view.record.decommissioned and not viewer.sees_decommissioned):
             raise DeviceNotFound(device_id)
-        record = view.record
-        uptime = (
-            device_uptime(view.spans, record.created_at, now)
-            if record.last_heartbeat is not None
-            else Uptime.unknown()
-        )
-        return DeviceDetails(record, device_seal_status(view.seal_statuses), uptime)
+        uptime = uptime_of(view.record, view.spans, now)
+        return DeviceDetails(view.record, device_seal_status(view.seal_statuses), uptime)
 
     async def seal_status(self, device_id: str) -> str:
         """ "active", "revoked" or "none": what the device's seals say (its detail's security.seal_status)."""

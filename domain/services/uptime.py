@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from domain.devices import Device
 from domain.events import DeviceStatusChanged, Event
-from domain.uptime import LONGEST_WINDOW, Uptime, device_uptime, fleet_uptime, reachable
+from domain.uptime import LONGEST_WINDOW, Uptime, fleet_uptime, reachable, uptime_of
 from ports.clock import Clock
 from ports.uptime import UptimeLedger
 
@@ -32,9 +32,8 @@ class UptimeService:
     async def of_device(self, device: Device) -> Uptime:
         now = self._clock.now()
         if device.last_heartbeat is None:
-            return Uptime.unknown()
-        spans = await self._ledger.spans(device.id, now - LONGEST_WINDOW)
-        return device_uptime(spans, device.created_at, now)
+            return Uptime.unknown()  # no spans to read
+        return uptime_of(device, await self._ledger.spans(device.id, now - LONGEST_WINDOW), now)
 
     async def refresh_fleet(self) -> Uptime:
         now = self._clock.now()
